@@ -1,0 +1,1 @@
+"""Computer vision for Veil: detections, detectors, tracking, redaction, embeddings."""
