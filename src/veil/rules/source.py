@@ -1,0 +1,119 @@
+"""Read a YAML or JSON file the checks take as input, keeping line numbers for findings.
+
+Fail closed: unreadable, oversized, non-UTF-8, empty or malformed files, duplicate keys and
+non-mapping documents all raise :class:`CheckInputError` with a one-line message.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from veil.rules.models import CheckInputError
+
+MAX_BYTES = 5 * 1024 * 1024
+PathKey = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A parsed input file: its data and the 1-based line of each node path."""
+
+    path: Path
+    data: dict[str, Any]
+    lines: dict[PathKey, int] = field(default_factory=dict)
+
+    def line(self, *path: str | int) -> int | None:
+        """Line of the deepest known node along ``path`` (None when unknown)."""
+        key: PathKey = tuple(path)
+        while key:
+            if key in self.lines:
+                return self.lines[key]
+            key = key[:-1]
+        return None
+
+
+def _walk(node: yaml.Node, path: PathKey, lines: dict[PathKey, int], where: str) -> None:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if key in seen:
+                raise CheckInputError(
+                    f"{where}: line {key_node.start_mark.line + 1}: duplicate key {key!r}"
+                )
+            seen.add(key)
+            _walk(value_node, (*path, key), lines, where)
+            lines[(*path, key)] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for index, child in enumerate(node.value):
+            _walk(child, (*path, index), lines, where)
+
+
+def read_source(path: Path, what: str) -> SourceFile:
+    """Parse ``path`` (YAML, or JSON when it ends in .json) into a mapping with line numbers."""
+    where = str(path)
+    try:
+        if not path.is_file():
+            raise CheckInputError(f"{what} {where} does not exist or is not a file")
+        if path.stat().st_size > MAX_BYTES:
+            raise CheckInputError(f"{what} {where} is larger than {MAX_BYTES // 1024 // 1024} MiB")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise CheckInputError(f"{what} {where} cannot be read: {exc.strerror or exc}") from exc
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CheckInputError(f"{what} {where} is not UTF-8 text") from exc
+    if not text.strip():
+        raise CheckInputError(f"{what} {where} is empty")
+
+    lines: dict[PathKey, int] = {}
+    if path.suffix.lower() == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise CheckInputError(f"{what} {where}: invalid JSON at line {exc.lineno}: {exc.msg}")
+        try:  # JSON is YAML for line numbers; if PyYAML disagrees, findings just lack lines
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
+            if node is not None:
+                _walk(node, (), lines, where)
+        except yaml.YAMLError:
+            lines = {}
+    else:
+        try:
+            loader = yaml.SafeLoader(text)
+            try:
+                node = loader.get_single_node()
+                if node is None:
+                    raise CheckInputError(f"{what} {where} is empty")
+                _walk(node, (), lines, where)
+                data = loader.construct_document(node)
+            finally:
+                loader.dispose()
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            at = f" at line {mark.line + 1}" if mark else ""
+            raise CheckInputError(f"{what} {where}: invalid YAML{at}: {exc.problem}") from exc
+        except yaml.YAMLError as exc:
+            raise CheckInputError(f"{what} {where}: invalid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise CheckInputError(f"{what} {where} must be a mapping (key: value) at the top level")
+    return SourceFile(path=path, data=data, lines=lines)
+
+
+def validation_message(exc: ValidationError, source: SourceFile, what: str) -> str:
+    """One line naming the first invalid field of ``source`` and its line."""
+    first = exc.errors()[0]
+    loc = tuple(p for p in first["loc"] if isinstance(p, str | int))
+    field_name = ".".join(str(p) for p in loc) or "(top level)"
+    line = source.line(*loc)
+    at = f" line {line}:" if line else ""
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return f"{what} {source.path}:{at} {field_name}: {first['msg']}{more}"
