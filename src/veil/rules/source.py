@@ -108,10 +108,12 @@ def read_source(path: Path, what: str) -> SourceFile:
     return SourceFile(path=path, data=data, lines=lines)
 
 
-def validation_message(exc: ValidationError, source: SourceFile, what: str) -> str:
-    """One line naming the first invalid field of ``source`` and its line."""
+def validation_message(
+    exc: ValidationError, source: SourceFile, what: str, prefix: PathKey = ()
+) -> str:
+    """One line naming the first invalid field of ``source`` (under ``prefix``) and its line."""
     first = exc.errors()[0]
-    loc = tuple(p for p in first["loc"] if isinstance(p, str | int))
+    loc = (*prefix, *(p for p in first["loc"] if isinstance(p, str | int)))
     field_name = ".".join(str(p) for p in loc) or "(top level)"
     line = source.line(*loc)
     at = f" line {line}:" if line else ""
