@@ -196,7 +196,7 @@ def check_manifest(manifest: ApkManifest, app_type: AppType, target: str) -> Rep
             check_id = "VEIL-APK-004"
             message = (
                 f"the app requires the hardware feature {feature.name} ({names}), outside the "
-                f"necessary scope of {app_type.label}; declare it android:required=\"false\" "
+                f'necessary scope of {app_type.label}; declare it android:required="false" '
                 "if the basic function works without it"
             )
         findings.append(make_finding(check_id, message, location, feature.name, type_cite))

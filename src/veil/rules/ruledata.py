@@ -200,7 +200,12 @@ class RuleData(_Data):
 
 def _load_yaml(name: str) -> Any:
     try:
-        text = resources.files("veil.rules").joinpath("data").joinpath(name).read_text(encoding="utf-8")
+        text = (
+            resources.files("veil.rules")
+            .joinpath("data")
+            .joinpath(name)
+            .read_text(encoding="utf-8")
+        )
         return yaml.safe_load(text)
     except (OSError, yaml.YAMLError) as exc:
         raise RuleDataError(f"rule data file {name} cannot be read: {exc}") from exc

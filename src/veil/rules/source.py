@@ -79,7 +79,9 @@ def read_source(path: Path, what: str) -> SourceFile:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise CheckInputError(f"{what} {where}: invalid JSON at line {exc.lineno}: {exc.msg}")
+            raise CheckInputError(
+                f"{what} {where}: invalid JSON at line {exc.lineno}: {exc.msg}"
+            ) from exc
         try:  # JSON is YAML for line numbers; if PyYAML disagrees, findings just lack lines
             node = yaml.compose(text, Loader=yaml.SafeLoader)
             if node is not None:
