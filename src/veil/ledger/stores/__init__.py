@@ -1,0 +1,116 @@
+"""Storage for the ledger: the :class:`Store` protocol and :func:`open_store` by URL.
+
+Stores keep leaves, the hashes of complete subtrees (``nodes``), the tree head, every signed
+checkpoint and its cosignatures, in tables prefixed ``veil_ledger_`` so that other parts of Veil
+can keep their own tables in the same database. Writes happen in a :class:`WriteTxn`, which
+holds the log's write lock (SQLite ``BEGIN IMMEDIATE``; PostgreSQL ``SELECT ... FOR UPDATE`` on
+the head row) so concurrent appenders, in threads or processes, never fork the tree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from veil.errors import ConfigError
+
+TABLE_PREFIX = "veil_ledger_"
+LEVEL_SHIFT = 56
+
+
+def node_key(level: int, index: int) -> int:
+    """One integer key per complete subtree: level in the top byte, index below."""
+    return (level << LEVEL_SHIFT) | index
+
+
+@dataclass(frozen=True)
+class LeafRow:
+    """A leaf to store: its bytes, and the lookup keys the ledger indexes it by."""
+
+    data: bytes
+    event_id: bytes | None = None
+    subject: bytes | None = None
+
+
+@dataclass(frozen=True)
+class StoredLeaf:
+    index: int
+    data: bytes
+    event_id: bytes | None
+    subject: bytes | None
+
+
+@dataclass(frozen=True)
+class StoredCheckpoint:
+    id: int
+    size: int
+    root: bytes
+    note: str
+    cosignatures: tuple[str, ...]
+
+
+class WriteTxn(Protocol):
+    """The operations of one append transaction (the write lock is held)."""
+
+    def head(self) -> tuple[int, bytes]: ...
+    def get_nodes(self, keys: Sequence[int]) -> dict[int, bytes]: ...
+    def insert(
+        self, start: int, leaves: Sequence[LeafRow], nodes: Sequence[tuple[int, bytes]]
+    ) -> None: ...
+    def set_head(self, size: int, root: bytes) -> None: ...
+
+
+class Store(Protocol):
+    """What the transparency log needs from a database."""
+
+    url: str
+
+    def initialize(self, meta: dict[str, str]) -> None: ...
+    def meta(self) -> dict[str, str]: ...
+    def set_meta(self, key: str, value: str) -> None: ...
+    def write(self) -> AbstractContextManager[WriteTxn]: ...
+    def head(self) -> tuple[int, bytes]: ...
+    def get_nodes(self, keys: Sequence[int]) -> dict[int, bytes]: ...
+    def get_leaf(self, index: int) -> StoredLeaf | None: ...
+    def find_event(self, event_id: bytes) -> StoredLeaf | None: ...
+    def leaves_for_subject(self, subject: bytes) -> list[StoredLeaf]: ...
+    def iter_leaves(self, start: int = 0, batch: int = 5000) -> Iterator[StoredLeaf]: ...
+    def iter_nodes(self, level: int, batch: int = 20000) -> Iterator[tuple[int, bytes]]: ...
+    def count_nodes_above(self, level: int, index: int) -> int: ...
+    def add_checkpoint(self, size: int, root: bytes, note: str) -> int: ...
+    def checkpoints(self) -> list[StoredCheckpoint]: ...
+    def add_cosignatures(self, checkpoint_id: int, lines: Sequence[str]) -> None: ...
+    def storage_bytes(self) -> int | None: ...
+    def close(self) -> None: ...
+
+
+def is_postgres_url(url: str) -> bool:
+    return url.startswith(("postgresql://", "postgres://"))
+
+
+def sqlite_path(url: str) -> Path:
+    """The file path of a SQLite URL (``sqlite:///relative``, ``sqlite:////absolute``, or a path)."""
+    if url.startswith("sqlite:///"):
+        rest = url[len("sqlite:///") :]
+        return Path(rest)
+    if url.startswith("sqlite:"):
+        raise ConfigError(f"unsupported SQLite URL {url!r}: use sqlite:///path/to/file.db")
+    return Path(url)
+
+
+def open_store(url: str) -> Store:
+    """Open (creating tables if needed) the store a database URL names."""
+    if is_postgres_url(url):
+        from veil.ledger.stores.postgres import PostgresStore
+
+        return PostgresStore(url)
+    if "://" in url and not url.startswith("sqlite:"):
+        raise ConfigError(
+            f"unsupported database URL {url!r}: use sqlite:///... or postgresql://..."
+        )
+    from veil.ledger.stores.sqlite import SqliteStore
+
+    return SqliteStore(sqlite_path(url), url)

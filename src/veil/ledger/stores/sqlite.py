@@ -1,0 +1,282 @@
+"""The embedded default store: one SQLite file, WAL journal, fsync on every commit."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from veil.errors import ConfigError, VerificationError
+from veil.ledger.stores import (
+    LEVEL_SHIFT,
+    LeafRow,
+    StoredCheckpoint,
+    StoredLeaf,
+)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS veil_ledger_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS veil_ledger_head (
+  id INTEGER PRIMARY KEY CHECK (id = 1), size INTEGER NOT NULL, root BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS veil_ledger_leaves (
+  idx INTEGER PRIMARY KEY, data BLOB NOT NULL, event_id BLOB UNIQUE, subject BLOB);
+CREATE INDEX IF NOT EXISTS veil_ledger_leaves_subject
+  ON veil_ledger_leaves (subject) WHERE subject IS NOT NULL;
+CREATE TABLE IF NOT EXISTS veil_ledger_nodes (id INTEGER PRIMARY KEY, hash BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS veil_ledger_checkpoints (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, size INTEGER NOT NULL, root BLOB NOT NULL,
+  note TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS veil_ledger_cosignatures (
+  checkpoint_id INTEGER NOT NULL REFERENCES veil_ledger_checkpoints (id), line TEXT NOT NULL,
+  PRIMARY KEY (checkpoint_id, line));
+"""
+
+
+class StoreCorruptError(VerificationError):
+    """The database file cannot be read: it was damaged or edited."""
+
+
+def _leaf(row: tuple[int, bytes, bytes | None, bytes | None]) -> StoredLeaf:
+    return StoredLeaf(row[0], bytes(row[1]), row[2], row[3])
+
+
+class _Txn:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def head(self) -> tuple[int, bytes]:
+        row = self.conn.execute("SELECT size, root FROM veil_ledger_head WHERE id = 1").fetchone()
+        if row is None:
+            raise ConfigError("the ledger is not initialized in this database")
+        return int(row[0]), bytes(row[1])
+
+    def get_nodes(self, keys: Sequence[int]) -> dict[int, bytes]:
+        return _get_nodes(self.conn, keys)
+
+    def insert(
+        self, start: int, leaves: Sequence[LeafRow], nodes: Sequence[tuple[int, bytes]]
+    ) -> None:
+        self.conn.executemany(
+            "INSERT INTO veil_ledger_leaves (idx, data, event_id, subject) VALUES (?, ?, ?, ?)",
+            [(start + i, r.data, r.event_id, r.subject) for i, r in enumerate(leaves)],
+        )
+        self.conn.executemany("INSERT INTO veil_ledger_nodes (id, hash) VALUES (?, ?)", nodes)
+
+    def set_head(self, size: int, root: bytes) -> None:
+        self.conn.execute(
+            "UPDATE veil_ledger_head SET size = ?, root = ? WHERE id = 1", (size, root)
+        )
+
+
+def _get_nodes(conn: sqlite3.Connection, keys: Sequence[int]) -> dict[int, bytes]:
+    out: dict[int, bytes] = {}
+    keys = list(keys)
+    for i in range(0, len(keys), 500):
+        chunk = keys[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        for k, h in conn.execute(
+            f"SELECT id, hash FROM veil_ledger_nodes WHERE id IN ({marks})", chunk
+        ):
+            out[int(k)] = bytes(h)
+    return out
+
+
+class SqliteStore:
+    """Ledger tables in one SQLite file (other tables may share the file)."""
+
+    def __init__(self, path: Path, url: str | None = None) -> None:
+        self.path = Path(path).expanduser()
+        self.url = url or f"sqlite:///{self.path}"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        try:
+            self.conn = sqlite3.connect(
+                str(self.path), isolation_level=None, check_same_thread=False, timeout=60.0
+            )
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=FULL")
+            self.conn.execute("PRAGMA busy_timeout=60000")
+            self.conn.executescript(SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise StoreCorruptError(f"cannot open SQLite database {self.path}: {exc}") from None
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                yield self.conn
+            except sqlite3.DatabaseError as exc:
+                raise StoreCorruptError(f"SQLite database {self.path} is damaged: {exc}") from None
+
+    def initialize(self, meta: dict[str, str]) -> None:
+        from veil.ledger.merkle import EMPTY_ROOT
+
+        with self._lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                self.conn.executemany(
+                    "INSERT OR IGNORE INTO veil_ledger_meta (key, value) VALUES (?, ?)",
+                    list(meta.items()),
+                )
+                self.conn.execute(
+                    "INSERT OR IGNORE INTO veil_ledger_head (id, size, root) VALUES (1, 0, ?)",
+                    (EMPTY_ROOT,),
+                )
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+
+    def meta(self) -> dict[str, str]:
+        with self._read() as c:
+            return {k: v for k, v in c.execute("SELECT key, value FROM veil_ledger_meta")}
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._read() as c:
+            c.execute(
+                "INSERT INTO veil_ledger_meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    @contextmanager
+    def write(self) -> Iterator[_Txn]:
+        with self._lock:
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.DatabaseError as exc:
+                raise StoreCorruptError(f"SQLite database {self.path}: {exc}") from None
+            try:
+                yield _Txn(self.conn)
+                self.conn.execute("COMMIT")
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+
+    def head(self) -> tuple[int, bytes]:
+        with self._read() as c:
+            return _Txn(c).head()
+
+    def get_nodes(self, keys: Sequence[int]) -> dict[int, bytes]:
+        with self._read() as c:
+            return _get_nodes(c, keys)
+
+    def get_leaf(self, index: int) -> StoredLeaf | None:
+        with self._read() as c:
+            row = c.execute(
+                "SELECT idx, data, event_id, subject FROM veil_ledger_leaves WHERE idx = ?",
+                (index,),
+            ).fetchone()
+        return _leaf(row) if row else None
+
+    def find_event(self, event_id: bytes) -> StoredLeaf | None:
+        with self._read() as c:
+            row = c.execute(
+                "SELECT idx, data, event_id, subject FROM veil_ledger_leaves WHERE event_id = ?",
+                (event_id,),
+            ).fetchone()
+        return _leaf(row) if row else None
+
+    def leaves_for_subject(self, subject: bytes) -> list[StoredLeaf]:
+        with self._read() as c:
+            rows = c.execute(
+                "SELECT idx, data, event_id, subject FROM veil_ledger_leaves "
+                "WHERE subject = ? ORDER BY idx",
+                (subject,),
+            ).fetchall()
+        return [_leaf(r) for r in rows]
+
+    def iter_leaves(self, start: int = 0, batch: int = 5000) -> Iterator[StoredLeaf]:
+        nxt = start
+        while True:
+            with self._read() as c:
+                rows = c.execute(
+                    "SELECT idx, data, event_id, subject FROM veil_ledger_leaves "
+                    "WHERE idx >= ? ORDER BY idx LIMIT ?",
+                    (nxt, batch),
+                ).fetchall()
+            if not rows:
+                return
+            for r in rows:
+                yield _leaf(r)
+            nxt = rows[-1][0] + 1
+
+    def iter_nodes(self, level: int, batch: int = 20000) -> Iterator[tuple[int, bytes]]:
+        lo, hi = level << LEVEL_SHIFT, (level + 1) << LEVEL_SHIFT
+        while True:
+            with self._read() as c:
+                rows = c.execute(
+                    "SELECT id, hash FROM veil_ledger_nodes WHERE id >= ? AND id < ? "
+                    "ORDER BY id LIMIT ?",
+                    (lo, hi, batch),
+                ).fetchall()
+            if not rows:
+                return
+            for k, h in rows:
+                yield int(k) - (level << LEVEL_SHIFT), bytes(h)
+            lo = int(rows[-1][0]) + 1
+
+    def count_nodes_above(self, level: int, index: int) -> int:
+        """Nodes stored at ``level`` or higher with no place in the tree (levels up to 63)."""
+        with self._read() as c:
+            row = c.execute(
+                "SELECT COUNT(*) FROM veil_ledger_nodes WHERE id >= ? AND id < ?",
+                ((level << LEVEL_SHIFT) + index, (level + 1) << LEVEL_SHIFT),
+            ).fetchone()
+        return int(row[0])
+
+    def add_checkpoint(self, size: int, root: bytes, note: str) -> int:
+        with self._read() as c:
+            cur = c.execute(
+                "INSERT INTO veil_ledger_checkpoints (size, root, note) VALUES (?, ?, ?)",
+                (size, root, note),
+            )
+            return int(cur.lastrowid or 0)
+
+    def checkpoints(self) -> list[StoredCheckpoint]:
+        with self._read() as c:
+            rows = c.execute(
+                "SELECT id, size, root, note FROM veil_ledger_checkpoints ORDER BY id"
+            ).fetchall()
+            cos: dict[int, list[str]] = {}
+            for cid, line in c.execute(
+                "SELECT checkpoint_id, line FROM veil_ledger_cosignatures ORDER BY checkpoint_id, line"
+            ):
+                cos.setdefault(int(cid), []).append(str(line))
+        return [
+            StoredCheckpoint(int(i), int(s), bytes(r), str(n), tuple(cos.get(int(i), [])))
+            for i, s, r, n in rows
+        ]
+
+    def add_cosignatures(self, checkpoint_id: int, lines: Sequence[str]) -> None:
+        with self._read() as c:
+            c.execute("BEGIN IMMEDIATE")
+            try:
+                c.executemany(
+                    "INSERT OR IGNORE INTO veil_ledger_cosignatures (checkpoint_id, line) "
+                    "VALUES (?, ?)",
+                    [(checkpoint_id, line) for line in lines],
+                )
+                c.execute("COMMIT")
+            except BaseException:
+                c.execute("ROLLBACK")
+                raise
+
+    def storage_bytes(self) -> int | None:
+        """Bytes the ledger's tables and indexes take (SQLite's dbstat), if available."""
+        try:
+            with self._read() as c:
+                row = c.execute(
+                    "SELECT SUM(pgsize) FROM dbstat WHERE name LIKE 'veil_ledger_%' "
+                    "OR name LIKE 'sqlite_autoindex_veil_ledger_%'"
+                ).fetchone()
+            return int(row[0] or 0)
+        except (sqlite3.OperationalError, StoreCorruptError):
+            return None
+
+    def close(self) -> None:
+        with self._lock:
+            self.conn.close()
