@@ -491,3 +491,17 @@ def run_batch(
         if on_done is not None:
             on_done(result)
     return summary
+
+
+def anonymize_image(
+    source: Path, target: Path, options: AnonymizeOptions | None = None
+) -> FileResult:
+    """Redact every face of one image file into ``target`` (the library form of ``veil blur``)."""
+    return Anonymizer(options).anonymize_image(Path(source), Path(target))
+
+
+def anonymize_video(
+    source: Path, target: Path, options: AnonymizeOptions | None = None
+) -> FileResult:
+    """Redact every face of one video file into ``target``, keeping audio and timing."""
+    return Anonymizer(options).anonymize_video(Path(source), Path(target))

