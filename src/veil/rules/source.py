@@ -113,11 +113,13 @@ def read_source(path: Path, what: str) -> SourceFile:
 def validation_message(
     exc: ValidationError, source: SourceFile, what: str, prefix: PathKey = ()
 ) -> str:
-    """One line naming the first invalid field of ``source`` (under ``prefix``) and its line."""
-    first = exc.errors()[0]
-    loc = (*prefix, *(p for p in first["loc"] if isinstance(p, str | int)))
-    field_name = ".".join(str(p) for p in loc) or "(top level)"
-    line = source.line(*loc)
-    at = f" line {line}:" if line else ""
-    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-    return f"{what} {source.path}:{at} {field_name}: {first['msg']}{more}"
+    """One line naming the invalid fields of ``source`` (under ``prefix``) and their lines."""
+    parts = []
+    for error in exc.errors()[:3]:
+        loc = (*prefix, *(p for p in error["loc"] if isinstance(p, str | int)))
+        field_name = ".".join(str(p) for p in loc) or "(top level)"
+        line = source.line(*loc)
+        at = f"line {line}: " if line else ""
+        parts.append(f"{at}{field_name}: {error['msg']}")
+    more = f" (and {exc.error_count() - 3} more)" if exc.error_count() > 3 else ""
+    return f"{what} {source.path}: " + "; ".join(parts) + more

@@ -1,0 +1,71 @@
+"""Shared helpers of the rules tests: the shared data folder and inventory generators."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from veil.rules.ruledata import AppType, rule_data
+
+REPO = Path(__file__).resolve().parents[2]
+SHARED = REPO / ".." / "shared" / "data"
+EXAMPLES = REPO / "docs" / "examples"
+
+
+def shared_path(*parts: str) -> Path:
+    """A path under ../shared/data, skipping the test when it is absent."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"../shared/data not found: {path}")
+    return path
+
+
+def compliant_inventory(app_type: AppType) -> dict[str, Any]:
+    """An inventory of ``app_type`` that keeps to its necessary scope."""
+    items = rule_data().items
+    basic = [
+        {
+            "item": key,
+            "purpose": f"needed for {app_type.basic_function.en}",
+            "refusable": False,
+            "separate_consent": items[key].sensitive,
+        }
+        for key in sorted(app_type.necessary_items)
+    ]
+    return {
+        "app": f"Compliant {app_type.name.en}",
+        "type": app_type.number,
+        "collected": [*sorted(app_type.necessary_items), "email_address"],
+        "functions": [
+            {"name": "basic service", "basic": True, "collects": basic},
+            {
+                "name": "newsletter",
+                "collects": [{"item": "email_address", "purpose": "send news", "refusable": True}],
+            },
+        ],
+    }
+
+
+def violating_inventory(app_type: AppType) -> dict[str, Any]:
+    """An inventory of ``app_type`` that demands the address book and asks for a face."""
+    inventory = compliant_inventory(app_type)
+    inventory["app"] = f"Greedy {app_type.name.en}"
+    inventory["functions"][0]["collects"].append(
+        {"item": "address_book", "purpose": "growth", "refusable": False}
+    )
+    inventory["functions"].append(
+        {
+            "name": "face login",
+            "collects": [{"item": "face", "purpose": "login", "refusable": True}],
+        }
+    )
+    return inventory
+
+
+def write_yaml(path: Path, data: Any) -> Path:
+    """Write ``data`` as YAML (Unicode kept) and return the path."""
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
