@@ -380,8 +380,12 @@ class Anonymizer:
                         progress(1)
                 _put(redacted, item, stop)
             _put(redacted, _DONE, stop)
-        except BaseException:
+        except BaseException as exc:
             stop.set()
+            write_thread.join()
+            writer_error = getattr(write_thread, "error", None)
+            if writer_error is not None and writer_error is not exc:
+                raise writer_error from exc  # the writer's failure is the real cause
             raise
         finally:
             write_thread.join()

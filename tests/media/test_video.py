@@ -95,3 +95,38 @@ def test_passthrough_items_keep_file_order(tmp_path: Path, make_video: Callable[
         kinds = [type(item) for item in reader.items()]
     assert kinds.count(VideoFrame) == 12
     assert StreamPacket in kinds
+
+
+def write_clip(path: Path, codec: str, size: tuple[int, int] = (96, 64), frames: int = 6) -> Path:
+    import numpy as np
+
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream(codec, rate=10)
+        stream.width, stream.height = size
+        stream.pix_fmt = "yuv420p"
+        for i in range(frames):
+            frame = av.VideoFrame.from_ndarray(
+                np.full((size[1], size[0], 3), i * 30, np.uint8), format="bgr24"
+            )
+            frame.pts = i
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("suffix", "codec"),
+    [(".mov", "libx264"), (".mkv", "libx264"), (".webm", "libvpx-vp9"), (".avi", "mpeg4")],
+)
+def test_every_container_round_trips(tmp_path: Path, suffix: str, codec: str) -> None:
+    source = write_clip(tmp_path / f"in{suffix}", codec)
+    copy_video(source, tmp_path / f"out{suffix}")
+    assert count_frames(tmp_path / f"out{suffix}") == 6
+
+
+def test_odd_frame_sizes_are_padded_to_even(tmp_path: Path) -> None:
+    source = write_clip(tmp_path / "odd.mkv", "ffv1", size=(95, 63))
+    copy_video(source, tmp_path / "out.mp4")
+    info = probe_video(tmp_path / "out.mp4")
+    assert (info.width, info.height) == (96, 64)
+    assert count_frames(tmp_path / "out.mp4") == 6

@@ -177,8 +177,10 @@ class VideoWriter:
         except (av.FFmpegError, ValueError) as exc:
             self._container.close()
             raise MediaError(f"unknown or unusable video codec {codec!r} ({exc})") from exc
-        stream.width = info.width
-        stream.height = info.height
+        # 4:2:0 video needs even sizes: odd ones get one replicated edge column or row.
+        self._pad = (info.width % 2, info.height % 2) if _needs_even(codec) else (0, 0)
+        stream.width = info.width + self._pad[0]
+        stream.height = info.height + self._pad[1]
         stream.pix_fmt = "yuv420p"
         stream.time_base = info.time_base
         stream.codec_context.time_base = info.time_base
@@ -211,8 +213,10 @@ class VideoWriter:
         pixels = frame.pixels
         if frame.rotation:
             pixels = np.ascontiguousarray(np.rot90(pixels, k=frame.rotation // 90))
+        if any(self._pad):
+            pixels = np.pad(pixels, ((0, self._pad[1]), (0, self._pad[0]), (0, 0)), mode="edge")
         out = av.VideoFrame.from_ndarray(pixels, format="bgr24")
-        out.pts = frame.pts
+        out.pts = frame.pts if frame.pts is not None else self._synthetic_pts()
         out.time_base = self._reader.info.time_base
         self._mux(self._stream.encode(out))
         self.frames_written += 1
@@ -220,6 +224,11 @@ class VideoWriter:
             pending, self._pending = self._pending, []
             for packet in pending:
                 self.copy_packet(packet)
+
+    def _synthetic_pts(self) -> int:
+        """A timestamp for a frame that came without one: the frame's index at the frame rate."""
+        rate = self._reader.info.frame_rate or Fraction(30)
+        return round(self.frames_written / rate / self._reader.info.time_base)
 
     def copy_packet(self, item: StreamPacket | Any) -> None:
         """Copy a passthrough packet unchanged into its output stream."""
@@ -255,6 +264,19 @@ class VideoWriter:
         """Close without flushing (the output is discarded by the caller)."""
         with contextlib.suppress(Exception):
             self._container.close()
+
+
+def _needs_even(codec: str) -> bool:
+    return codec in {
+        "libx264",
+        "libx265",
+        "h264",
+        "hevc",
+        "libvpx-vp9",
+        "libaom-av1",
+        "libsvtav1",
+        "mpeg4",
+    }
 
 
 def _format_for(suffix: str) -> str | None:
