@@ -1,0 +1,190 @@
+"""``veil eval``: measure Veil against labelled data (``veil eval faces DIR``).
+
+``eval_app`` is a Typer group; other modules may add commands to it (importing this module has no
+side effects beyond defining the group and its ``faces`` command).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from veil.cli import anonymize as flags
+from veil.vision.redact import MaskShape
+
+D = flags.DEFAULTS
+
+eval_app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+FACES_HELP = """Score face detection and redaction on a labelled folder (DIR/boxes.csv).
+
+boxes.csv has the columns image,x,y,w,h,ignore (pixels, top-left origin, image relative to DIR;
+ignore=1 marks boxes that count neither as misses nor as false positives). Each image is run
+with the same detector settings as `veil blur`, the redaction mask is rendered by the redaction
+code itself, and per face-size bucket (short side <16, 16-32, 32-64, >=64 px, then >=32 and all)
+three figures are reported:
+
+  protected   share of faces with >= 80% of their box under the mask (what privacy needs)
+
+  iou50       share of faces matched by a detection with IoU >= 0.5
+
+  precision   share of detections that match a labelled face (low when background faces are
+              not labelled)
+
+Examples:
+
+  veil eval faces ../shared/data/faces/wider-dev
+
+  veil eval faces wider-dev --thresh 0.2 --mask-scale 1.6 --json > scores.json
+
+  veil eval faces wider-dev --max-side 640 --tiles --limit 50
+"""
+
+DirectoryArg = Annotated[
+    Path,
+    typer.Argument(
+        help="Folder holding boxes.csv and the images it names (or the csv file itself).",
+        show_default=False,
+    ),
+]
+Coverage = Annotated[
+    float,
+    typer.Option(
+        "--coverage",
+        min=0.01,
+        max=1.0,
+        help="Share of a face's box that must be masked for it to count as protected.",
+    ),
+]
+Limit = Annotated[
+    int | None,
+    typer.Option("--limit", min=1, help="Score only the first N images (quick checks)."),
+]
+
+
+@eval_app.command("faces", help=FACES_HELP)
+def faces(
+    directory: DirectoryArg,
+    thresh: flags.Thresh = D["thresh"],
+    mask_scale: flags.MaskScale = D["mask_scale"],
+    shape: flags.Shape = MaskShape.ELLIPSE,
+    detector: flags.DetectorName = D["detector"],
+    max_side: flags.MaxSide = D["max_side"],
+    tiles: flags.Tiles = D["tiles"],
+    threads: flags.Threads = 0,
+    coverage: Coverage = 0.8,
+    limit: Limit = None,
+    json_output: flags.JsonOutput = False,
+    quiet: flags.Quiet = False,
+) -> None:
+    """Score detection and redaction on DIR/boxes.csv."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from veil.errors import ConfigError
+    from veil.vision.detectors import DetectorSettings, get_detector
+    from veil.vision.evaluation import evaluate, read_boxes_csv
+    from veil.vision.redact import RedactionSettings
+
+    if not 0.0 < thresh < 1.0:
+        raise ConfigError(f"threshold must be between 0 and 1, got {thresh}")
+    images = read_boxes_csv(directory)
+    if limit is not None:
+        images = images[:limit]
+    redaction = RedactionSettings(shape=shape, mask_scale=mask_scale)
+    detection = DetectorSettings(threshold=thresh, max_side=max_side, tiles=tiles, threads=threads)
+    found_by = get_detector(detector, detection)
+    settings: dict[str, Any] = {
+        "detector": detector,
+        "thresh": thresh,
+        "mask_scale": mask_scale,
+        "shape": shape.value,
+        "max_side": max_side,
+        "tiles": tiles,
+        "coverage": coverage,
+    }
+    console = Console(stderr=True)
+    if console.is_terminal and not quiet and not json_output:
+        with Progress(
+            TextColumn("[bold]scoring"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("images"),
+            TimeElapsedColumn(),
+            console=console,
+        ) as bar:
+            task = bar.add_task("scoring", total=len(images))
+            report = evaluate(
+                images,
+                found_by,
+                thresh,
+                redaction,
+                dataset=str(directory),
+                settings=settings,
+                coverage=coverage,
+                progress=lambda _: bar.advance(task),
+            )
+    else:
+        report = evaluate(
+            images,
+            found_by,
+            thresh,
+            redaction,
+            dataset=str(directory),
+            settings=settings,
+            coverage=coverage,
+        )
+    if json_output:
+        sys.stdout.write(json.dumps(report.to_dict(), indent=2) + "\n")
+        return
+    _print_report(report)
+
+
+def _print_report(report: Any) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    def pct(value: float | None) -> str:
+        return "-" if value is None else f"{100 * value:.1f}%"
+
+    settings = report.settings
+    table = Table(
+        title=f"{report.dataset}: {report.images} images",
+        caption=(
+            f"{settings['detector']}, thresh {settings['thresh']}, mask scale "
+            f"{settings['mask_scale']} {settings['shape']}, max side {settings['max_side'] or 'full'}"
+            f"{' tiled' if settings['tiles'] else ''}; {report.seconds:.1f} s"
+        ),
+    )
+    for column in ("face size", "faces", "protected", "iou50", "detections", "precision"):
+        table.add_column(column, justify="left" if column == "face size" else "right")
+    for b in report.buckets:
+        table.add_row(
+            f"{b.bucket} px" if b.bucket != "all" else "all",
+            str(b.faces),
+            pct(b.protected_recall),
+            pct(b.recall_iou50),
+            str(b.detections),
+            pct(b.precision),
+        )
+    console = Console()
+    console.print(table)
+    for path in report.failed_images:
+        console.print(f"unreadable (counted unprotected): {path}", markup=False, highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``veil eval`` group."""
+    app.add_typer(
+        eval_app,
+        name="eval",
+        help="Measure Veil on labelled data: face protection and detection per face size.",
+    )
