@@ -51,15 +51,14 @@ def test_centerface_handles_odd_sizes_and_downscaling(astronaut_bgr: np.ndarray)
 
 def test_tiles_find_a_small_face_in_a_large_frame(astronaut_bgr: np.ndarray) -> None:
     canvas = np.full((1600, 2400, 3), 90, np.uint8)
-    face = cv2.resize(astronaut_bgr[40:200, 160:290], (52, 64))  # a ~50 px face
-    canvas[1200:1264, 1900:1952] = face
+    face = cv2.resize(astronaut_bgr[40:200, 160:290], (32, 39))  # a ~32 px face
+    canvas[1200:1239, 1900:1932] = face
+    target = np.array([[1900, 1200, 1932, 1239]], np.float32)
     shrunk = get_detector("centerface", DetectorSettings(max_side=640)).detect(canvas)
     tiled = get_detector("centerface", DetectorSettings(max_side=640, tiles=True)).detect(canvas)
-    target = np.array([[1900, 1200, 1952, 1264]], np.float32)
+    # Shrinking the frame to 640 px makes the face ~9 px: too small to see. Tiles keep it whole.
+    assert not len(shrunk) or box_iou(shrunk.boxes, target).max() < 0.3
     assert len(tiled) and box_iou(tiled.boxes, target).max() > 0.3
-    assert (
-        not len(shrunk) or box_iou(shrunk.boxes, target).max() < box_iou(tiled.boxes, target).max()
-    )
 
 
 def test_detector_rejects_wrong_input() -> None:
