@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
+from veil.ledger.events import Event
 from veil.ledger.merkle import NodeId
 
 
@@ -68,3 +69,20 @@ def fetcher(table: dict[NodeId, bytes]):  # type: ignore[no-untyped-def]
         return {i: table[i] for i in ids if i in table}
 
     return fetch
+
+
+def make_event(
+    i: int = 0, subject: str | None = None, action: str = "collect", **extra: object
+) -> Event:
+    """A valid event; ``i`` varies the purpose so leaves differ."""
+    kw: dict[str, object] = {
+        "action": action,
+        "controller": "Example Shop Ltd",
+        "system": "gate-1",
+        "data_categories": ["image.scene"],
+        "purpose": f"entrance monitoring {i}",
+        "legal_basis": "contract",
+        "subject_pseudonym": subject,
+    }
+    kw.update(extra)
+    return Event.new(**kw)  # type: ignore[arg-type]

@@ -15,10 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from veil.errors import ConfigError
+from veil.errors import BadInputError, ConfigError
 
 TABLE_PREFIX = "veil_ledger_"
 LEVEL_SHIFT = 56
+
+
+class DuplicateEventError(BadInputError):
+    """An event whose id is already in the log (every event is logged once)."""
 
 
 def node_key(level: int, index: int) -> int:
@@ -84,6 +88,7 @@ class Store(Protocol):
     def checkpoints(self) -> list[StoredCheckpoint]: ...
     def add_cosignatures(self, checkpoint_id: int, lines: Sequence[str]) -> None: ...
     def storage_bytes(self) -> int | None: ...
+    def check_integrity(self) -> list[str]: ...
     def close(self) -> None: ...
 
 

@@ -13,7 +13,13 @@ from contextlib import contextmanager
 from typing import Any
 
 from veil.errors import ConfigError
-from veil.ledger.stores import LEVEL_SHIFT, LeafRow, StoredCheckpoint, StoredLeaf
+from veil.ledger.stores import (
+    LEVEL_SHIFT,
+    DuplicateEventError,
+    LeafRow,
+    StoredCheckpoint,
+    StoredLeaf,
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS veil_ledger_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -61,12 +67,19 @@ class _Txn:
     def insert(
         self, start: int, leaves: Sequence[LeafRow], nodes: Sequence[tuple[int, bytes]]
     ) -> None:
+        import psycopg
+
         with self.conn.cursor() as cur:
-            with cur.copy(
-                "COPY veil_ledger_leaves (idx, data, event_id, subject) FROM STDIN"
-            ) as cp:
-                for i, r in enumerate(leaves):
-                    cp.write_row((start + i, r.data, r.event_id, r.subject))
+            try:
+                with cur.copy(
+                    "COPY veil_ledger_leaves (idx, data, event_id, subject) FROM STDIN"
+                ) as cp:
+                    for i, r in enumerate(leaves):
+                        cp.write_row((start + i, r.data, r.event_id, r.subject))
+            except psycopg.errors.UniqueViolation:
+                raise DuplicateEventError(
+                    "an event with the same id is already in the log"
+                ) from None
             with cur.copy("COPY veil_ledger_nodes (id, hash) FROM STDIN") as cp:
                 for row in nodes:
                     cp.write_row(row)
@@ -258,6 +271,10 @@ class PostgresStore:
                 "AND n.nspname = current_schema()"
             ).fetchone()
         return int(row[0] or 0) if row else None
+
+    def check_integrity(self) -> list[str]:
+        """PostgreSQL checks its own pages; the ledger's audit checks the content."""
+        return []
 
     def close(self) -> None:
         with self._lock:

@@ -11,6 +11,7 @@ from pathlib import Path
 from veil.errors import ConfigError, VerificationError
 from veil.ledger.stores import (
     LEVEL_SHIFT,
+    DuplicateEventError,
     LeafRow,
     StoredCheckpoint,
     StoredLeaf,
@@ -58,10 +59,13 @@ class _Txn:
     def insert(
         self, start: int, leaves: Sequence[LeafRow], nodes: Sequence[tuple[int, bytes]]
     ) -> None:
-        self.conn.executemany(
-            "INSERT INTO veil_ledger_leaves (idx, data, event_id, subject) VALUES (?, ?, ?, ?)",
-            [(start + i, r.data, r.event_id, r.subject) for i, r in enumerate(leaves)],
-        )
+        try:
+            self.conn.executemany(
+                "INSERT INTO veil_ledger_leaves (idx, data, event_id, subject) VALUES (?, ?, ?, ?)",
+                [(start + i, r.data, r.event_id, r.subject) for i, r in enumerate(leaves)],
+            )
+        except sqlite3.IntegrityError:
+            raise DuplicateEventError("an event with the same id is already in the log") from None
         self.conn.executemany("INSERT INTO veil_ledger_nodes (id, hash) VALUES (?, ?)", nodes)
 
     def set_head(self, size: int, root: bytes) -> None:
@@ -151,9 +155,13 @@ class SqliteStore:
             try:
                 yield _Txn(self.conn)
                 self.conn.execute("COMMIT")
-            except BaseException:
+            except BaseException as exc:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.DatabaseError) and not isinstance(
+                    exc, sqlite3.IntegrityError
+                ):
+                    raise StoreCorruptError(f"SQLite database {self.path}: {exc}") from None
                 raise
 
     def head(self) -> tuple[int, bytes]:
@@ -276,6 +284,16 @@ class SqliteStore:
             return int(row[0] or 0)
         except (sqlite3.OperationalError, StoreCorruptError):
             return None
+
+    def check_integrity(self) -> list[str]:
+        """Problems SQLite itself finds in the file's pages and indexes (``PRAGMA quick_check``)."""
+        try:
+            with self._read() as c:
+                rows = c.execute("PRAGMA quick_check").fetchall()
+        except StoreCorruptError as exc:
+            return [str(exc)]
+        found = [str(r[0]) for r in rows]
+        return [] if found == ["ok"] else [f"SQLite file damaged: {t}" for t in found]
 
     def close(self) -> None:
         with self._lock:

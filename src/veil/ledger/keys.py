@@ -1,0 +1,114 @@
+"""The ledger's key files under ``$VEIL_HOME/ledger``: the log signing key and the pseudonym key.
+
+- ``log.key``: the log's Ed25519 signer key (signed-note ``PRIVATE+KEY+...``), mode 0600
+- ``log.vkey``: its verifier key, the one to hand to witnesses and verifiers
+- ``pseudonym.key``: 32 random bytes (hex) keying HMAC-SHA256 subject pseudonyms, mode 0600
+- ``log.id``: the random id of the one database tree these keys sign (a log key that signed two
+  different trees would show witnesses a split view, so a key folder belongs to one ledger)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from veil.config import veil_home
+from veil.errors import ConfigError
+from veil.ledger.note import NoteError, Signer, parse_skey, valid_key_name
+
+
+def default_key_dir() -> Path:
+    return veil_home() / "ledger"
+
+
+def default_origin() -> str:
+    """A unique schema-less origin (C2SP recommends URL-like names without spaces or '+')."""
+    return f"veil.local/ledger/{secrets.token_hex(6)}"
+
+
+def write_file_atomic(path: Path, text: str, mode: int = 0o644) -> None:
+    """Write ``text`` to ``path`` via a temporary file, fsync and rename, with ``mode``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@dataclass(frozen=True)
+class LedgerKeys:
+    """The log signer and the pseudonym key."""
+
+    signer: Signer
+    pseudonym_key: bytes
+
+    @property
+    def pseudonym_key_id(self) -> str:
+        """A public fingerprint of the pseudonym key, kept in the database to catch mix-ups."""
+        return hashlib.sha256(b"veil-ledger-pseudonym-key\n" + self.pseudonym_key).hexdigest()[:16]
+
+
+def keys_exist(key_dir: Path) -> bool:
+    return (key_dir / "log.key").exists()
+
+
+def create_keys(key_dir: Path, origin: str) -> LedgerKeys:
+    """Create new keys in ``key_dir``; refuses to overwrite existing ones."""
+    if not valid_key_name(origin):
+        raise ConfigError(f"bad origin {origin!r}: it must be non-empty, without spaces or '+'")
+    if keys_exist(key_dir):
+        raise ConfigError(f"ledger keys already exist in {key_dir}; refusing to overwrite them")
+    key_dir.mkdir(parents=True, exist_ok=True)
+    os.chmod(key_dir, 0o700)
+    keys = LedgerKeys(Signer.generate(origin), secrets.token_bytes(32))
+    write_file_atomic(key_dir / "pseudonym.key", keys.pseudonym_key.hex() + "\n", 0o600)
+    write_file_atomic(key_dir / "log.vkey", keys.signer.verifier().vkey + "\n", 0o644)
+    write_file_atomic(key_dir / "log.key", keys.signer.skey + "\n", 0o600)
+    return keys
+
+
+def load_keys(key_dir: Path) -> LedgerKeys:
+    """Load the keys from ``key_dir`` (ConfigError with a hint when missing or malformed)."""
+    try:
+        skey = (key_dir / "log.key").read_text(encoding="utf-8")
+        pkey = (key_dir / "pseudonym.key").read_text(encoding="utf-8").strip()
+    except FileNotFoundError as exc:
+        raise ConfigError(
+            f"ledger key file {exc.filename} is missing: run `veil ledger init` first"
+        ) from None
+    try:
+        signer = parse_skey(skey)
+    except NoteError as exc:
+        raise ConfigError(f"{key_dir / 'log.key'}: {exc}") from None
+    try:
+        pseudo = bytes.fromhex(pkey)
+    except ValueError:
+        raise ConfigError(f"{key_dir / 'pseudonym.key'}: not hex") from None
+    if len(pseudo) != 32:
+        raise ConfigError(f"{key_dir / 'pseudonym.key'}: must hold 32 bytes")
+    return LedgerKeys(signer, pseudo)
+
+
+def bound_log_id(key_dir: Path) -> str | None:
+    """The id of the ledger these keys already sign, if any."""
+    try:
+        text = (key_dir / "log.id").read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return text or None
+
+
+def bind_log_id(key_dir: Path, log_id: str) -> None:
+    """Record that the keys in ``key_dir`` sign the ledger ``log_id``."""
+    write_file_atomic(key_dir / "log.id", log_id + "\n", 0o644)

@@ -1,0 +1,235 @@
+"""Offline proofs: c2sp.org/tlog-proof@v1 texts, and Veil's JSON bundles of them.
+
+A tlog-proof holds the entry's index, its inclusion path and the checkpoint (with cosignatures)
+it is proved against. Veil puts the event's exact leaf bytes in the proof's ``extra`` line, so
+one ``.tlog-proof`` is self-contained: hash the extra bytes as an RFC 9162 leaf, walk the path,
+compare with the checkpoint's root, check the signatures. The extra data is never trusted on its
+own; it is only accepted when it hashes into a signed tree.
+
+A bundle (``veil ledger prove`` / ``trace``) is JSON: ``{"format": "veil-ledger-bundle/v1",
+"kind": "event"|"trace", "subject": pseudonym (trace), "entries": [{"index", "event",
+"tlog_proof"}]}``. :func:`verify_bundle` checks it with no database.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from veil.errors import VerificationError
+from veil.ledger import merkle
+from veil.ledger.events import Event, EventError
+from veil.ledger.note import (
+    Checkpoint,
+    NoteError,
+    Verifier,
+    b64decode_strict,
+    b64encode,
+    verify_checkpoint,
+)
+
+TLOG_PROOF_HEADER = "c2sp.org/tlog-proof@v1"
+BUNDLE_FORMAT = "veil-ledger-bundle/v1"
+MAX_BUNDLE_BYTES = 64 << 20
+MAX_ENTRIES = 100_000
+
+
+class BundleError(VerificationError):
+    """A proof or bundle that is malformed or does not verify."""
+
+
+@dataclass(frozen=True)
+class TlogProof:
+    """A parsed c2sp.org/tlog-proof@v1 (the checkpoint is not yet verified)."""
+
+    index: int
+    hashes: tuple[bytes, ...]
+    checkpoint_note: str
+    extra: bytes | None = None
+
+    def render(self) -> str:
+        lines = [TLOG_PROOF_HEADER]
+        if self.extra is not None:
+            lines.append(f"extra {b64encode(self.extra)}")
+        lines.append(f"index {self.index}")
+        lines.extend(b64encode(h) for h in self.hashes)
+        return "\n".join(lines) + "\n\n" + self.checkpoint_note
+
+
+def parse_tlog_proof(text: str) -> TlogProof:
+    """Parse a tlog-proof text; every malformation is a :class:`BundleError`."""
+    if not isinstance(text, str):
+        raise BundleError("tlog-proof must be text")
+    head, sep, note = text.partition("\n\n")
+    if not sep:
+        raise BundleError("malformed tlog-proof: no blank line before the checkpoint")
+    lines = head.split("\n")
+    if lines[0] != TLOG_PROOF_HEADER:
+        raise BundleError(f"malformed tlog-proof: first line must be {TLOG_PROOF_HEADER}")
+    pos = 1
+    extra = None
+    if pos < len(lines) and lines[pos].startswith("extra "):
+        try:
+            extra = b64decode_strict(lines[pos][6:], "tlog-proof extra data")
+        except NoteError as exc:
+            raise BundleError(f"malformed tlog-proof: {exc}") from None
+        pos += 1
+    if pos >= len(lines) or not lines[pos].startswith("index "):
+        raise BundleError("malformed tlog-proof: missing index line")
+    idx = lines[pos][6:]
+    if not idx.isascii() or not idx.isdigit() or (idx != "0" and idx[0] == "0") or len(idx) > 19:
+        raise BundleError("malformed tlog-proof: index is not a decimal without leading zeros")
+    hashes = []
+    for line in lines[pos + 1 :]:
+        try:
+            h = b64decode_strict(line, "tlog-proof hash")
+        except NoteError as exc:
+            raise BundleError(f"malformed tlog-proof: {exc}") from None
+        if len(h) != merkle.HASH_SIZE:
+            raise BundleError("malformed tlog-proof: a proof hash is not 32 bytes")
+        hashes.append(h)
+    if len(hashes) > merkle.MAX_PROOF_LENGTH:
+        raise BundleError("malformed tlog-proof: too many proof hashes")
+    return TlogProof(int(idx), tuple(hashes), note, extra)
+
+
+@dataclass(frozen=True)
+class ProvedEntry:
+    index: int
+    event: Event
+    leaf: bytes
+
+
+@dataclass(frozen=True)
+class BundleResult:
+    """What a verified bundle proves."""
+
+    kind: str
+    checkpoint: Checkpoint
+    cosigned_by: dict[str, int]
+    entries: tuple[ProvedEntry, ...]
+    subject: str | None
+
+
+def verify_tlog_proof(
+    proof: TlogProof | str,
+    log_key: Verifier,
+    witness_keys: Sequence[Verifier] = (),
+    min_witnesses: int = 0,
+    leaf: bytes | None = None,
+) -> tuple[Checkpoint, dict[str, int], bytes]:
+    """Verify one tlog-proof: checkpoint signature, witness policy and inclusion of the leaf.
+
+    The leaf bytes are ``leaf`` or else the proof's extra data. Returns (checkpoint,
+    cosigners, leaf bytes).
+    """
+    p = parse_tlog_proof(proof) if isinstance(proof, str) else proof
+    data = leaf if leaf is not None else p.extra
+    if data is None:
+        raise BundleError("tlog-proof carries no entry bytes and none were given")
+    try:
+        signed = verify_checkpoint(p.checkpoint_note, log_key, witness_keys)
+    except NoteError as exc:
+        raise BundleError(f"checkpoint: {exc}") from None
+    check_witness_policy(signed.cosigned_by, witness_keys, min_witnesses)
+    cp = signed.checkpoint
+    try:
+        merkle.verify_inclusion(p.index, cp.size, merkle.leaf_hash(data), p.hashes, cp.root)
+    except merkle.ProofError as exc:
+        raise BundleError(f"entry {p.index}: {exc}") from None
+    return cp, signed.cosigned_by, data
+
+
+def check_witness_policy(
+    cosigned_by: dict[str, int], witness_keys: Sequence[Verifier], min_witnesses: int
+) -> None:
+    """N-of-M: at least ``min_witnesses`` of the given witnesses cosigned."""
+    if min_witnesses > len(witness_keys):
+        raise BundleError(
+            f"witness policy asks for {min_witnesses} cosignatures but only "
+            f"{len(witness_keys)} witness keys were given"
+        )
+    names = {w.name for w in witness_keys}
+    got = sorted(n for n in cosigned_by if n in names)
+    if len(got) < min_witnesses:
+        raise BundleError(
+            f"witness policy not met: {len(got)} of the required {min_witnesses} witnesses "
+            f"cosigned the checkpoint ({', '.join(got) or 'none'})"
+        )
+
+
+def make_bundle(kind: str, entries: Sequence[tuple[int, bytes, str]], subject: str | None) -> str:
+    """Bundle JSON from (index, leaf bytes, tlog-proof text) triples."""
+    body: dict[str, Any] = {"format": BUNDLE_FORMAT, "kind": kind}
+    if subject is not None:
+        body["subject"] = subject
+    body["entries"] = [
+        {"index": i, "event": json.loads(data), "tlog_proof": proof} for i, data, proof in entries
+    ]
+    return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
+
+
+def verify_bundle(
+    data: bytes | str,
+    log_key: Verifier,
+    witness_keys: Sequence[Verifier] = (),
+    min_witnesses: int | None = None,
+) -> BundleResult:
+    """Verify a Veil bundle offline; ``min_witnesses`` defaults to all the witness keys given."""
+    need = len(witness_keys) if min_witnesses is None else min_witnesses
+    if need < 0:
+        raise BundleError("the minimum number of witnesses cannot be negative")
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    if len(raw) > MAX_BUNDLE_BYTES:
+        raise BundleError("bundle is too large")
+    try:
+        doc = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BundleError(f"bundle is not valid JSON: {exc}") from None
+    if not isinstance(doc, dict) or doc.get("format") != BUNDLE_FORMAT:
+        raise BundleError(f"not a Veil bundle: the format must be {BUNDLE_FORMAT!r}")
+    kind = doc.get("kind")
+    if kind not in ("event", "trace"):
+        raise BundleError("bundle kind must be 'event' or 'trace'")
+    entries = doc.get("entries")
+    if not isinstance(entries, list) or not entries or len(entries) > MAX_ENTRIES:
+        raise BundleError("bundle must hold a non-empty list of entries")
+    if kind == "event" and len(entries) != 1:
+        raise BundleError("an event bundle holds exactly one entry")
+    subject = doc.get("subject")
+    if kind == "trace" and not isinstance(subject, str):
+        raise BundleError("a trace bundle names its subject pseudonym")
+    proved: list[ProvedEntry] = []
+    first: tuple[Checkpoint, dict[str, int]] | None = None
+    seen: set[int] = set()
+    for n, entry in enumerate(entries):
+        where = f"entry {n}"
+        if not isinstance(entry, dict) or not isinstance(entry.get("tlog_proof"), str):
+            raise BundleError(f"{where}: needs a tlog_proof text")
+        proof = parse_tlog_proof(entry["tlog_proof"])
+        if entry.get("index") != proof.index:
+            raise BundleError(f"{where}: index does not match its tlog-proof")
+        if proof.index in seen:
+            raise BundleError(f"{where}: leaf {proof.index} appears twice")
+        seen.add(proof.index)
+        try:
+            cp, cosigned, leaf = verify_tlog_proof(proof, log_key, witness_keys, need)
+        except BundleError as exc:
+            raise BundleError(f"{where}: {exc}") from None
+        if first is None:
+            first = (cp, cosigned)
+        elif cp != first[0]:
+            raise BundleError(f"{where}: proved against a different checkpoint than entry 0")
+        try:
+            event = Event.from_canonical(leaf)
+        except EventError as exc:
+            raise BundleError(f"{where}: leaf {proof.index} is not a valid event: {exc}") from None
+        if "event" in entry and entry["event"] != json.loads(leaf):
+            raise BundleError(f"{where}: the readable event differs from the proved bytes")
+        if kind == "trace" and event.subject != subject:
+            raise BundleError(f"{where}: event is about another subject")
+        proved.append(ProvedEntry(proof.index, event, leaf))
+    assert first is not None
+    return BundleResult(kind, first[0], first[1], tuple(proved), subject)

@@ -1,0 +1,95 @@
+"""The Ledger facade other parts of Veil use: open, pseudonyms, appends, subject lookups."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from ledger_helpers import make_event
+
+from veil.errors import ConfigError
+from veil.ledger import DuplicateEventError, EventError, Ledger
+from veil.ledger.merkle import root_from_leaves
+from veil.ledger.note import verify_checkpoint
+
+
+def test_append_returns_consecutive_indexes_and_root_matches_rfc9162(ledger: Ledger) -> None:
+    events = [make_event(i) for i in range(7)]
+    assert ledger.append(events[0]) == 0
+    assert ledger.append_many(events[1:]) == list(range(1, 7))
+    head = ledger.head()
+    assert head.size == 7
+    assert head.root == root_from_leaves([e.canonical() for e in events])
+
+
+def test_pseudonym_is_keyed_and_stable(ledger: Ledger, tmp_path: Path) -> None:
+    p = ledger.pseudonym("alice@example.com")
+    assert len(p) == 64 and p == ledger.pseudonym(" alice@example.com ")
+    assert p != ledger.pseudonym("bob@example.com")
+    with Ledger.open(f"sqlite:///{tmp_path / 'other.db'}", tmp_path / "k2") as other:
+        assert other.pseudonym("alice@example.com") != p  # another key, another pseudonym
+
+
+def test_events_for_subject_uses_the_index_and_keeps_order(ledger: Ledger) -> None:
+    alice, bob = ledger.pseudonym("alice"), ledger.pseudonym("bob")
+    evs = [make_event(i, subject=alice if i % 3 == 0 else bob) for i in range(9)]
+    ledger.append_many(evs)
+    got = ledger.events_for_subject(alice)
+    assert [e.id for e in got] == [evs[i].id for i in (0, 3, 6)]
+    assert [i for i, _ in ledger.entries_for_subject(bob)] == [1, 2, 4, 5, 7, 8]
+    assert ledger.events_for_subject(ledger.pseudonym("carol")) == []
+    with pytest.raises(EventError):
+        ledger.events_for_subject("alice")
+
+
+def test_duplicate_event_ids_are_refused_and_do_not_fork(ledger: Ledger) -> None:
+    e = make_event(1)
+    ledger.append(e)
+    with pytest.raises(DuplicateEventError, match=e.id):
+        ledger.append(e)
+    with pytest.raises(DuplicateEventError):
+        ledger.append_many([make_event(2), make_event(3)] * 2)
+    assert ledger.head().size == 1
+    assert ledger.append(make_event(4)) == 1
+    assert ledger.verify().ok
+
+
+def test_checkpoint_is_a_signed_note_over_the_head(ledger: Ledger) -> None:
+    ledger.append_many([make_event(i) for i in range(3)])
+    note = ledger.checkpoint()
+    cp = verify_checkpoint(note, ledger.verifier).checkpoint
+    assert (cp.origin, cp.size, cp.root) == ("test.example/log", 3, ledger.head().root)
+
+
+def test_reopen_with_other_keys_or_for_another_db_is_refused(tmp_path: Path) -> None:
+    db, keys = f"sqlite:///{tmp_path / 'a.db'}", tmp_path / "keys"
+    with Ledger.open(db, keys) as led:
+        led.append(make_event())
+    with Ledger.open(db, keys) as led:  # same keys: fine
+        assert led.head().size == 1
+    with pytest.raises(ConfigError, match="keys are not in"):
+        Ledger.open(db, tmp_path / "other-keys", create=False)
+    with Ledger.open(f"sqlite:///{tmp_path / 'x.db'}", tmp_path / "k2"):
+        pass
+    with pytest.raises(ConfigError, match="another key"):
+        Ledger.open(db, tmp_path / "k2")
+    with pytest.raises(ConfigError, match="split view"):
+        Ledger.open(f"sqlite:///{tmp_path / 'b.db'}", keys)
+    with pytest.raises(ConfigError, match="veil ledger init"):
+        Ledger.open(f"sqlite:///{tmp_path / 'c.db'}", tmp_path / "none", create=False)
+
+
+def test_default_location_is_under_veil_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VEIL_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("VEIL_DB", raising=False)
+    with Ledger.open() as led:
+        led.append(make_event())
+    assert (tmp_path / "home" / "veil.db").exists()
+    assert (tmp_path / "home" / "ledger" / "log.key").stat().st_mode & 0o077 == 0
+
+
+def test_append_rejects_non_events(ledger: Ledger) -> None:
+    with pytest.raises(EventError):
+        ledger.append({"action": "collect"})  # type: ignore[arg-type]
