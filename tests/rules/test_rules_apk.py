@@ -9,8 +9,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import shared_path
 
+from conftest import shared_path
 from veil.rules.apk import ApkFeature, ApkManifest, check_apk, check_manifest, read_manifest
 from veil.rules.models import CheckInputError, Level
 from veil.rules.taxonomy import resolve_app_type
@@ -117,15 +117,15 @@ def test_politedroid_calendar_tool() -> None:
 
 def test_abcore_runtime_permissions() -> None:
     report = check_apk(shared_path("apks", "app-prod-debug.apk"), resolve_app_type(5))
-    assert [(f.check_id, f.level) for f in report.findings] == [
-        ("VEIL-APK-002", Level.WARNING)
-    ]
+    assert [(f.check_id, f.level) for f in report.findings] == [("VEIL-APK-002", Level.WARNING)]
 
 
 def test_duplicate_permissions_are_counted_once() -> None:
     manifest = read_manifest(shared_path("apks", "duplicate.permisssions_9999999.apk"))
     assert len(manifest.permissions) == len(set(manifest.permissions)) == 5
-    report = check_apk(shared_path("apks", "duplicate.permisssions_9999999.apk"), resolve_app_type(30))
+    report = check_apk(
+        shared_path("apks", "duplicate.permisssions_9999999.apk"), resolve_app_type(30)
+    )
     assert [f.subject for f in report.findings] == ["android.permission.WRITE_EXTERNAL_STORAGE"]
 
 

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, compliant_inventory, violating_inventory, write_yaml
 
+from conftest import EXAMPLES, compliant_inventory, violating_inventory, write_yaml
 from veil.rules.apps import check_app
 from veil.rules.models import CheckInputError, Level
 from veil.rules.ruledata import AppType, rule_data
@@ -109,7 +109,9 @@ def test_unexplained_and_purposeless_items(tmp_path: Path) -> None:
     assert unexplained.location.line == 5  # the first listing of device_id
 
 
-@pytest.mark.parametrize("name", [6, "6", "网上购物类", "网上购物", "Online shopping", "online-shopping"])
+@pytest.mark.parametrize(
+    "name", [6, "6", "网上购物类", "网上购物", "Online shopping", "online-shopping"]
+)
 def test_type_by_number_chinese_or_english_name(tmp_path: Path, name: object) -> None:
     inventory = compliant_inventory(resolve_app_type(6))
     inventory["type"] = name
@@ -119,8 +121,14 @@ def test_type_by_number_chinese_or_english_name(tmp_path: Path, name: object) ->
 
 @pytest.mark.parametrize(
     ("name", "key"),
-    [("手机号", "phone_number"), ("Mobile Number", "phone_number"), ("人脸", "face"),
-     ("IMEI", "device_id"), ("phone_number", "phone_number"), ("通讯录", "address_book")],
+    [
+        ("手机号", "phone_number"),
+        ("Mobile Number", "phone_number"),
+        ("人脸", "face"),
+        ("IMEI", "device_id"),
+        ("phone_number", "phone_number"),
+        ("通讯录", "address_book"),
+    ],
 )
 def test_items_by_key_alias_or_chinese_name(name: str, key: str) -> None:
     assert resolve_item(name).key == key
@@ -158,8 +166,11 @@ def test_unknown_item_is_a_clear_error_with_line_and_suggestion(tmp_path: Path) 
         ("app: A\ntype: 1\nfunctions: []\n", "functions"),
         ("app: A\ntype: 1\nfunctions:\n  - name: x\n", "basic: true"),
         ("app: A\ntype: 1\nfunctoins: []\n", "functoins"),
-        ("app: A\ntype: 1\nfunctions:\n  - {name: x, basic: true, collects: [{item: face, "
-         "refusable: maybe}]}\n", "refusable"),
+        (
+            "app: A\ntype: 1\nfunctions:\n  - {name: x, basic: true, collects: [{item: face, "
+            "refusable: maybe}]}\n",
+            "refusable",
+        ),
         ("app: A\ntype: [1]\nfunctions:\n  - {name: x, basic: true}\n", "type"),
     ],
 )

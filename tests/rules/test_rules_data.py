@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import shared_path
 
+from conftest import shared_path
 from veil.rules.models import Certainty
 from veil.rules.ruledata import (
     AndroidFile,
@@ -99,7 +99,8 @@ def test_spc_and_local_rules_agree_with_shared_extract() -> None:
     data = rule_data()
     spc = shared["spc_face_recognition_provisions"]
     assert all(
-        a.certainty.value == spc["certainty"] for a in data.instruments["spc-2021"].articles.values()
+        a.certainty.value == spc["certainty"]
+        for a in data.instruments["spc-2021"].articles.values()
     )
     items = {str(i["item"]) for i in spc["art2_infringing_acts"]}
     for article in data.instruments["spc-2021"].articles:

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import EXAMPLES, write_yaml
 
+from conftest import EXAMPLES, write_yaml
 from veil.rules.deployments import (
     DEPLOYMENT_RULES,
     LOCAL_RULES,
@@ -32,7 +32,12 @@ def compliant() -> dict[str, Any]:
         "signage": True,
         "processing_rules_published": True,
         "notice_covers": [
-            "processor", "purpose", "method", "retention", "necessity_and_impact", "rights"
+            "processor",
+            "purpose",
+            "method",
+            "retention",
+            "necessity_and_impact",
+            "rights",
         ],
         "face_only_entry": False,
         "alternatives": ["card"],
@@ -66,28 +71,35 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "VEIL-DEP-001": ({"separate_consent": False, "storage": "device"}, {"legal_basis": "law"}),
     "VEIL-DEP-002": ({"consent_withdrawal": False}, {"consent_withdrawal": True}),
     "VEIL-DEP-003": ({"notice_covers": ["purpose"]}, {"processing_rules_published": True}),
-    "VEIL-DEP-004": ({"public_place": True, "purpose_category": "public_security",
-                      "signage": False},
-                     {"public_place": True, "purpose_category": "public_security",
-                      "signage": True}),
-    "VEIL-DEP-005": ({"public_place": True, "separate_consent": False, "legal_basis": "law"},
-                     {"public_place": True}),
+    "VEIL-DEP-004": (
+        {"public_place": True, "purpose_category": "public_security", "signage": False},
+        {"public_place": True, "purpose_category": "public_security", "signage": True},
+    ),
+    "VEIL-DEP-005": (
+        {"public_place": True, "separate_consent": False, "legal_basis": "law"},
+        {"public_place": True},
+    ),
     "VEIL-DEP-006": ({"face_only_entry": True}, {"alternatives": ["guard"]}),
-    "VEIL-DEP-007": ({"storage": "cloud", "separate_consent": False, "internet_transfer": True},
-                     {"storage": "cloud", "internet_transfer": True}),
+    "VEIL-DEP-007": (
+        {"storage": "cloud", "separate_consent": False, "internet_transfer": True},
+        {"storage": "cloud", "internet_transfer": True},
+    ),
     "VEIL-DEP-008": ({"retention_days": None}, {"retention_days": 0}),
     "VEIL-DEP-009": ({"delete_on_withdrawal": False}, {"delete_on_withdrawal": True}),
     "VEIL-DEP-010": ({"impact_assessment": False}, {"impact_assessment": True}),
     "VEIL-DEP-011": ({"records_kept_years": 2.5}, {"records_kept_years": 3}),
     "VEIL-DEP-012": ({"people_stored": 100_000}, {"people_stored": 99_999}),
-    "VEIL-DEP-013": ({"guardian_consent": False}, {"guardian_consent": False,
-                                                    "minors_under_14": False}),
+    "VEIL-DEP-013": (
+        {"guardian_consent": False},
+        {"guardian_consent": False, "minors_under_14": False},
+    ),
     "VEIL-DEP-014": ({"private_spaces": ["toilet"]}, {"private_spaces": []}),
     "VEIL-DEP-015": ({"non_consenting": "store"}, {"non_consenting": "discard"}),
     "VEIL-DEP-016": ({"face_required_for_service": True}, {"bundled_consent": False}),
-    "VEIL-DEP-017": ({"security_measures": ["encryption", "audit"]},
-                     {"security_measures": ["encryption", "audit", "access_control",
-                                            "intrusion_detection"]}),
+    "VEIL-DEP-017": (
+        {"security_measures": ["encryption", "audit"]},
+        {"security_measures": ["encryption", "audit", "access_control", "intrusion_detection"]},
+    ),
     "VEIL-DEP-018": ({"purpose": ""}, {"purpose": "attendance of staff"}),
 }
 
@@ -129,8 +141,17 @@ def test_finding_points_at_the_field(tmp_path: Path) -> None:
 
 def test_undeclared_obligations_fail_closed(tmp_path: Path) -> None:
     report = run(tmp_path, {"name": "Bare camera", "scenario": "shop", "purpose": "count"})
-    assert {"VEIL-DEP-001", "VEIL-DEP-004", "VEIL-DEP-006", "VEIL-DEP-007", "VEIL-DEP-008",
-            "VEIL-DEP-010", "VEIL-DEP-013", "VEIL-DEP-015", "VEIL-DEP-017"} <= set(fired(report))
+    assert {
+        "VEIL-DEP-001",
+        "VEIL-DEP-004",
+        "VEIL-DEP-006",
+        "VEIL-DEP-007",
+        "VEIL-DEP-008",
+        "VEIL-DEP-010",
+        "VEIL-DEP-013",
+        "VEIL-DEP-015",
+        "VEIL-DEP-017",
+    } <= set(fired(report))
 
 
 # --- local rules ---------------------------------------------------------------------------
@@ -139,12 +160,16 @@ LOCAL: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
     # id: (city, changes that fire it there, changes that do not)
     "VEIL-LOCAL-HANGZHOU-001": ("Hangzhou", {"face_only_entry": True}, {}),
     "VEIL-LOCAL-TIANJIN-001": ("天津", {"credit_information_provider": True}, {}),
-    "VEIL-LOCAL-NANJING-001": ("Nanjing", {"scenario": "sales_office", "separate_consent": False,
-                                           "legal_basis": "law"},
-                               {"scenario": "sales_office"}),
-    "VEIL-LOCAL-KUNMING-001": ("昆明市", {"scenario": "sales_office",
-                                         "recognition_area_marked": False},
-                              {"scenario": "sales_office"}),
+    "VEIL-LOCAL-NANJING-001": (
+        "Nanjing",
+        {"scenario": "sales_office", "separate_consent": False, "legal_basis": "law"},
+        {"scenario": "sales_office"},
+    ),
+    "VEIL-LOCAL-KUNMING-001": (
+        "昆明市",
+        {"scenario": "sales_office", "recognition_area_marked": False},
+        {"scenario": "sales_office"},
+    ),
 }
 
 
@@ -165,8 +190,13 @@ def test_local_rule_fires_only_in_its_city(tmp_path: Path, check_id: str) -> Non
 
 @pytest.mark.parametrize(
     ("city", "expected"),
-    [("Hangzhou", ["VEIL-LOCAL-HANGZHOU-001"]), ("杭州市", ["VEIL-LOCAL-HANGZHOU-001"]),
-     ("hangzhou city", ["VEIL-LOCAL-HANGZHOU-001"]), ("Beijing", []), (None, [])],
+    [
+        ("Hangzhou", ["VEIL-LOCAL-HANGZHOU-001"]),
+        ("杭州市", ["VEIL-LOCAL-HANGZHOU-001"]),
+        ("hangzhou city", ["VEIL-LOCAL-HANGZHOU-001"]),
+        ("Beijing", []),
+        (None, []),
+    ],
 )
 def test_city_names(city: str | None, expected: list[str]) -> None:
     assert local_rules_for(city) == expected
@@ -199,8 +229,10 @@ def test_veil_gate_example_is_compliant_with_veil_guarantees(tmp_path: Path) -> 
         ({"extra_security": []}, ["VEIL-DEP-017"]),
         ({"minors_under_14": True}, ["VEIL-DEP-013"]),
         ({"public_place": True, "signage": False}, ["VEIL-DEP-004"]),
-        ({"city": "Hangzhou", "scenario": "residential_gate", "alternatives": []},
-         ["VEIL-DEP-006", "VEIL-LOCAL-HANGZHOU-001"]),
+        (
+            {"city": "Hangzhou", "scenario": "residential_gate", "alternatives": []},
+            ["VEIL-DEP-006", "VEIL-LOCAL-HANGZHOU-001"],
+        ),
     ],
 )
 def test_veil_gate_rules(tmp_path: Path, changes: dict[str, Any], expected: list[str]) -> None:
