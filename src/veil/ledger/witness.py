@@ -58,6 +58,8 @@ class WitnessError(VerificationError):
         super().__init__(f"{status} {STATUS_TEXT[status]}: {message}")
         self.status = status
         self.latest_size = latest_size
+        # malformed requests and unknown logs are bad input; the rest failed verification
+        self.exit_code = 1 if status in (400, 404) else 3
 
 
 def default_witness_dir() -> Path:
