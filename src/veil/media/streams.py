@@ -1,0 +1,406 @@
+"""Live sources for ``veil stream`` (PyAV: FFmpeg's libraries, no ffmpeg binary at run time).
+
+:func:`describe_source` classifies what the user named (RTSP over TCP or UDP, HTTP/HLS, UDP
+MPEG-TS, a local capture device, or a file played at its own rate) and :class:`LiveSource` opens
+it, decodes upright BGR frames and passes audio packets through untouched. A network or device
+source that fails or ends is reopened with exponential backoff; each (re)connection is announced
+with a :class:`Discontinuity` item so sinks start a new segment. Timestamps are made continuous and
+increasing across reconnections and file loops. Frames the decoder marks as corrupt are flagged,
+so the realtime redactor can blank them (fail closed). The sinks live in :mod:`veil.stream`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from veil.errors import ConfigError, MediaError
+from veil.vision.policy import Frame
+
+log = logging.getLogger("veil.stream")
+
+
+class SourceKind(StrEnum):
+    """Kinds of live source Veil reads."""
+
+    RTSP = "rtsp"
+    HTTP = "http"  # HTTP(S) streams, including HLS playlists
+    UDP = "udp"  # MPEG-TS over UDP (unicast or multicast)
+    DEVICE = "device"  # a local capture device (V4L2 on Linux)
+    FILE = "file"  # a file played at its own rate
+
+
+class Transport(StrEnum):
+    """RTSP transport."""
+
+    TCP = "tcp"
+    UDP = "udp"
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """What to open and how.
+
+    ``realtime``: pace a file at its own frame rate (live sources are paced by the sender).
+    ``loop``: play a file again when it ends. ``max_reconnects``: give up after that many
+    reconnections in a row without a frame (``None``: never). ``timeout``: seconds without data
+    before a connection counts as lost.
+    """
+
+    url: str
+    kind: SourceKind
+    transport: Transport = Transport.TCP
+    realtime: bool = True
+    loop: bool = False
+    timeout: float = 5.0
+    max_reconnects: int | None = None
+    backoff_initial: float = 0.5
+    backoff_max: float = 10.0
+    device_format: str | None = None
+    options: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def reconnects(self) -> bool:
+        """Whether the source is reopened when it fails or ends."""
+        return self.kind is not SourceKind.FILE
+
+    def redacted_url(self) -> str:
+        """The URL with any password hidden (for logs and health output)."""
+        return re.sub(r"(://[^:/@]+:)[^@/]+@", r"\1***@", self.url)
+
+
+def describe_source(
+    source: str,
+    *,
+    transport: Transport = Transport.TCP,
+    realtime: bool = True,
+    loop: bool = False,
+    timeout: float = 5.0,
+    max_reconnects: int | None = None,
+) -> SourceSpec:
+    """Classify ``source`` (a URL, a device path such as ``/dev/video0``, or a file)."""
+    lowered = source.lower()
+    scheme = lowered.split("://", 1)[0] if "://" in lowered else ""
+    device_format: str | None = None
+    if scheme in {"rtsp", "rtsps"}:
+        kind = SourceKind.RTSP
+    elif scheme in {"http", "https"}:
+        kind = SourceKind.HTTP
+    elif scheme in {"udp", "rtp", "srt", "tcp"}:
+        kind = SourceKind.UDP
+    elif scheme in {"device", "v4l2"}:
+        kind = SourceKind.DEVICE
+        source = source.split("://", 1)[1]
+        device_format = "v4l2"
+    elif lowered.startswith("/dev/video"):
+        kind = SourceKind.DEVICE
+        device_format = "v4l2"
+    elif scheme in {"", "file"}:
+        path = Path(source.split("://", 1)[1] if scheme else source)
+        if not path.is_file():
+            raise ConfigError(
+                f"{source}: no such file, and not a stream URL (rtsp://, udp://, ...)"
+            )
+        kind = SourceKind.FILE
+        source = str(path)
+    else:
+        raise ConfigError(
+            f"{source}: unsupported source (use rtsp://, http(s)://, udp://, /dev/videoN or a file)"
+        )
+    if timeout <= 0:
+        raise ConfigError("source timeout must be positive")
+    return SourceSpec(
+        source,
+        kind,
+        transport=transport,
+        realtime=realtime,
+        loop=loop,
+        timeout=timeout,
+        max_reconnects=max_reconnects,
+        device_format=device_format,
+    )
+
+
+@dataclass
+class LiveFrame:
+    """One decoded frame: upright BGR pixels and its place on the continuous source timeline.
+
+    ``time`` is seconds since the stream started (increasing across reconnections), ``arrival``
+    the ``time.monotonic()`` at which it was decoded, ``connection`` counts (re)connections,
+    ``corrupt`` is set when the decoder reported damage (missing references, broken slices).
+    """
+
+    pixels: Frame
+    time: float
+    arrival: float
+    index: int
+    connection: int
+    corrupt: bool = False
+
+
+@dataclass
+class LivePacket:
+    """An audio packet passed through untouched; ``time`` on the same timeline as frames."""
+
+    packet: Any
+    time: float
+    connection: int
+
+
+@dataclass
+class Discontinuity:
+    """The source was (re)connected: sinks close their segment.
+
+    ``audio`` is the new input audio stream (or ``None``), ``fps`` the source's frame rate.
+    """
+
+    connection: int
+    audio: Any
+    reason: str
+    fps: float = 25.0
+
+
+SourceItem = LiveFrame | LivePacket | Discontinuity
+
+
+class SourceStats:
+    """Counters a source updates (read by the metrics endpoint)."""
+
+    def __init__(self) -> None:
+        self.frames_in = 0
+        self.audio_packets_in = 0
+        self.reconnects = 0
+        self.decode_errors = 0
+        self.connected = False
+        self.last_error: str | None = None
+
+
+class LiveSource:
+    """Read a live source as a stream of :data:`SourceItem`; reconnect on failure.
+
+    Iterate :meth:`items` from one thread; :meth:`stop` (any thread) ends the iteration at the
+    next packet or backoff step.
+    """
+
+    def __init__(
+        self,
+        spec: SourceSpec,
+        *,
+        audio: bool = True,
+        stats: SourceStats | None = None,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        self.spec = spec
+        self.audio = audio
+        self.stats = stats or SourceStats()
+        self._stop = threading.Event()
+        self._sleep = sleep or self._stop.wait
+        self._retired: list[
+            Any
+        ] = []  # closed one reconnection later: packets may still be in flight
+        self._index = 0
+        self._time_offset = 0.0
+        self._last_time = -1.0
+        self._frame_step = 1 / 25
+
+    def stop(self) -> None:
+        """Ask :meth:`items` to end soon."""
+        self._stop.set()
+
+    @property
+    def stopped(self) -> bool:
+        """Whether :meth:`stop` was called."""
+        return self._stop.is_set()
+
+    def _open(self) -> Any:
+        import av
+
+        spec = self.spec
+        options = dict(spec.options)
+        fmt: str | None = None
+        if spec.kind is SourceKind.RTSP:
+            options.setdefault("rtsp_transport", spec.transport.value)
+            options.setdefault("max_delay", "500000")
+        elif spec.kind is SourceKind.UDP and spec.url.lower().startswith("udp://"):
+            options.setdefault("overrun_nonfatal", "1")
+            options.setdefault("fifo_size", "278876")  # in 188-byte packets: about 50 MB
+        elif spec.kind is SourceKind.DEVICE:
+            fmt = spec.device_format
+        timeout = (spec.timeout * 2, spec.timeout)
+        try:
+            return av.open(spec.url, mode="r", format=fmt, options=options, timeout=timeout)
+        except (av.FFmpegError, OSError, ValueError) as exc:
+            raise MediaError(f"{spec.redacted_url()}: cannot open ({_text(exc)})") from exc
+
+    def items(self) -> Iterator[SourceItem]:
+        """Yield frames, audio packets and discontinuities until stopped or the source ends."""
+        connection = 0
+        failures = 0
+        delay = self.spec.backoff_initial
+        while not self._stop.is_set():
+            try:
+                container = self._open()
+            except MediaError as exc:
+                self.stats.last_error = str(exc)
+                if not self.spec.reconnects:
+                    raise
+                failures += 1
+                if self.spec.max_reconnects is not None and failures > self.spec.max_reconnects:
+                    raise MediaError(
+                        f"{self.spec.redacted_url()}: gave up after {failures - 1} reconnection "
+                        f"attempts ({exc})"
+                    ) from exc
+                log.warning("%s; retrying in %.1f s", exc, delay)
+                self._sleep(delay)
+                delay = min(delay * 2, self.spec.backoff_max)
+                continue
+            connection += 1
+            if connection > 1:
+                self.stats.reconnects += 1
+            produced = 0
+            try:
+                for item in self._read(container, connection):
+                    if isinstance(item, LiveFrame):
+                        produced += 1
+                        if produced == 1:
+                            failures = 0
+                            delay = self.spec.backoff_initial
+                    yield item
+            except MediaError as exc:
+                self.stats.last_error = str(exc)
+                if not self.spec.reconnects:
+                    raise
+                log.warning("%s", exc)
+            finally:
+                self.stats.connected = False
+                self._retire(container)
+            if not self.spec.reconnects:
+                if self.spec.loop and produced and not self._stop.is_set():
+                    continue
+                return
+            if self._stop.is_set():
+                return
+            if produced == 0:
+                failures += 1
+                if self.spec.max_reconnects is not None and failures > self.spec.max_reconnects:
+                    raise MediaError(
+                        f"{self.spec.redacted_url()}: no frames after "
+                        f"{failures - 1} reconnection attempts"
+                    )
+            elif self.spec.max_reconnects is not None and self.spec.max_reconnects == 0:
+                return
+            log.warning(
+                "%s: connection lost; reconnecting in %.1f s", self.spec.redacted_url(), delay
+            )
+            self._sleep(delay)
+            delay = min(delay * 2, self.spec.backoff_max)
+        self._close_all()
+
+    def _retire(self, container: Any) -> None:
+        while self._retired:
+            with contextlib.suppress(Exception):
+                self._retired.pop(0).close()
+        self._retired.append(container)
+
+    def _close_all(self) -> None:
+        for container in self._retired:
+            with contextlib.suppress(Exception):
+                container.close()
+        self._retired = []
+
+    def _read(self, container: Any, connection: int) -> Iterator[SourceItem]:
+        import av
+
+        if not container.streams.video:
+            raise MediaError(f"{self.spec.redacted_url()}: no video stream")
+        video = container.streams.video[0]
+        video.thread_type = "AUTO"
+        audio = container.streams.audio[0] if (self.audio and container.streams.audio) else None
+        rate = video.average_rate or video.guessed_rate or video.base_rate
+        if rate:
+            self._frame_step = min(1.0, max(1 / 120, float(1 / Fraction(rate))))
+        self.stats.connected = True
+        self.stats.last_error = None
+        yield Discontinuity(
+            connection,
+            audio,
+            "connected" if connection == 1 else "reconnected",
+            fps=round(1 / self._frame_step, 3),
+        )
+        origin: float | None = None
+        base = self._last_time + self._frame_step if self._last_time >= 0 else 0.0
+        wall_origin: float | None = None
+        streams = [video] if audio is None else [video, audio]
+        try:
+            for packet in container.demux(streams):
+                if self._stop.is_set():
+                    return
+                if packet.stream is video:
+                    try:
+                        frames = packet.decode()
+                    except av.FFmpegError:
+                        self.stats.decode_errors += 1  # a corrupt packet: skip it, keep going
+                        continue
+                    for decoded in frames:
+                        raw = _seconds(decoded.pts, decoded.time_base)
+                        if origin is None:
+                            origin = raw if raw is not None else 0.0
+                        if raw is None:
+                            stamp = self._last_time + self._frame_step
+                        else:
+                            stamp = base + raw - origin
+                        stamp = max(stamp, self._last_time + 1e-4)
+                        if self.spec.realtime and self.spec.kind is SourceKind.FILE:
+                            now = time.monotonic()
+                            if wall_origin is None:
+                                wall_origin = now - stamp
+                            wait = wall_origin + stamp - now
+                            if wait > 0 and self._stop.wait(wait):
+                                return
+                        self._last_time = stamp
+                        yield LiveFrame(
+                            _to_bgr(decoded),
+                            stamp,
+                            time.monotonic(),
+                            self._index,
+                            connection,
+                            corrupt=bool(getattr(decoded, "is_corrupt", False)),
+                        )
+                        self._index += 1
+                        self.stats.frames_in += 1
+                elif packet.dts is not None and packet.pts is not None and origin is not None:
+                    raw = _seconds(packet.pts, packet.time_base)
+                    stamp = base + (raw if raw is not None else 0.0) - origin
+                    self.stats.audio_packets_in += 1
+                    yield LivePacket(packet, stamp, connection)
+        except (av.FFmpegError, OSError, ValueError) as exc:
+            raise MediaError(f"{self.spec.redacted_url()}: stream failed ({_text(exc)})") from exc
+
+
+def _seconds(pts: int | None, time_base: Fraction | None) -> float | None:
+    if pts is None or time_base is None:
+        return None
+    return float(pts * time_base)
+
+
+def _to_bgr(frame: Any) -> Frame:
+    rotation = int(getattr(frame, "rotation", 0) or 0) % 360
+    pixels = np.asarray(frame.to_ndarray(format="bgr24"), np.uint8)
+    if rotation:
+        pixels = np.ascontiguousarray(np.rot90(pixels, k=-rotation // 90))
+    return pixels
+
+
+def _text(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
