@@ -240,6 +240,31 @@ def test_veil_gate_rules(tmp_path: Path, changes: dict[str, Any], expected: list
     assert fired(report) == expected
 
 
+def test_veil_gate_that_shows_faces_fails_anonymize_by_default(tmp_path: Path) -> None:
+    report = run(tmp_path, {**gate(), "mode": "none"}, root="veil_gate")
+    assert fired(report) == ["VEIL-DEP-015"]
+    finding = report.findings[0]
+    assert "shown unredacted" in finding.message
+    lines = (tmp_path / "site.yaml").read_text("utf-8").splitlines()
+    assert finding.location.line is not None
+    assert lines[finding.location.line - 1].strip() == "mode: none"
+    assert any("mode none" in o.detail for o in report.observations)
+    for mode in ("blur", "pixelate", "solid"):
+        assert fired(run(tmp_path, {**gate(), "mode": mode}, root="veil_gate")) == []
+
+
+def test_veil_gate_fails_closed_on_public_place(tmp_path: Path) -> None:
+    """A gate config that does not say it is outside public places is taken to be inside one."""
+    body = {k: v for k, v in gate().items() if k not in ("public_place", "signage")}
+    assert fired(run(tmp_path, body, root="veil_gate")) == ["VEIL-DEP-004"]
+
+
+def test_veil_gate_shows_its_consent_purpose(tmp_path: Path) -> None:
+    report = run(tmp_path, gate(), root="veil_gate")
+    detail = next(o.detail for o in report.observations if o.label == "veil gate")
+    assert "consent purpose lobby-gate, mode blur" in detail
+
+
 def test_veil_gate_finding_points_at_gate_field(tmp_path: Path) -> None:
     report = run(tmp_path, {**gate(), "ledger_retention_years": 1}, root="veil_gate")
     lines = (tmp_path / "site.yaml").read_text("utf-8").splitlines()
@@ -269,6 +294,8 @@ def test_examples_in_docs() -> None:
         ({"deployment": {**compliant(), "private_spaces": ["kitchen"]}}, "private_spaces"),
         ({"deployment": {**compliant(), "signge": True}}, "signge"),
         ({"veil_gate": {**gate(), "separate_consent": False}}, "separate_consent"),
+        ({"veil_gate": {**gate(), "mode": "sparkle"}}, "mode"),
+        ({"veil_gate": {**gate(), "consent_purpose": "Lobby Gate!"}}, "consent purpose"),
         ({"deployment": {k: v for k, v in compliant().items() if k != "name"}}, "name"),
     ],
 )

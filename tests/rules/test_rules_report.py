@@ -7,11 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sarif_schema import SarifError, validate_sarif
 
 from conftest import EXAMPLES, compliant_inventory, write_yaml
+from veil.rules.apk import ApkFeature, ApkManifest, check_manifest
 from veil.rules.apps import check_app
 from veil.rules.deployments import check_deployment
-from veil.rules.models import Report
+from veil.rules.models import CheckInputError, Report
 from veil.rules.report import OutputFormat, render, write_atomic
 from veil.rules.taxonomy import resolve_app_type
 
@@ -49,7 +51,8 @@ def test_json_round_trip(shop: Report) -> None:
 
 
 def _validate_sarif(log: dict[str, Any]) -> None:
-    """The parts of SARIF 2.1.0 that GitHub code scanning requires."""
+    """SARIF 2.1.0 (schema subset) plus what GitHub code scanning requires."""
+    validate_sarif(log)
     assert log["version"] == "2.1.0"
     assert log["$schema"].endswith("sarif-2.1.0.json")
     assert len(log["runs"]) == 1
@@ -127,3 +130,115 @@ def test_write_atomic_replaces_and_leaves_no_temporary(tmp_path: Path) -> None:
     write_atomic(target, "new")
     assert target.read_text(encoding="utf-8") == "new"
     assert [p.name for p in tmp_path.iterdir()] == ["report.txt"]
+
+
+def _apk_report() -> Report:
+    manifest = ApkManifest(
+        package="a.b",
+        target_sdk=34,
+        permissions=("android.permission.READ_CONTACTS", "android.permission.USE_BIOMETRIC"),
+        features=(ApkFeature("android.hardware.microphone"),),
+    )
+    return check_manifest(manifest, resolve_app_type(30), "build/app.apk")
+
+
+def _reports() -> list[Report]:
+    return [
+        check_app(EXAMPLES / "app-shop.yaml"),
+        check_deployment(EXAMPLES / "deployment-sales-office.yaml"),
+        _apk_report(),
+    ]
+
+
+@pytest.mark.parametrize("fmt", list(OutputFormat))
+def test_every_format_shows_every_citation_with_its_certainty(fmt: OutputFormat) -> None:
+    for report in _reports():
+        out = render(report, fmt)
+        assert report.findings
+        for finding in report.findings:
+            assert finding.check_id in out
+            for citation in finding.citations:
+                if fmt is OutputFormat.JSON:
+                    assert f'"article": "{citation.article}"' in out
+                    assert f'"certainty": "{citation.certainty.value}"' in out
+                else:
+                    label = citation.label.replace("'", "&#x27;")
+                    shown = (
+                        f"{label} <small>[{citation.certainty.value}]</small>"
+                        if fmt is OutputFormat.HTML
+                        else f"{citation.label} [{citation.certainty.value}]"
+                    )
+                    assert shown in out, (fmt, shown)
+
+
+def test_sarif_of_every_report_kind_is_valid() -> None:
+    for report in _reports():
+        log = json.loads(render(report, OutputFormat.SARIF))
+        _validate_sarif(log)
+        assert len(log["runs"][0]["results"]) == len(report.findings)
+
+
+def test_sarif_validator_rejects_broken_logs(shop: Report) -> None:
+    """The schema check is not vacuous: each breach of the schema is caught."""
+    good = json.loads(render(shop, OutputFormat.SARIF))
+    breaks = [
+        lambda log: log.pop("version"),
+        lambda log: log.__setitem__("version", "2.0.0"),
+        lambda log: log["runs"][0].pop("tool"),
+        lambda log: log["runs"][0]["tool"]["driver"].pop("name"),
+        lambda log: log["runs"][0]["tool"]["driver"]["rules"][0].pop("id"),
+        lambda log: log["runs"][0]["tool"]["driver"]["rules"][0].__setitem__("severity", 1),
+        lambda log: log["runs"][0]["results"][0].pop("message"),
+        lambda log: log["runs"][0]["results"][0].__setitem__("level", "fatal"),
+        lambda log: log["runs"][0]["results"][0].__setitem__("ruleIndex", 99),
+        lambda log: log["runs"][0]["results"][0]["message"].pop("text"),
+        lambda log: log["runs"][0]["results"][0]["locations"][0]["physicalLocation"][
+            "region"
+        ].__setitem__("startLine", 0),
+        lambda log: log["runs"][0]["results"][0]["locations"][0]["physicalLocation"].pop(
+            "artifactLocation"
+        ),
+    ]
+    validate_sarif(good)
+    for index, breach in enumerate(breaks):
+        log = json.loads(json.dumps(good))
+        breach(log)
+        with pytest.raises(SarifError):
+            validate_sarif(log)
+        assert index >= 0
+
+
+def test_sarif_fingerprints_are_stable_and_distinct(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Alerts keep their identity when unrelated lines move, so CI does not reopen them."""
+
+    def results(path: Path) -> list[dict[str, Any]]:
+        log = json.loads(render(check_app(path), OutputFormat.SARIF))
+        found: list[dict[str, Any]] = log["runs"][0]["results"]
+        return found
+
+    def prints(found: list[dict[str, Any]]) -> list[str]:
+        return [r["partialFingerprints"]["veilFinding/v1"] for r in found]
+
+    def lines(found: list[dict[str, Any]]) -> list[int]:
+        return [r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in found]
+
+    monkeypatch.chdir(EXAMPLES.parent.parent)
+    first = results(Path("docs/examples/app-shop.yaml"))
+    assert len(set(prints(first))) == len(first) == 4
+
+    moved = tmp_path / "docs" / "examples" / "app-shop.yaml"
+    moved.parent.mkdir(parents=True)
+    text = (EXAMPLES / "app-shop.yaml").read_text(encoding="utf-8")
+    moved.write_text("# two more\n# lines\n" + text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    second = results(Path("docs/examples/app-shop.yaml"))
+    assert prints(second) == prints(first)
+    assert lines(second) == [line + 2 for line in lines(first)]
+
+
+def test_write_atomic_to_a_folder_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(CheckInputError, match="cannot be written") as info:
+        write_atomic(tmp_path, "x")
+    assert info.value.exit_code == 2

@@ -5,22 +5,25 @@ Two input forms are accepted (YAML or JSON):
 
 * ``deployment:`` a description of any face-recognition deployment (sales office camera,
   residential gate, shop, office attendance, hotel ...), every obligation stated explicitly;
-* ``veil_gate:`` the configuration of a site that runs ``veil gate``: Veil fills in what its
-  gate guarantees by construction (separate per-purpose consent records, withdrawal that
-  crypto-shreds the template, faces of non-consenting people redacted and their embeddings
-  forgotten, encrypted templates, ledger records), so Veil can check itself.
+* ``veil_gate:`` the configuration of a site that runs ``veil gate`` (its ``--purpose`` and
+  ``--mode`` among the site facts): Veil fills in what its gate guarantees by construction
+  (separate per-purpose consent records, withdrawal that crypto-shreds the template, faces of
+  non-consenting people redacted and their embeddings forgotten, encrypted templates, ledger
+  records), so Veil can check itself; a gate run with ``--mode none`` leaves faces visible and
+  fails the anonymize-by-default check.
 
 Fail closed: an obligation not declared is treated as unmet.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from veil.rules.models import CheckInputError, Finding, Location, Observation, Report
 from veil.rules.ruledata import make_finding, rule_data
@@ -28,6 +31,7 @@ from veil.rules.source import SourceFile, read_source, validation_message
 from veil.rules.taxonomy import normalize
 
 FILING_THRESHOLD = 100_000
+_PURPOSE_NAME = re.compile(r"^[a-z][a-z0-9_.-]{0,63}$")  # as veil.consent names purposes
 RECORDS_MIN_YEARS = 3
 
 
@@ -65,10 +69,22 @@ class Storage(StrEnum):
 
 
 class NonConsenting(StrEnum):
+    """What happens to the faces of people who did not consent."""
+
     ANONYMIZE = "anonymize"
     DISCARD = "discard"
     STORE = "store"
+    SHOWN = "shown"
     UNDECLARED = "undeclared"
+
+
+class GateRedaction(StrEnum):
+    """``veil gate --mode``: how the gate hides faces without a consent match."""
+
+    BLUR = "blur"
+    PIXELATE = "pixelate"
+    SOLID = "solid"
+    NONE = "none"
 
 
 class NoticeItem(StrEnum):
@@ -145,9 +161,15 @@ class VeilGate(_Strict):
     site: str = Field(min_length=1)
     scenario: Scenario
     city: str | None = None
-    public_place: bool = False
+    public_place: bool = True
     purpose: str = ""
     purpose_category: PurposeCategory = PurposeCategory.ACCESS_CONTROL
+    consent_purpose: str | None = Field(
+        default=None, description="the consent purpose the gate runs with (veil gate --purpose)"
+    )
+    mode: GateRedaction = Field(
+        default=GateRedaction.BLUR, description="veil gate --mode for faces without consent"
+    )
     signage: bool = False
     processing_rules_published: bool = False
     notice_covers: frozenset[NoticeItem] = frozenset()
@@ -164,6 +186,16 @@ class VeilGate(_Strict):
     extra_security: frozenset[Security] = frozenset()
     property_service: bool = False
     recognition_area_marked: bool = False
+
+    @field_validator("consent_purpose")
+    @classmethod
+    def _purpose_name(cls, value: str | None) -> str | None:
+        if value is not None and not _PURPOSE_NAME.match(value):
+            raise ValueError(
+                "a consent purpose is 1-64 lower-case letters, digits, '.', '_' or '-', "
+                "starting with a letter (as given to veil gate --purpose)"
+            )
+        return value
 
     def as_deployment(self) -> Deployment:
         """The deployment this gate amounts to, with what ``veil gate`` guarantees filled in."""
@@ -198,8 +230,11 @@ class VeilGate(_Strict):
             minors_under_14=self.minors_under_14,
             guardian_consent=self.guardian_consent,
             private_spaces=self.private_spaces,
-            # the gate redacts every face without a consent match and forgets its embedding
-            non_consenting=NonConsenting.ANONYMIZE,
+            # the gate redacts every face without a consent match and forgets its embedding,
+            # unless it was configured with the debugging mode that shows faces
+            non_consenting=(
+                NonConsenting.SHOWN if self.mode is GateRedaction.NONE else NonConsenting.ANONYMIZE
+            ),
             # templates are AES-GCM encrypted per subject; every processing goes to the ledger
             security_measures=self.extra_security | {Security.ENCRYPTION, Security.AUDIT},
             property_service=self.property_service,
@@ -207,8 +242,9 @@ class VeilGate(_Strict):
         )
 
 
-def parse_deployment(source: SourceFile) -> tuple[Deployment, tuple[str, ...]]:
-    """Validate a parsed file; return the deployment and the key path of its body."""
+def parse_deployment(source: SourceFile) -> tuple[Deployment, tuple[str, ...], VeilGate | None]:
+    """Validate a parsed file; return the deployment, the key path of its body and the gate
+    configuration it came from (None for the ``deployment:`` form)."""
     keys = set(source.data)
     if keys == {"deployment"}:
         model: type[_Strict] = Deployment
@@ -227,8 +263,9 @@ def parse_deployment(source: SourceFile) -> tuple[Deployment, tuple[str, ...]]:
         parsed: Any = model.model_validate(body)
     except ValidationError as exc:
         raise CheckInputError(validation_message(exc, source, "deployment", (root,))) from exc
-    deployment = parsed.as_deployment() if isinstance(parsed, VeilGate) else parsed
-    return deployment, (root,)
+    if isinstance(parsed, VeilGate):
+        return parsed.as_deployment(), (root,), parsed
+    return parsed, (root,), None
 
 
 Rule = Callable[[Deployment], str | None]
@@ -346,10 +383,19 @@ def _private_space(d: Deployment) -> str | None:
 def _non_consenting(d: Deployment) -> str | None:
     if d.non_consenting not in (NonConsenting.ANONYMIZE, NonConsenting.DISCARD):
         return (
-            f"faces of people who did not consent are {d.non_consenting.value}, not anonymized "
+            f"faces of people who did not consent are {_FATE[d.non_consenting]}, not anonymized "
             "or discarded at capture"
         )
     return None
+
+
+_FATE = {
+    NonConsenting.STORE: "stored",
+    NonConsenting.SHOWN: "shown unredacted",
+    NonConsenting.UNDECLARED: "not declared",
+    NonConsenting.ANONYMIZE: "anonymized",
+    NonConsenting.DISCARD: "discarded",
+}
 
 
 def _coercion(d: Deployment) -> str | None:
@@ -441,6 +487,8 @@ _GATE_FIELDS = {
     "records_kept_years": "ledger_retention_years",
     "people_stored": "people_enrolled",
     "security_measures": "extra_security",
+    "non_consenting": "mode",
+    "face_only_entry": "alternatives",
 }
 
 
@@ -460,10 +508,13 @@ def local_rules_for(city: str | None) -> list[str]:
 
 
 def check_deployment_model(
-    deployment: Deployment, source: SourceFile, root: tuple[str, ...] = ("deployment",)
+    deployment: Deployment,
+    source: SourceFile,
+    root: tuple[str, ...] = ("deployment",),
+    gate_config: VeilGate | None = None,
 ) -> Report:
     """Check one deployment; findings point at the field concerned in ``source``."""
-    gate = root == ("veil_gate",)
+    gate = gate_config is not None
     findings: list[Finding] = []
 
     def where(field: str) -> Location:
@@ -485,12 +536,19 @@ def check_deployment_model(
             detail=", ".join(local) or "none known for this city",
         ),
     ]
-    if gate:
+    if gate_config is not None:
+        purpose = gate_config.consent_purpose or "not named"
         observations.append(
             Observation(
                 label="veil gate",
-                detail="separate per-purpose consent, withdrawal with deletion, non-consenting "
-                "faces redacted, encrypted templates and ledger records are taken as given",
+                detail=f"consent purpose {purpose}, mode {gate_config.mode.value}; separate "
+                "per-purpose consent, withdrawal with deletion (crypto-shredding), encrypted "
+                "templates and ledger records are what veil gate does by construction"
+                + (
+                    "; faces without consent are left visible (mode none)"
+                    if gate_config.mode is GateRedaction.NONE
+                    else "; faces without consent are redacted and their embeddings forgotten"
+                ),
             )
         )
     return Report(
@@ -508,5 +566,5 @@ def check_deployment_model(
 def check_deployment(path: Path) -> Report:
     """Read a deployment (or veil gate) file and check it (``veil check deployment``)."""
     source = read_source(path, "deployment")
-    deployment, root = parse_deployment(source)
-    return check_deployment_model(deployment, source, root)
+    deployment, root, gate_config = parse_deployment(source)
+    return check_deployment_model(deployment, source, root, gate_config)

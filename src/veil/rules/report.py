@@ -8,15 +8,16 @@ ids, and results with ``ruleId``, ``ruleIndex``, ``level``, ``message`` and a ph
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
-import os
 from collections import Counter
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from veil.rules.models import CheckInfo, Citation, Finding, Level, Report
+from veil.media.atomic import atomic_output
+from veil.rules.models import CheckInfo, CheckInputError, Citation, Finding, Level, Report
 from veil.rules.ruledata import rule_data
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -131,6 +132,15 @@ def _artifact_uri(path: str) -> str:
     return candidate.as_posix()
 
 
+def fingerprint(report: Report, finding: Finding) -> str:
+    """A stable id of one finding across runs (check, subject, file), for SARIF alert matching.
+
+    Line numbers are left out, so editing an unrelated part of the file keeps the same alert.
+    """
+    key = "\x1f".join((finding.check_id, finding.subject or "", _artifact_uri(report.target)))
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
 def render_sarif(report: Report) -> str:
     """SARIF 2.1.0 log with one run of the ``veil`` driver."""
     from veil import __version__ as version
@@ -146,6 +156,7 @@ def render_sarif(report: Report) -> str:
             {
                 "ruleId": finding.check_id,
                 "ruleIndex": index[finding.check_id],
+                "kind": "fail",
                 "level": _sarif_level(finding.level),
                 "message": {
                     "text": f"{finding.message}. Cites: "
@@ -159,6 +170,7 @@ def render_sarif(report: Report) -> str:
                         }
                     }
                 ],
+                "partialFingerprints": {"veilFinding/v1": fingerprint(report, finding)},
                 "properties": {
                     "certainty": finding.certainty.value,
                     "subject": finding.subject,
@@ -252,14 +264,9 @@ def render(report: Report, fmt: OutputFormat) -> str:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    """Write ``text`` to ``path`` through a temporary file and a rename (replacing ``path``)."""
     try:
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+        with atomic_output(Path(path), overwrite=True) as temporary:
+            temporary.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise CheckInputError(f"report {path} cannot be written: {exc.strerror or exc}") from exc
