@@ -10,6 +10,7 @@ combined into one transaction (group commit), so many threads share one fsync.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -27,9 +28,43 @@ from veil.ledger.note import (
     sign_checkpoint,
     verify_checkpoint,
 )
-from veil.ledger.stores import LeafRow, Store, StoredCheckpoint, StoredLeaf, node_key
+from veil.ledger.stores import (
+    LEVEL_SHIFT,
+    LeafRow,
+    Store,
+    StoredCheckpoint,
+    StoredLeaf,
+    node_key,
+)
 
 LeafCheck = Callable[[StoredLeaf], list[str]]
+
+# Level 0 (leaf hashes) lives in the leaves table; level 1 is never stored (two leaf hashes away,
+# it would double the rows an append writes); levels 2 and up are rows of the nodes table.
+MIN_STORED_LEVEL = 2
+
+
+def _fetch_nodes(
+    get: Callable[[Sequence[int]], dict[int, bytes]], ids: Sequence[NodeId]
+) -> dict[NodeId, bytes]:
+    keys: set[int] = set()
+    for n in ids:
+        if n.level == 1:
+            keys.update((2 * n.index, 2 * n.index + 1))
+        else:
+            keys.add(node_key(*n))
+    got = get(sorted(keys))
+    out: dict[NodeId, bytes] = {}
+    for n in ids:
+        if n.level == 1:
+            left, right = got.get(2 * n.index), got.get(2 * n.index + 1)
+            if left is not None and right is not None:
+                out[n] = node_hash(left, right)
+        else:
+            h = got.get(node_key(*n))
+            if h is not None:
+                out[n] = h
+    return out
 
 
 @dataclass(frozen=True)
@@ -130,30 +165,35 @@ class TransparencyLog:
 
     def _commit(self, groups: Sequence[Sequence[LeafRow]]) -> list[int]:
         rows = [row for g in groups for row in g]
+        sha = hashlib.sha256
+        leaf_hashes = [sha(b"\x00" + row.data).digest() for row in rows]
         with self.store.write() as txn:
             size, _ = txn.head()
             edge = merkle.frontier(size)
-            got = txn.get_nodes([node_key(*n) for n in edge])
-            stack: list[tuple[int, int, bytes]] = []
+            got = _fetch_nodes(txn.get_nodes, edge)
+            stack: list[tuple[int, bytes]] = []
             for n in edge:
-                h = got.get(node_key(*n))
+                h = got.get(n)
                 if h is None:
                     raise VerificationError(f"the store lacks tree node {tuple(n)}: run verify")
-                stack.append((n.level, n.index, h))
+                stack.append((n.level, h))
             new_nodes: list[tuple[int, bytes]] = []
             add = new_nodes.append
-            for i, row in enumerate(rows, start=size):
-                level, index, h = 0, i, leaf_hash(row.data)
-                add((index, h))
+            pop = stack.pop
+            push = stack.append
+            i = size
+            for h in leaf_hashes:
+                level, index = 0, i
                 while stack and stack[-1][0] == level:
-                    _, _, left = stack.pop()
-                    h = node_hash(left, h)
+                    h = sha(b"\x01" + pop()[1] + h).digest()
                     level += 1
                     index >>= 1
-                    add(((level << 56) | index, h))
-                stack.append((level, index, h))
-            root = merkle.fold_range([h for _, _, h in stack])
-            txn.insert(size, rows, new_nodes)
+                    if level >= MIN_STORED_LEVEL:
+                        add(((level << LEVEL_SHIFT) | index, h))
+                push((level, h))
+                i += 1
+            root = merkle.fold_range([h for _, h in stack])
+            txn.insert(size, rows, leaf_hashes, new_nodes)
             txn.set_head(size + len(rows), root)
         starts, at = [], size
         for g in groups:
@@ -168,8 +208,8 @@ class TransparencyLog:
         return TreeHead(size, root)
 
     def fetch(self, ids: Sequence[NodeId]) -> dict[NodeId, bytes]:
-        got = self.store.get_nodes([node_key(*n) for n in ids])
-        return {n: got[node_key(*n)] for n in ids if node_key(*n) in got}
+        """Hashes of complete subtrees, in one store query (level 1 is folded from leaves)."""
+        return _fetch_nodes(self.store.get_nodes, ids)
 
     def _size(self, size: int | None) -> int:
         current = self.head().size
@@ -240,11 +280,14 @@ class TransparencyLog:
             rep.problem(f"leaves {expected} to {size - 1}: missing")
         self._audit_leaf_hashes(rep, size)
         # levels >= 1: every stored node against its stored children
-        level = 1
+        level = MIN_STORED_LEVEL
         while (size >> level) > 0:
             self._audit_level(rep, level, size >> level)
             level += 1
-        stray = sum(self.store.count_nodes_above(lv, size >> lv) for lv in range(0, 64))
+        stray = sum(
+            self.store.count_nodes_above(lv, 0 if lv < MIN_STORED_LEVEL else size >> lv)
+            for lv in range(0, 64)
+        )
         if stray:
             rep.problem(f"{stray} tree nodes are stored beyond the tree size {size}")
         # the head and every checkpoint against the (now checked) stored nodes
@@ -279,8 +322,21 @@ class TransparencyLog:
                     "(the leaf or its hash was changed)"
                 )
 
+    def _iter_level(self, level: int) -> Iterator[tuple[int, bytes]]:
+        """Stored hashes of one level in index order (level 1 folded from the leaf hashes)."""
+        if level != 1:
+            yield from self.store.iter_nodes(level)
+            return
+        prev: tuple[int, bytes] | None = None
+        for index, h in self.store.iter_nodes(0):
+            if index % 2 == 0:
+                prev = (index, h)
+            elif prev is not None and prev[0] == index - 1:
+                yield index >> 1, node_hash(prev[1], h)
+                prev = None
+
     def _audit_level(self, rep: AuditReport, level: int, count: int) -> None:
-        children = self.store.iter_nodes(level - 1)
+        children = self._iter_level(level - 1)
         cur = next(children, None)
 
         def child(i: int) -> bytes | None:

@@ -1,7 +1,8 @@
 """Storage for the ledger: the :class:`Store` protocol and :func:`open_store` by URL.
 
-Stores keep leaves, the hashes of complete subtrees (``nodes``), the tree head, every signed
-checkpoint and its cosignatures, in tables prefixed ``veil_ledger_`` so that other parts of Veil
+Stores keep leaves (with their RFC 9162 leaf hash, the level-0 node), the hashes of larger
+complete subtrees (``nodes``; the log decides which levels it stores), the tree head, every
+signed checkpoint and its cosignatures, in tables prefixed ``veil_ledger_`` so that other parts of Veil
 can keep their own tables in the same database. Writes happen in a :class:`WriteTxn`, which
 holds the log's write lock (SQLite ``BEGIN IMMEDIATE``; PostgreSQL ``SELECT ... FOR UPDATE`` on
 the head row) so concurrent appenders, in threads or processes, never fork the tree.
@@ -19,6 +20,7 @@ from veil.errors import BadInputError, ConfigError
 
 TABLE_PREFIX = "veil_ledger_"
 LEVEL_SHIFT = 56
+LEVEL_ONE = 1 << LEVEL_SHIFT  # node keys below this are leaf hashes (level 0)
 
 
 class DuplicateEventError(BadInputError):
@@ -60,9 +62,16 @@ class WriteTxn(Protocol):
     """The operations of one append transaction (the write lock is held)."""
 
     def head(self) -> tuple[int, bytes]: ...
-    def get_nodes(self, keys: Sequence[int]) -> dict[int, bytes]: ...
+    def get_nodes(self, keys: Sequence[int]) -> dict[int, bytes]:
+        """Hashes by :func:`node_key`; level-0 keys read the leaf hashes of the leaves table."""
+        ...
+
     def insert(
-        self, start: int, leaves: Sequence[LeafRow], nodes: Sequence[tuple[int, bytes]]
+        self,
+        start: int,
+        leaves: Sequence[LeafRow],
+        leaf_hashes: Sequence[bytes],
+        nodes: Sequence[tuple[int, bytes]],
     ) -> None: ...
     def set_head(self, size: int, root: bytes) -> None: ...
 

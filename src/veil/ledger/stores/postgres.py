@@ -14,6 +14,7 @@ from typing import Any
 
 from veil.errors import ConfigError
 from veil.ledger.stores import (
+    LEVEL_ONE,
     LEVEL_SHIFT,
     DuplicateEventError,
     LeafRow,
@@ -26,7 +27,8 @@ CREATE TABLE IF NOT EXISTS veil_ledger_meta (key TEXT PRIMARY KEY, value TEXT NO
 CREATE TABLE IF NOT EXISTS veil_ledger_head (
   id INTEGER PRIMARY KEY CHECK (id = 1), size BIGINT NOT NULL, root BYTEA NOT NULL);
 CREATE TABLE IF NOT EXISTS veil_ledger_leaves (
-  idx BIGINT PRIMARY KEY, data BYTEA NOT NULL, event_id BYTEA UNIQUE, subject BYTEA);
+  idx BIGINT PRIMARY KEY, hash BYTEA NOT NULL, data BYTEA NOT NULL, event_id BYTEA UNIQUE,
+  subject BYTEA);
 CREATE INDEX IF NOT EXISTS veil_ledger_leaves_subject
   ON veil_ledger_leaves (subject) WHERE subject IS NOT NULL;
 CREATE TABLE IF NOT EXISTS veil_ledger_nodes (id BIGINT PRIMARY KEY, hash BYTEA NOT NULL);
@@ -65,17 +67,21 @@ class _Txn:
         return _get_nodes(self.conn, keys)
 
     def insert(
-        self, start: int, leaves: Sequence[LeafRow], nodes: Sequence[tuple[int, bytes]]
+        self,
+        start: int,
+        leaves: Sequence[LeafRow],
+        leaf_hashes: Sequence[bytes],
+        nodes: Sequence[tuple[int, bytes]],
     ) -> None:
         import psycopg
 
         with self.conn.cursor() as cur:
             try:
                 with cur.copy(
-                    "COPY veil_ledger_leaves (idx, data, event_id, subject) FROM STDIN"
+                    "COPY veil_ledger_leaves (idx, hash, data, event_id, subject) FROM STDIN"
                 ) as cp:
-                    for i, r in enumerate(leaves):
-                        cp.write_row((start + i, r.data, r.event_id, r.subject))
+                    for i, (h, r) in enumerate(zip(leaf_hashes, leaves, strict=True)):
+                        cp.write_row((start + i, h, r.data, r.event_id, r.subject))
             except psycopg.errors.UniqueViolation:
                 raise DuplicateEventError(
                     "an event with the same id is already in the log"
@@ -93,8 +99,12 @@ class _Txn:
 def _get_nodes(conn: Any, keys: Sequence[int]) -> dict[int, bytes]:
     if not keys:
         return {}
+    leaves = [k for k in keys if k < LEVEL_ONE]
+    nodes = [k for k in keys if k >= LEVEL_ONE]
     rows = conn.execute(
-        "SELECT id, hash FROM veil_ledger_nodes WHERE id = ANY(%s)", (list(keys),)
+        "SELECT idx, hash FROM veil_ledger_leaves WHERE idx = ANY(%s) "
+        "UNION ALL SELECT id, hash FROM veil_ledger_nodes WHERE id = ANY(%s)",
+        (leaves, nodes),
     ).fetchall()
     return {int(k): bytes(h) for k, h in rows}
 
@@ -205,11 +215,12 @@ class PostgresStore:
 
     def iter_nodes(self, level: int, batch: int = 20000) -> Iterator[tuple[int, bytes]]:
         lo, hi = level << LEVEL_SHIFT, (level + 1) << LEVEL_SHIFT
+        table, key = ("veil_ledger_leaves", "idx") if level == 0 else ("veil_ledger_nodes", "id")
         while True:
             with self._lock:
                 rows = self.conn.execute(
-                    "SELECT id, hash FROM veil_ledger_nodes WHERE id >= %s AND id < %s "
-                    "ORDER BY id LIMIT %s",
+                    f"SELECT {key}, hash FROM {table} WHERE {key} >= %s AND {key} < %s "
+                    f"ORDER BY {key} LIMIT %s",
                     (lo, hi, batch),
                 ).fetchall()
             if not rows:

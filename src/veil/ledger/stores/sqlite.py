@@ -10,6 +10,7 @@ from pathlib import Path
 
 from veil.errors import ConfigError, VerificationError
 from veil.ledger.stores import (
+    LEVEL_ONE,
     LEVEL_SHIFT,
     DuplicateEventError,
     LeafRow,
@@ -22,7 +23,8 @@ CREATE TABLE IF NOT EXISTS veil_ledger_meta (key TEXT PRIMARY KEY, value TEXT NO
 CREATE TABLE IF NOT EXISTS veil_ledger_head (
   id INTEGER PRIMARY KEY CHECK (id = 1), size INTEGER NOT NULL, root BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS veil_ledger_leaves (
-  idx INTEGER PRIMARY KEY, data BLOB NOT NULL, event_id BLOB UNIQUE, subject BLOB);
+  idx INTEGER PRIMARY KEY, hash BLOB NOT NULL, data BLOB NOT NULL, event_id BLOB UNIQUE,
+  subject BLOB);
 CREATE INDEX IF NOT EXISTS veil_ledger_leaves_subject
   ON veil_ledger_leaves (subject) WHERE subject IS NOT NULL;
 CREATE TABLE IF NOT EXISTS veil_ledger_nodes (id INTEGER PRIMARY KEY, hash BLOB NOT NULL);
@@ -57,12 +59,22 @@ class _Txn:
         return _get_nodes(self.conn, keys)
 
     def insert(
-        self, start: int, leaves: Sequence[LeafRow], nodes: Sequence[tuple[int, bytes]]
+        self,
+        start: int,
+        leaves: Sequence[LeafRow],
+        leaf_hashes: Sequence[bytes],
+        nodes: Sequence[tuple[int, bytes]],
     ) -> None:
         try:
             self.conn.executemany(
-                "INSERT INTO veil_ledger_leaves (idx, data, event_id, subject) VALUES (?, ?, ?, ?)",
-                [(start + i, r.data, r.event_id, r.subject) for i, r in enumerate(leaves)],
+                "INSERT INTO veil_ledger_leaves (idx, hash, data, event_id, subject) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [
+                    (i, h, r.data, r.event_id, r.subject)
+                    for i, h, r in zip(
+                        range(start, start + len(leaves)), leaf_hashes, leaves, strict=True
+                    )
+                ],
             )
         except sqlite3.IntegrityError:
             raise DuplicateEventError("an event with the same id is already in the log") from None
@@ -76,14 +88,19 @@ class _Txn:
 
 def _get_nodes(conn: sqlite3.Connection, keys: Sequence[int]) -> dict[int, bytes]:
     out: dict[int, bytes] = {}
-    keys = list(keys)
-    for i in range(0, len(keys), 500):
-        chunk = keys[i : i + 500]
-        marks = ",".join("?" * len(chunk))
-        for k, h in conn.execute(
-            f"SELECT id, hash FROM veil_ledger_nodes WHERE id IN ({marks})", chunk
-        ):
-            out[int(k)] = bytes(h)
+    leaves = [k for k in keys if k < LEVEL_ONE]
+    nodes = [k for k in keys if k >= LEVEL_ONE]
+    for table, key, wanted in (
+        ("veil_ledger_leaves", "idx", leaves),
+        ("veil_ledger_nodes", "id", nodes),
+    ):
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for k, h in conn.execute(
+                f"SELECT {key}, hash FROM {table} WHERE {key} IN ({marks})", chunk
+            ):
+                out[int(k)] = bytes(h)
     return out
 
 
@@ -214,11 +231,12 @@ class SqliteStore:
 
     def iter_nodes(self, level: int, batch: int = 20000) -> Iterator[tuple[int, bytes]]:
         lo, hi = level << LEVEL_SHIFT, (level + 1) << LEVEL_SHIFT
+        table, key = ("veil_ledger_leaves", "idx") if level == 0 else ("veil_ledger_nodes", "id")
         while True:
             with self._read() as c:
                 rows = c.execute(
-                    "SELECT id, hash FROM veil_ledger_nodes WHERE id >= ? AND id < ? "
-                    "ORDER BY id LIMIT ?",
+                    f"SELECT {key}, hash FROM {table} WHERE {key} >= ? AND {key} < ? "
+                    f"ORDER BY {key} LIMIT ?",
                     (lo, hi, batch),
                 ).fetchall()
             if not rows:
