@@ -181,6 +181,12 @@ def _print_report(report: Any) -> None:
         console.print(f"unreadable (counted unprotected): {path}", markup=False, highlight=False)
 
 
+# `veil eval identities` (face matching) lives with the consent commands.
+from veil.cli.consent import IDENTITIES_HELP, eval_identities  # noqa: E402
+
+eval_app.command("identities", help=IDENTITIES_HELP)(eval_identities)
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``veil eval`` group."""
     app.add_typer(

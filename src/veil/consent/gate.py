@@ -1,0 +1,275 @@
+"""The consent policy for the pipeline: recognize the consenting, redact and forget everyone else.
+
+:class:`ConsentGate` is a :class:`~veil.vision.policy.FacePolicy`. For each frame it embeds the
+faces large enough to recognize, matches them 1:N against the templates of subjects whose consent
+for the gate's purpose is valid *now*, and
+
+* keeps a face visible (optionally labelled) only when it matches such a subject closer than the
+  threshold, after logging an ``identify`` event under the subject's pseudonym;
+* redacts every other face. Its embedding is never stored, logged or returned: it lives in a local
+  array that is zeroed as soon as matching is done, and nothing about it (distance, box) leaves
+  the gate.
+
+Fail closed, everywhere: a face too small to recognize, two faces matching the same subject in one
+frame (one of them must be a false match), a consent that lapsed or was withdrawn since the gate
+opened, a ledger that refuses the ``identify`` event, or any error at all (the pipeline then
+redacts the whole frame) ends in redaction.
+
+``identify`` events are rate-limited per subject: the first match logs at once, later matches are
+counted and logged at most every ``event_interval`` seconds, and :meth:`ConsentGate.close` flushes
+the rest, so a video does not write one event per frame.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+import numpy as np
+
+from veil.consent.events import EventSink
+from veil.consent.matching import DEFAULT_THRESHOLD, Gallery
+from veil.consent.records import ConsentRecord, ConsentState, utcnow
+from veil.consent.registry import ConsentRegistry
+from veil.consent.vault import Template
+from veil.errors import ConfigError
+from veil.ledger.events import Event
+from veil.vision.detections import Detections
+from veil.vision.embeddings import Embedder
+from veil.vision.policy import FaceDecisions, Frame
+
+SYSTEM = "veil-gate"
+IDENTIFY_CATEGORIES = ["biometric.facial_image", "biometric.facial_template"]
+MIN_FACE_PIXELS = 40  # faces with a shorter side are redacted without trying to recognize them
+
+LabelMode = Literal["none", "subject", "pseudonym"]
+
+
+@dataclass(frozen=True)
+class GateSettings:
+    """How strict the gate is and how it reports.
+
+    ``threshold``: maximum embedding distance of a match (default measured for FAR <= 1e-3).
+    ``min_face``: short side (pixels) below which a face is redacted unrecognized.
+    ``label``: what :class:`FaceDecisions` labels a kept face with (``none``, the operator's
+    ``subject`` id, or the ledger ``pseudonym``).
+    ``refresh_seconds``: how often consent states are re-read from the registry while running.
+    ``event_interval``: the least time between two ``identify`` events of one subject.
+    """
+
+    threshold: float = DEFAULT_THRESHOLD
+    min_face: int = MIN_FACE_PIXELS
+    label: LabelMode = "none"
+    refresh_seconds: float = 5.0
+    event_interval: float = 60.0
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.threshold < 2.0:
+            raise ConfigError(f"match threshold must be between 0 and 2, got {self.threshold}")
+        if self.min_face < 1:
+            raise ConfigError("min-face must be at least 1 pixel")
+        if self.label not in ("none", "subject", "pseudonym"):
+            raise ConfigError(f"unknown label mode {self.label!r}")
+
+
+@dataclass
+class _Pending:
+    record: ConsentRecord
+    count: int = 0
+    last_logged: float = -float("inf")
+
+
+class ConsentGate:
+    """Keeps the faces of subjects with valid consent for ``purpose``; redacts the rest.
+
+    ``records[i]`` owns the templates with ``owners == i`` in ``gallery``. Build one with
+    :meth:`open` (from the registry and vault) or directly (tests, benchmarks).
+    """
+
+    def __init__(
+        self,
+        purpose: str,
+        records: Sequence[ConsentRecord],
+        gallery: Gallery,
+        embedder: Embedder,
+        sink: EventSink,
+        settings: GateSettings | None = None,
+        *,
+        registry: ConsentRegistry | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        now: Callable[[], datetime] = utcnow,
+    ) -> None:
+        if len(gallery) and int(gallery.owners.max()) >= len(records):
+            raise ValueError("gallery owners index past the records given")
+        if len(gallery) and gallery.dim != embedder.dim:
+            raise ConfigError(
+                f"templates have {gallery.dim} dimensions, the embedder {embedder.name} gives "
+                f"{embedder.dim}"
+            )
+        self.purpose = purpose
+        self.records = list(records)
+        self.gallery = gallery
+        self.embedder = embedder
+        self.sink = sink
+        self.settings = settings or GateSettings()
+        self.registry = registry
+        self._clock = clock
+        self._now = now
+        self._revoked = np.zeros(len(self.records), dtype=bool)
+        self._last_refresh = clock()
+        self._pending: dict[str, _Pending] = {}
+        self._lock = threading.Lock()
+        self.identified = 0  # faces kept since the gate opened
+
+    @classmethod
+    def open(
+        cls,
+        registry: ConsentRegistry,
+        purpose: str,
+        embedder: Embedder,
+        settings: GateSettings | None = None,
+    ) -> ConsentGate:
+        """Load the templates of every subject with valid consent for ``purpose``.
+
+        Shreds expired consents first (so their templates are gone, not merely skipped). Needs the
+        registry's vault (the master key) to decrypt templates.
+        """
+        registry.purpose(purpose)
+        if registry.vault is None:
+            raise ConfigError("the consent gate needs the master key to read face templates")
+        registry.expire_due()
+        records = registry.valid_records(purpose)
+        index = {r.record_id: i for i, r in enumerate(records)}
+        templates: list[Template] = []
+        if records:
+            templates = [
+                t
+                for t in registry.vault.templates(
+                    sorted({r.subject for r in records}), model=embedder.name
+                )
+                if t.record_id in index
+            ]
+        vectors = np.asarray([t.vector for t in templates], dtype=np.float32)
+        gallery = (
+            Gallery.build(
+                vectors.reshape(len(templates), -1), [index[t.record_id] for t in templates]
+            )
+            if templates
+            else Gallery.empty(embedder.dim)
+        )
+        return cls(purpose, records, gallery, embedder, registry.sink, settings, registry=registry)
+
+    @property
+    def subjects(self) -> int:
+        """How many consenting subjects have templates in the gallery."""
+        return len(set(self.gallery.owners.tolist()))
+
+    # -- consent state ------------------------------------------------------------------------
+    def _refresh(self) -> None:
+        """Re-read record states: a withdrawal elsewhere takes effect within ``refresh_seconds``."""
+        if self.registry is None or not self.records:
+            return
+        if self._clock() - self._last_refresh < self.settings.refresh_seconds:
+            return
+        given = {r.record_id for r in self.registry.records(state=ConsentState.GIVEN)}
+        for i, record in enumerate(self.records):
+            if record.record_id not in given:
+                self._revoked[i] = True
+        self._last_refresh = self._clock()
+
+    def revoke(self, record_id: str) -> None:
+        """Stop matching the templates of ``record_id`` at once (e.g. on a withdrawal event)."""
+        for i, record in enumerate(self.records):
+            if record.record_id == record_id:
+                self._revoked[i] = True
+
+    def _allowed(self, at: datetime) -> np.ndarray:
+        valid = np.array([r.is_valid(self.purpose, at) for r in self.records], dtype=bool)
+        return valid & ~self._revoked
+
+    # -- the policy ---------------------------------------------------------------------------
+    def decide(self, frame: Frame, detections: Detections) -> FaceDecisions:
+        """Keep faces of consenting subjects (after logging ``identify``); redact the rest."""
+        count = len(detections)
+        redact = np.ones(count, dtype=bool)
+        labels: list[str | None] = [None] * count
+        if count == 0 or len(self.gallery) == 0:
+            return FaceDecisions(redact, labels)
+        with self._lock:
+            self._refresh()
+            now = self._now()
+            allowed = self._allowed(now)
+            if not allowed.any():
+                return FaceDecisions(redact, labels)
+            height, width = frame.shape[:2]
+            faces = detections.clipped(width, height)
+            sides = np.minimum(faces.widths, faces.heights)
+            candidates = np.flatnonzero(sides >= self.settings.min_face)
+            if len(candidates) == 0:
+                return FaceDecisions(redact, labels)
+            embeddings = self.embedder.embed(frame, faces[candidates.astype(np.int64)])
+            try:
+                owners, _ = self.gallery.match(embeddings, self.settings.threshold, allowed=allowed)
+            finally:
+                embeddings.fill(0.0)  # forget: nothing of a face's embedding outlives matching
+                del embeddings
+            matched = owners[owners >= 0]
+            subjects = [self.records[int(o)].subject for o in matched]
+            ambiguous = {s for s in subjects if subjects.count(s) > 1}
+            for face, owner in zip(candidates.tolist(), owners.tolist(), strict=True):
+                if owner < 0:
+                    continue
+                record = self.records[owner]
+                if record.subject in ambiguous or not record.is_valid(self.purpose, now):
+                    continue
+                self._log_identify(record)
+                redact[face] = False
+                labels[face] = self._label(record)
+                self.identified += 1
+        return FaceDecisions(redact, labels)
+
+    def _label(self, record: ConsentRecord) -> str | None:
+        if self.settings.label == "subject":
+            return record.subject
+        if self.settings.label == "pseudonym":
+            return self.sink.pseudonym(record.subject)[:12]
+        return None
+
+    # -- events -------------------------------------------------------------------------------
+    def _event(self, record: ConsentRecord, faces: int) -> Event:
+        return Event.new(
+            action="identify",
+            controller=record.controller,
+            system=SYSTEM,
+            data_categories=list(IDENTIFY_CATEGORIES),
+            purpose=self.purpose,
+            legal_basis="consent",
+            separate_consent=True,
+            consent_ref=record.record_id,
+            subject_pseudonym=self.sink.pseudonym(record.subject),
+            counts={"faces": faces},
+        )
+
+    def _log_identify(self, record: ConsentRecord) -> None:
+        """Log now (first match, or the interval passed) or count for later. Raises on failure,
+        before the face is kept: an identification that cannot be recorded does not happen."""
+        pending = self._pending.setdefault(record.record_id, _Pending(record))
+        tick = self._clock()
+        if tick - pending.last_logged >= self.settings.event_interval:
+            self.sink.append(self._event(record, pending.count + 1))
+            pending.count = 0
+            pending.last_logged = tick
+        else:
+            pending.count += 1
+
+    def close(self) -> None:
+        """Log the matches counted since each subject's last ``identify`` event."""
+        with self._lock:
+            for pending in self._pending.values():
+                if pending.count:
+                    self.sink.append(self._event(pending.record, pending.count))
+                    pending.count = 0
