@@ -23,6 +23,17 @@ def shared_data(*parts: str) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def isolated_veil_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Every test gets its own $VEIL_HOME (keys, SQLite ledger), never the user's."""
+    home = tmp_path_factory.mktemp("veil-home")
+    monkeypatch.setenv("VEIL_HOME", str(home))
+    monkeypatch.delenv("VEIL_DB", raising=False)
+    return home
+
+
 @pytest.fixture(scope="session")
 def astronaut_bgr() -> np.ndarray:
     """scikit-image's astronaut (Eileen Collins, public domain): one clear frontal face."""

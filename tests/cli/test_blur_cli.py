@@ -94,3 +94,38 @@ def test_help_teaches() -> None:
     ):
         assert flag in result.stdout
     assert "Examples" in result.stdout
+
+
+def test_blur_logs_one_anonymize_event_per_output_once_a_ledger_exists(
+    tmp_path: Path, astronaut_bgr: np.ndarray
+) -> None:
+    import io
+
+    from veil.ledger import Event, Ledger
+    from veil.trace import file_digest
+
+    photo = tmp_path / "a.png"
+    write_image(photo, astronaut_bgr)
+    # Before `veil ledger init` nothing is traced, and asking for the ledger is a clear error.
+    assert veil("blur", photo, "-o", tmp_path / "plain.png").returncode == 0
+    refused = veil("blur", photo, "-o", tmp_path / "x.png", "--ledger")
+    assert refused.returncode == 2 and "veil ledger init" in refused.stderr
+    assert not (tmp_path / "x.png").exists()
+    with Ledger.open(origin="example.com/veil-test") as ledger:
+        assert ledger.head().size == 0
+    done = veil("blur", photo, "-o", tmp_path / "out.png", "--json", "--controller", "Shop Ltd")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["ledger_indexes"] == [0]
+    assert veil("blur", photo, "-o", tmp_path / "off.png", "--no-ledger").returncode == 0
+    with Ledger.open(create=False) as ledger:
+        exported = io.BytesIO()
+        ledger.export(exported)
+    (line,) = exported.getvalue().splitlines()
+    event = Event.from_canonical(line)
+    assert (event.action, event.system, event.controller) == ("anonymize", "veil-blur", "Shop Ltd")
+    assert event.counts["faces_redacted"] == 1 and event.counts["frames_blanked"] == 0
+    assert event.digests == {
+        "input": file_digest(photo),
+        "output": file_digest(tmp_path / "out.png"),
+    }
+    assert str(tmp_path) not in line.decode()  # no paths (they may name people) in the ledger

@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from veil.trace import RunTrace, TraceSettings, ledger_configured
 from veil.vision.detectors import DEFAULT_DETECTOR, DETECTORS, DetectorSettings
 from veil.vision.redact import MaskShape, RedactionMode, RedactionSettings
 from veil.vision.tracking import TrackerSettings
@@ -110,6 +111,30 @@ BoxesOut = Annotated[
 ]
 Threads = Annotated[int, typer.Option("--threads", min=0, help="Detector threads (0: all cores).")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")]
+LedgerFlag = Annotated[
+    bool | None,
+    typer.Option(
+        "--ledger/--no-ledger",
+        help="Log one 'anonymize' event per output in the trace ledger "
+        "(default: on once `veil ledger init` has been run).",
+        show_default=False,
+    ),
+]
+Controller = Annotated[
+    str | None,
+    typer.Option(
+        "--controller",
+        help="With the ledger: the personal-information handler responsible (default: the "
+        "ledger's origin).",
+    ),
+]
+LedgerDb = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="With the ledger: its database URL (default: $VEIL_DB or SQLite under $VEIL_HOME).",
+    ),
+]
 
 SUMMARY_ROWS = 20  # larger batches list only their problems; --json lists everything
 
@@ -210,8 +235,12 @@ def run_anonymize(
     json_output: bool = False,
     boxes_out: Path | None = None,
     quiet: bool = False,
+    trace: TraceSettings | None = None,
 ) -> int:
-    """Anonymize a batch as the CLI does; returns the exit status."""
+    """Anonymize a batch as the CLI does; returns the exit status.
+
+    With ``trace``, each written output is logged in the ledger as it finishes.
+    """
     from veil.media.video import probe_video
     from veil.pipeline import Anonymizer, MediaKind, plan_outputs, run_batch
 
@@ -231,11 +260,15 @@ def run_anonymize(
         except Exception:
             return 1
 
+    ledger = RunTrace.open(trace) if trace is not None else None
+
     def report_failure(result: Any) -> None:
         if result.error and result.status.value == "failed":
             _say(f"veil: error: {result.error}")
         elif result.status.value == "skipped":
             _say(f"veil: skipped {result.input}: {result.error}")
+        if ledger is not None:
+            ledger.record(result)
 
     completed = False
     try:
@@ -263,12 +296,28 @@ def run_anonymize(
     finally:
         if boxes is not None:
             boxes.close(keep=completed)
+        if ledger is not None:
+            ledger.close()
     summary.files[:0] = problems
     if json_output:
-        sys.stdout.write(json.dumps(summary.to_dict(), indent=2) + "\n")
+        document = summary.to_dict()
+        if ledger is not None:
+            document["ledger_indexes"] = ledger.indexes
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
     elif not quiet:
         _print_summary(console, summary)
+        if ledger is not None:
+            console.print(f"{len(ledger.indexes)} events logged in the trace ledger.")
     return 1 if summary.failed else 0
+
+
+def trace_settings(
+    enabled: bool | None, system: str, controller: str | None, db_url: str | None, **why: str
+) -> TraceSettings | None:
+    """The ledger settings of a run: explicit ``--ledger``, or on when a ledger exists."""
+    if enabled is False or (enabled is None and not ledger_configured()):
+        return None
+    return TraceSettings(system=system, controller=controller, db_url=db_url, **why)
 
 
 def _say(line: str) -> None:

@@ -23,6 +23,9 @@ Examples:
   veil blur lobby.mp4 -o lobby.mp4 --mode pixelate --json
 
   veil blur big.jpg --max-side 1280 --tiles # small faces in large frames
+
+Once `veil ledger init` has been run, every output is also logged in the trace ledger as an
+'anonymize' event (digests and counts only); --no-ledger turns that off.
 """
 
 
@@ -48,6 +51,9 @@ def blur(
     boxes_out: flags.BoxesOut = None,
     threads: flags.Threads = 0,
     quiet: flags.Quiet = False,
+    ledger: flags.LedgerFlag = None,
+    controller: flags.Controller = None,
+    db: flags.LedgerDb = None,
 ) -> None:
     options = flags.build_options(
         thresh=thresh,
@@ -68,7 +74,13 @@ def blur(
         threads=threads,
     )
     status = flags.run_anonymize(
-        inputs, output, options, json_output=json_output, boxes_out=boxes_out, quiet=quiet
+        inputs,
+        output,
+        options,
+        json_output=json_output,
+        boxes_out=boxes_out,
+        quiet=quiet,
+        trace=flags.trace_settings(ledger, "veil-blur", controller, db),
     )
     raise typer.Exit(status)
 

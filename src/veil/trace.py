@@ -1,0 +1,115 @@
+"""Trace anonymization runs in the ledger: one ``anonymize`` event per finished file.
+
+The pipeline knows nothing of the ledger (see DESIGN.md); :class:`RunTrace` is the event sink the
+CLI hands its results to. An event names the file only by the SHA-256 digests of its input and
+output bytes, with the counts of faces hidden, kept and of frames blanked: never a path, a name
+or any face data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from veil.errors import ConfigError
+
+if TYPE_CHECKING:
+    from veil.ledger import Ledger
+    from veil.pipeline import FileResult
+
+# What redaction processes (faces in pictures), and what it leaves.
+CATEGORIES = ["biometric.facial_image", "image.scene"]
+DEFAULT_PURPOSE = "anonymize faces before storage or sharing"
+DEFAULT_LEGAL_BASIS = "legal_obligation"
+
+
+def file_digest(path: Path, chunk: int = 1 << 20) -> str:
+    """``sha256:<hex>`` of a file's bytes, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return f"sha256:{digest.hexdigest()}"
+
+
+def ledger_configured(key_dir: Path | None = None) -> bool:
+    """Whether ``veil ledger init`` has made the ledger keys (so runs are traced by default)."""
+    from veil.ledger.keys import default_key_dir, keys_exist
+
+    return keys_exist(key_dir or default_key_dir())
+
+
+@dataclass(frozen=True)
+class TraceSettings:
+    """Who processes the pictures, why, and on which legal basis (PIPL Art. 13)."""
+
+    system: str
+    controller: str | None = None
+    purpose: str = DEFAULT_PURPOSE
+    legal_basis: str = DEFAULT_LEGAL_BASIS
+    db_url: str | None = None
+
+
+class RunTrace:
+    """Appends one event per anonymized file to the ledger, durably, as each file finishes."""
+
+    def __init__(self, settings: TraceSettings, ledger: Ledger) -> None:
+        self.settings = settings
+        self.ledger = ledger
+        self.controller = settings.controller or ledger.origin
+        self.indexes: list[int] = []
+
+    @classmethod
+    def open(cls, settings: TraceSettings) -> RunTrace:
+        """Open the ledger that ``veil ledger init`` made (never creates one)."""
+        from veil.ledger import Ledger
+
+        try:
+            return cls(settings, Ledger.open(settings.db_url, create=False))
+        except ConfigError as exc:
+            raise ConfigError(f"cannot trace this run in the ledger: {exc}") from None
+
+    def record(self, result: FileResult) -> int | None:
+        """Log ``result`` if its output was written; returns the event's leaf index."""
+        from veil.ledger.events import Event
+
+        if result.status.value != "ok" or result.output is None:
+            return None
+        event = Event.new(
+            action="anonymize",
+            controller=self.controller,
+            system=self.settings.system,
+            data_categories=CATEGORIES,
+            purpose=self.settings.purpose,
+            legal_basis=self.settings.legal_basis,
+            counts={
+                "frames": result.frames,
+                "faces_redacted": result.faces_redacted,
+                "faces_kept": result.faces_kept,
+                "frames_blanked": result.frames_blanked,
+            },
+            digests={
+                "input": file_digest(Path(result.input)),
+                "output": file_digest(Path(result.output)),
+            },
+        )
+        index = self.ledger.append(event)
+        self.indexes.append(index)
+        return index
+
+    def close(self) -> None:
+        self.ledger.close()
+
+    def __enter__(self) -> RunTrace:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
