@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -131,10 +132,52 @@ def test_duplicate_permissions_are_counted_once() -> None:
 
 def test_apks_without_pi_permissions_are_compliant() -> None:
     for name in ("TestActivity.apk", "Invalid.apk"):
-        # Invalid.apk (package re.androguard.android.invalid) is a well-formed, signed package:
-        # androguard's own tests parse it; it requests no permissions.
+        # Invalid.apk is named after its package, re.androguard.android.invalid, and is not
+        # broken: every entry passes its CRC, its v1 signature verifies, its binary manifest
+        # parses (target SDK 15, no permissions) and androguard's own tests read it. Checking it
+        # is a real result, not an error; the broken packages below are made from real ones.
         report = check_apk(shared_path("apks", name), resolve_app_type(30))
         assert report.findings == () and report.compliant
+        assert report.exit_code == 0
+
+
+def _corrupt_entry(source: Path, target: Path, entry: str) -> Path:
+    """Copy ``source`` with one byte of ``entry``'s stored data flipped."""
+    data = bytearray(source.read_bytes())
+    with zipfile.ZipFile(source) as archive:
+        info = archive.getinfo(entry)
+    name_len = int.from_bytes(data[info.header_offset + 26 : info.header_offset + 28], "little")
+    extra_len = int.from_bytes(data[info.header_offset + 28 : info.header_offset + 30], "little")
+    start = info.header_offset + 30 + name_len + extra_len
+    data[start + info.compress_size // 2] ^= 0xFF
+    target.write_bytes(bytes(data))
+    return target
+
+
+@pytest.mark.parametrize("entry", ["AndroidManifest.xml", "classes.dex", "resources.arsc"])
+def test_real_apk_with_a_corrupted_entry_is_bad_input(tmp_path: Path, entry: str) -> None:
+    """A flipped byte anywhere (not only in the manifest) makes a package Android refuses."""
+    source = shared_path("apks", "Invalid.apk")
+    broken = _corrupt_entry(source, tmp_path / "corrupt.apk", entry)
+    with pytest.raises(CheckInputError, match=f"corrupt: {entry} fails its CRC check") as info:
+        check_apk(broken, resolve_app_type(30))
+    assert info.value.exit_code == 2
+
+
+def test_apk_with_two_manifests_is_bad_input(tmp_path: Path) -> None:
+    """Repeated entries let a scanner and a phone read different manifests: refuse them."""
+    path = tmp_path / "twice.apk"
+    manifest = zipfile.ZipFile(shared_path("apks", "com.politedroid_4.apk")).read(
+        "AndroidManifest.xml"
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # zipfile warns about the duplicate
+        _zip(path, {"AndroidManifest.xml": manifest})
+        with zipfile.ZipFile(path, "a") as archive:
+            archive.writestr("AndroidManifest.xml", b"\x03\x00\x08\x00")
+    with pytest.raises(CheckInputError, match="ambiguous: entries repeated") as info:
+        read_manifest(path)
+    assert info.value.exit_code == 2
 
 
 def test_truncated_real_apk_is_bad_input(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ app must keep its basic function working when they are.
 from __future__ import annotations
 
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,18 +58,34 @@ def _int(value: object) -> int | None:
         return None
 
 
+def _check_archive(path: Path) -> None:
+    """Fail closed on a package Android would refuse: no manifest, repeated entry names (two
+    manifests, one for the scanner and one for the phone), or any entry failing its CRC."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+            if "AndroidManifest.xml" not in names:
+                raise CheckInputError(f"APK {path} has no AndroidManifest.xml")
+            repeated = sorted({n for n in names if names.count(n) > 1})
+            if repeated:
+                raise CheckInputError(
+                    f"APK {path} is ambiguous: entries repeated ({', '.join(repeated[:3])})"
+                )
+            bad = archive.testzip()
+            if bad is not None:
+                raise CheckInputError(f"APK {path} is corrupt: {bad} fails its CRC check")
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise CheckInputError(f"APK {path} is corrupt: {reason}") from exc
+
+
 def read_manifest(path: Path) -> ApkManifest:
     """Read an APK's manifest with androguard; :class:`CheckInputError` when it is broken."""
     if not path.is_file():
         raise CheckInputError(f"APK {path} does not exist or is not a file")
     if not zipfile.is_zipfile(path):
         raise CheckInputError(f"APK {path} is not an Android package (not a ZIP archive)")
-    try:
-        with zipfile.ZipFile(path) as archive:
-            if "AndroidManifest.xml" not in archive.namelist():
-                raise CheckInputError(f"APK {path} has no AndroidManifest.xml")
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise CheckInputError(f"APK {path} cannot be opened: {exc}") from exc
+    _check_archive(path)
 
     from loguru import logger
 
