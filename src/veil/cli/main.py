@@ -88,7 +88,12 @@ def main(argv: list[str] | None = None) -> None:
         if isinstance(exc, click.exceptions.ClickException):
             exc.show()
             sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
+        # typer >= 0.2x raises its own vendored click's exceptions (typer.TyperException)
+        show, code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
+        if isinstance(exc, typer.TyperException) and callable(show) and isinstance(code, int):
+            show()
+            sys.exit(code)
+        if isinstance(exc, click.exceptions.Abort | typer.Abort):
             sys.exit(1)
         raise
     sys.exit(status if isinstance(status, int) else 0)
