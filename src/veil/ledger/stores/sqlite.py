@@ -304,10 +304,10 @@ class SqliteStore:
             return None
 
     def check_integrity(self) -> list[str]:
-        """Problems SQLite itself finds in the file's pages and indexes (``PRAGMA quick_check``)."""
+        """Problems SQLite finds in the file: pages, and every index against its table."""
         try:
             with self._read() as c:
-                rows = c.execute("PRAGMA quick_check").fetchall()
+                rows = c.execute("PRAGMA integrity_check").fetchall()
         except StoreCorruptError as exc:
             return [str(exc)]
         found = [str(r[0]) for r in rows]
