@@ -8,12 +8,13 @@ names no person and holds no pixels. The ledger is any object with ``append(even
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import logging
 import threading
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from veil.errors import ConfigError
 from veil.ledger.events import Event
@@ -127,26 +128,31 @@ def open_ledger(db_url: str | None) -> Any:
     return ledger_class.open(db_url)
 
 
-def consent_policy(purpose: str, db_url: str | None) -> FacePolicy:
-    """The consent gate's face policy for ``purpose``, exactly as ``veil gate`` uses it.
+def consent_policy(purpose: str, db_url: str | None, stack: contextlib.ExitStack) -> FacePolicy:
+    """The consent gate's face policy for ``purpose``, opened exactly as ``veil gate`` opens it.
 
+    The registry and the gate are closed by ``stack`` (the gate flushes its ``identify`` events).
     Raises :class:`ConfigError` when this build has no consent gate (``veil.consent.gate``).
     """
     try:
         gate = importlib.import_module("veil.consent.gate")
+        session = importlib.import_module("veil.consent.session")
+        embeddings = importlib.import_module("veil.vision.embeddings")
     except ModuleNotFoundError as exc:
-        if exc.name in {"veil.consent.gate", "veil.consent"}:
+        if exc.name in {
+            "veil.consent",
+            "veil.consent.gate",
+            "veil.consent.session",
+            "veil.vision.embeddings",
+        }:
             raise ConfigError(
                 "--purpose needs consent gating (veil.consent.gate), which this build of Veil "
                 "does not include; run without --purpose to redact every face"
             ) from None
         raise
-    for name in ("policy_for_purpose", "open_gate_policy", "gate_policy"):
-        factory = getattr(gate, name, None)
-        if callable(factory):
-            policy: FacePolicy = factory(purpose=purpose, db_url=db_url)
-            return policy
-    raise ConfigError(
-        "--purpose: veil.consent.gate offers no policy factory this version of veil stream "
-        "knows (policy_for_purpose)"
+    registry = stack.enter_context(session.open_registry(db_url))
+    policy = gate.ConsentGate.open(
+        registry, purpose, embeddings.get_embedder(), gate.GateSettings()
     )
+    stack.callback(policy.close)
+    return cast(FacePolicy, policy)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from veil.errors import ConfigError
 from veil.media.streams import Transport, describe_source
@@ -57,7 +56,7 @@ class BuiltRun:
 
     run: StreamRun
     segment_ledger: SegmentLedger | None
-    ledger: Any
+    resources: contextlib.ExitStack
 
     @property
     def ledger_events(self) -> int:
@@ -65,10 +64,8 @@ class BuiltRun:
         return self.segment_ledger.appended if self.segment_ledger is not None else 0
 
     def close(self) -> None:
-        """Close the ledger."""
-        if self.ledger is not None:
-            with contextlib.suppress(Exception):
-                self.ledger.close()
+        """Close the consent gate, the registry and the ledger."""
+        self.resources.close()
 
 
 def camera_configs(request: StreamRequest) -> tuple[list[CameraConfig], str | None]:
@@ -137,12 +134,15 @@ def build_run(request: StreamRequest) -> BuiltRun:
         if config.restream == "hls" and serve is None:
             raise ConfigError("--restream hls is served over HTTP: add --serve HOST:PORT")
     address = parse_listen(serve) if serve else None
-    policy: FacePolicy | None = (
-        consent_policy(request.purpose, request.db) if request.purpose else None
-    )
-    ledger = open_ledger(request.db) if request.ledger else None
+    stack = contextlib.ExitStack()
     segment_ledger = None
     try:
+        policy: FacePolicy | None = (
+            consent_policy(request.purpose, request.db, stack) if request.purpose else None
+        )
+        ledger = open_ledger(request.db) if request.ledger else None
+        if ledger is not None:
+            stack.callback(ledger.close)
         if ledger is not None:
             legal_basis = "consent" if request.purpose else request.legal_basis
             purpose = request.purpose or "camera recording with faces anonymized"
@@ -175,8 +175,6 @@ def build_run(request: StreamRequest) -> BuiltRun:
             segment_observer=segment_ledger,
         )
     except BaseException:
-        if ledger is not None:
-            with contextlib.suppress(Exception):
-                ledger.close()
+        stack.close()
         raise
-    return BuiltRun(run, segment_ledger, ledger)
+    return BuiltRun(run, segment_ledger, stack)
