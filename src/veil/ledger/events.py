@@ -290,7 +290,7 @@ class Event(BaseModel):
         if isinstance(data, str | bytes):
             try:
                 data = json.loads(data)
-            except (ValueError, UnicodeDecodeError) as exc:
+            except (ValueError, UnicodeDecodeError, RecursionError) as exc:
                 raise EventError(f"event is not valid JSON: {exc}") from None
         if not isinstance(data, dict):
             raise EventError("event must be a JSON object")

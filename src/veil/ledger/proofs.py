@@ -186,7 +186,7 @@ def verify_bundle(
         raise BundleError("bundle is too large")
     try:
         doc = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise BundleError(f"bundle is not valid JSON: {exc}") from None
     if not isinstance(doc, dict) or doc.get("format") != BUNDLE_FORMAT:
         raise BundleError(f"not a Veil bundle: the format must be {BUNDLE_FORMAT!r}")
