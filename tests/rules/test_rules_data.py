@@ -47,6 +47,8 @@ def test_every_check_cites_articles_with_certainty() -> None:
     for info in rule_data().checks.values():
         assert info.citations, info.id
         assert all(isinstance(c.certainty, Certainty) for c in info.citations)
+        # no check rests on a fact the research only recalled (docs/check.md says so)
+        assert all(c.certainty is not Certainty.RECALLED for c in info.citations), info.id
 
 
 def test_types_agree_with_shared_extract() -> None:
@@ -57,11 +59,43 @@ def test_types_agree_with_shared_extract() -> None:
         assert app_type.name.zh == fact["name_zh"]
         assert app_type.name.en == fact["name_en"]
         assert app_type.basic_function.zh == fact["basic_function_service_zh"]
+        assert app_type.basic_function.en == fact["basic_function_service_en"]
         assert app_type.needs_no_pi is fact["no_personal_information_required"]
         assert [g.zh for g in app_type.necessary] == fact["necessary_pi_zh"]
         assert [g.en for g in app_type.necessary] == fact.get("necessary_pi_en", [])
         assert app_type.certainty.value == fact["certainty"]
         assert list(app_type.sources) == [s.split(" ")[0] for s in fact["sources"]]
+
+
+def test_every_necessary_item_is_named_in_the_provision_text() -> None:
+    """The taxonomy mapping is grounded: each item of a group is named, by its Chinese name or
+    an alias, in that group's wording in the shared extract (e.g. 收货人姓名（名称）、地址、联系电话 ->
+    name, address, contact_phone)."""
+    shared = {t["number"]: t for t in _shared()["necessary_pi_provisions"]["app_types"]}
+    items = rule_data().items
+    checked = 0
+    for app_type in rule_data().app_types:
+        wording = shared[app_type.number]["necessary_pi_zh"]
+        for group, text in zip(app_type.necessary, wording, strict=True):
+            for key in group.items:
+                names = (items[key].zh, *items[key].aliases)
+                assert any(name in text for name in names), (app_type.number, key, text)
+                checked += 1
+    assert checked >= 80
+
+
+def test_every_item_has_a_category_and_biometrics_are_the_sensitive_category() -> None:
+    data = rule_data()
+    for item in data.items.values():
+        assert item.category in data.categories
+        if is_biometric(item):
+            assert item.sensitive
+    assert {i.key for i in data.items.values() if is_biometric(i)} == {
+        "face",
+        "fingerprint",
+        "voiceprint",
+        "iris",
+    }
 
 
 def test_no_pi_types_agree_with_shared_counts() -> None:
