@@ -141,6 +141,7 @@ class ConsentGate:
         registry.purpose(purpose)
         if registry.vault is None:
             raise ConfigError("the consent gate needs the master key to read face templates")
+        registry.vault.check_master()  # a missing or wrong master key fails here, clearly
         registry.expire_due()
         records = registry.valid_records(purpose)
         index = {r.record_id: i for i, r in enumerate(records)}

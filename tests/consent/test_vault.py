@@ -1,0 +1,154 @@
+"""Templates encrypted per subject; withdrawal destroys them and the key (crypto-shredding)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from veil.consent.registry import ConsentRegistry
+from veil.consent.store import TABLE_PREFIX, ConsentStore
+from veil.consent.vault import MasterKey, MasterKeyError, Vault, load_master_key
+from veil.errors import VerificationError
+
+from .conftest import ACCESS, PURPOSE
+
+
+def db_files(db_path: Path) -> bytes:
+    """Every byte of the database: the main file, its WAL and its shared-memory index."""
+    return b"".join(
+        p.read_bytes()
+        for p in (
+            db_path,
+            db_path.with_name(db_path.name + "-wal"),
+            db_path.with_name(db_path.name + "-shm"),
+        )
+        if p.exists()
+    )
+
+
+def stored(store: ConsentStore) -> tuple[list[bytes], list[bytes]]:
+    blobs = [r[0] for r in store.query(f"SELECT blob FROM {TABLE_PREFIX}templates")]
+    keys = [r[0] for r in store.query(f"SELECT wrapped FROM {TABLE_PREFIX}subject_keys")]
+    return blobs, keys
+
+
+def random_template(seed: int) -> np.ndarray:
+    return np.random.default_rng(seed).normal(size=(1, 128)).astype(np.float32)
+
+
+def test_templates_round_trip_encrypted(registry: ConsentRegistry, grant, db_path: Path) -> None:
+    grant("alice")
+    vector = random_template(1)
+    registry.add_templates("alice", PURPOSE, "m", vector)
+    assert registry.vault is not None
+    (template,) = registry.vault.templates(["alice"])
+    assert np.array_equal(template.vector, vector[0])
+    assert vector.tobytes() not in db_files(db_path)  # only ciphertext is ever written
+
+
+def test_crypto_shredding_leaves_no_bytes_in_the_database_files(
+    registry: ConsentRegistry, grant, db_path: Path
+) -> None:
+    for subject, seed in (("alice", 1), ("bob", 2)):
+        grant(subject)
+        registry.add_templates(subject, PURPOSE, "m", random_template(seed))
+    assert registry.store.query("PRAGMA journal_mode")[0][0] == "wal"
+    alice_blob = next(
+        r[0]
+        for r in registry.store.query(
+            f"SELECT blob FROM {TABLE_PREFIX}templates WHERE subject = 'alice'"
+        )
+    )
+    alice_key = registry.store.query(
+        f"SELECT wrapped FROM {TABLE_PREFIX}subject_keys WHERE subject = 'alice'"
+    )[0][0]
+    before = db_files(db_path)
+    assert alice_blob in before and alice_key in before  # the search would find them
+    registry.withdraw(subject="alice")
+    after = db_files(db_path)
+    assert alice_blob not in after and alice_key not in after
+    assert alice_blob[12:28] not in after  # not even a piece of the ciphertext
+    assert random_template(1).tobytes() not in after
+    # Bob is untouched and still readable.
+    assert registry.vault is not None
+    (bob,) = registry.vault.templates()
+    assert bob.subject == "bob" and np.array_equal(bob.vector, random_template(2)[0])
+    assert registry.vault.count("alice") == 0
+
+
+def test_withdrawing_one_of_two_consents_rekeys_the_rest(registry: ConsentRegistry, grant) -> None:
+    grant("alice", purposes=(PURPOSE,))
+    access = grant("alice", purposes=(ACCESS,))
+    registry.add_templates("alice", PURPOSE, "m", random_template(1))
+    registry.add_templates("alice", ACCESS, "m", random_template(2))
+    _, (old_key,) = stored(registry.store)
+    registry.withdraw(subject="alice", purpose=PURPOSE)
+    _, (new_key,) = stored(registry.store)
+    assert new_key != old_key
+    assert registry.vault is not None
+    (kept,) = registry.vault.templates(["alice"])
+    assert kept.record_id == access.record_id
+    assert np.array_equal(kept.vector, random_template(2)[0])
+
+
+def test_withdrawal_works_without_the_master_key(store, sink, master, grant, registry) -> None:
+    grant("alice")
+    registry.add_templates("alice", PURPOSE, "m", random_template(1))
+    keyless = ConsentRegistry(store, sink, Vault(store, None, key_error="no key configured"))
+    keyless.withdraw(subject="alice")
+    assert stored(store) == ([], [])
+
+
+def test_wrong_or_missing_master_key(registry: ConsentRegistry, grant, store) -> None:
+    grant("alice")
+    registry.add_templates("alice", PURPOSE, "m", random_template(1))
+    other = Vault(store, MasterKey.generate())
+    with pytest.raises(MasterKeyError, match="wrapped by master key"):
+        other.templates()
+    with pytest.raises(MasterKeyError):
+        other.check_master()
+    with pytest.raises(MasterKeyError, match="no key configured"):
+        Vault(store, None, key_error="no key configured").templates()
+
+
+def test_tampered_template_fails_authentication(registry: ConsentRegistry, grant, store) -> None:
+    grant("alice")
+    registry.add_templates("alice", PURPOSE, "m", random_template(1))
+    with store.transaction() as cur:
+        (blob,) = cur.execute(f"SELECT blob FROM {TABLE_PREFIX}templates").fetchone()
+        flipped = blob[:-1] + bytes([blob[-1] ^ 1])
+        cur.execute(f"UPDATE {TABLE_PREFIX}templates SET blob = ?", (flipped,))
+    assert registry.vault is not None
+    with pytest.raises(VerificationError):
+        registry.vault.templates()
+
+
+def test_master_key_rotation(registry: ConsentRegistry, grant, store, master) -> None:
+    grant("alice")
+    registry.add_templates("alice", PURPOSE, "m", random_template(1))
+    new = MasterKey.generate()
+    assert registry.vault is not None
+    assert registry.vault.rotate_master(new) == 1
+    with pytest.raises(MasterKeyError):
+        Vault(store, master).templates()
+    (template,) = Vault(store, new).templates()
+    assert np.array_equal(template.vector, random_template(1)[0])
+
+
+def test_master_key_from_environment_or_file(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv("VEIL_MASTER_KEY", raising=False)
+    monkeypatch.setenv("VEIL_MASTER_KEY_FILE", str(tmp_path / "k"))
+    with pytest.raises(MasterKeyError, match="no master key"):
+        load_master_key()
+    key = MasterKey.generate()
+    key.write(tmp_path / "k")
+    assert (tmp_path / "k").stat().st_mode & 0o077 == 0
+    assert load_master_key() == key
+    with pytest.raises(MasterKeyError, match="refusing to overwrite"):
+        key.write(tmp_path / "k")
+    monkeypatch.setenv("VEIL_MASTER_KEY", "zz")
+    with pytest.raises(MasterKeyError, match="not 64 hex digits"):
+        load_master_key()
+    assert "secret" not in repr(key) and key.secret.hex() not in repr(key)
