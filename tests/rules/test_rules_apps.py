@@ -15,6 +15,11 @@ from veil.rules.taxonomy import resolve_app_type, resolve_item
 
 TYPES = rule_data().app_types
 
+# nine levels of nine aliases: 387 million values once expanded
+ALIAS_BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{n}: &{n} [{', '.join(['*' + p] * 9)}]\n" for p, n in zip("abcdefgh", "bcdefghi", strict=True)
+)
+
 
 def _ids(report: object) -> list[tuple[str, str | None]]:
     return sorted((f.check_id, f.subject) for f in report.findings)  # type: ignore[attr-defined]
@@ -172,6 +177,7 @@ def test_unknown_item_is_a_clear_error_with_line_and_suggestion(tmp_path: Path) 
             "refusable",
         ),
         ("app: A\ntype: [1]\nfunctions:\n  - {name: x, basic: true}\n", "type"),
+        (ALIAS_BOMB, "alias bomb"),
     ],
 )
 def test_malformed_inventories(tmp_path: Path, text: str, message: str) -> None:

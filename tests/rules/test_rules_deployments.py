@@ -304,3 +304,19 @@ def test_malformed_deployments(tmp_path: Path, data: dict[str, Any], message: st
     with pytest.raises(CheckInputError, match=message) as info:
         check_deployment(path)
     assert info.value.exit_code == 2 and "\n" not in str(info.value)
+
+
+def test_json_deployment_with_lines(tmp_path: Path) -> None:
+    import json
+
+    path = tmp_path / "site.json"
+    body = {**compliant(), "retention_days": None}
+    path.write_text(json.dumps({"deployment": body}, indent=2), encoding="utf-8")
+    report = check_deployment(path)
+    assert fired(report) == ["VEIL-DEP-008"]
+    line = report.findings[0].location.line
+    assert line is not None
+    assert '"retention_days"' in path.read_text(encoding="utf-8").splitlines()[line - 1]
+    gate_path = tmp_path / "gate.json"
+    gate_path.write_text(json.dumps({"veil_gate": gate()}), encoding="utf-8")
+    assert check_deployment(gate_path).compliant

@@ -1,7 +1,8 @@
 """Read a YAML or JSON file the checks take as input, keeping line numbers for findings.
 
-Fail closed: unreadable, oversized, non-UTF-8, empty or malformed files, duplicate keys and
-non-mapping documents all raise :class:`CheckInputError` with a one-line message.
+Fail closed: unreadable, oversized, non-UTF-8, empty or malformed files, duplicate keys,
+documents of more than ``MAX_NODES`` values (YAML alias bombs) and non-mapping documents all
+raise :class:`CheckInputError` with a one-line message.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pydantic import ValidationError
 from veil.rules.models import CheckInputError
 
 MAX_BYTES = 5 * 1024 * 1024
+MAX_NODES = 100_000
 PathKey = tuple[str | int, ...]
 
 
@@ -39,6 +41,8 @@ class SourceFile:
 
 
 def _walk(node: yaml.Node, path: PathKey, lines: dict[PathKey, int], where: str) -> None:
+    if len(lines) >= MAX_NODES:  # also stops alias bombs ("billion laughs") before they expand
+        raise CheckInputError(f"{where} has more than {MAX_NODES:,} values (YAML alias bomb?)")
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
