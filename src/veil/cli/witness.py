@@ -108,11 +108,11 @@ def cosign_command(
     from veil.ledger.witness import Witness, WitnessError
 
     try:
-        body = (
-            sys.stdin.buffer.read()
-            if request is None or str(request) == "-"
-            else request.read_bytes()
-        )
+        if request is None or str(request) == "-":
+            stdin = getattr(sys.stdin, "buffer", None)
+            body = stdin.read() if stdin is not None else sys.stdin.read().encode("utf-8")
+        else:
+            body = request.read_bytes()
     except OSError as exc:
         raise BadInputError(f"{request}: cannot read: {exc.strerror or exc}") from None
     w = Witness.open(folder)

@@ -41,8 +41,25 @@ class StoreCorruptError(VerificationError):
     """The database file cannot be read: it was damaged or edited."""
 
 
-def _leaf(row: tuple[int, bytes, bytes | None, bytes | None]) -> StoredLeaf:
-    return StoredLeaf(row[0], bytes(row[1]), row[2], row[3])
+def _blob(value: object, where: str) -> bytes:
+    """A stored BLOB; text (an edit through SQL) is taken as its UTF-8 bytes, so the audit
+    compares its content; any other type is damage."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogateescape")
+    raise StoreCorruptError(f"{where}: stored value has the wrong type ({type(value).__name__})")
+
+
+def _opt_blob(value: object, where: str) -> bytes | None:
+    return None if value is None else _blob(value, where)
+
+
+def _leaf(row: tuple[int, object, object, object]) -> StoredLeaf:
+    where = f"leaf {row[0]}"
+    return StoredLeaf(
+        int(row[0]), _blob(row[1], where), _opt_blob(row[2], where), _opt_blob(row[3], where)
+    )
 
 
 class _Txn:
@@ -53,7 +70,7 @@ class _Txn:
         row = self.conn.execute("SELECT size, root FROM veil_ledger_head WHERE id = 1").fetchone()
         if row is None:
             raise ConfigError("the ledger is not initialized in this database")
-        return int(row[0]), bytes(row[1])
+        return int(row[0]), _blob(row[1], "tree head")
 
     def get_nodes(self, keys: Sequence[int]) -> dict[int, bytes]:
         return _get_nodes(self.conn, keys)
@@ -100,7 +117,7 @@ def _get_nodes(conn: sqlite3.Connection, keys: Sequence[int]) -> dict[int, bytes
             for k, h in conn.execute(
                 f"SELECT {key}, hash FROM {table} WHERE {key} IN ({marks})", chunk
             ):
-                out[int(k)] = bytes(h)
+                out[int(k)] = _blob(h, f"tree node {int(k) >> LEVEL_SHIFT}")
     return out
 
 
@@ -242,7 +259,8 @@ class SqliteStore:
             if not rows:
                 return
             for k, h in rows:
-                yield int(k) - (level << LEVEL_SHIFT), bytes(h)
+                index = int(k) - (level << LEVEL_SHIFT)
+                yield index, _blob(h, f"tree node {level}/{index}")
             lo = int(rows[-1][0]) + 1
 
     def count_nodes_above(self, level: int, index: int) -> int:
@@ -273,7 +291,13 @@ class SqliteStore:
             ):
                 cos.setdefault(int(cid), []).append(str(line))
         return [
-            StoredCheckpoint(int(i), int(s), bytes(r), str(n), tuple(cos.get(int(i), [])))
+            StoredCheckpoint(
+                int(i),
+                int(s),
+                _blob(r, f"checkpoint {i}"),
+                str(n),
+                tuple(cos.get(int(i), [])),
+            )
             for i, s, r, n in rows
         ]
 
