@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -307,8 +308,6 @@ def test_malformed_deployments(tmp_path: Path, data: dict[str, Any], message: st
 
 
 def test_json_deployment_with_lines(tmp_path: Path) -> None:
-    import json
-
     path = tmp_path / "site.json"
     body = {**compliant(), "retention_days": None}
     path.write_text(json.dumps({"deployment": body}, indent=2), encoding="utf-8")

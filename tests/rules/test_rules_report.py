@@ -35,6 +35,16 @@ def test_text_shows_every_finding_with_citations_and_certainty(shop: Report) -> 
     assert text.rstrip().splitlines()[-2] == "4 findings (3 errors, 1 warning): not compliant"
 
 
+@pytest.mark.parametrize("fmt", [OutputFormat.TEXT, OutputFormat.HTML])
+def test_people_formats_list_the_checks_that_ran(fmt: OutputFormat) -> None:
+    report = check_deployment(EXAMPLES / "deployment-residential-gate.yaml")
+    assert report.compliant and "VEIL-LOCAL-HANGZHOU-001" in report.checks_run
+    assert "checks run: " + ", ".join(report.checks_run) in render(report, OutputFormat.TEXT)
+    if fmt is OutputFormat.HTML:
+        page = render(report, fmt)
+        assert "<th>checks run</th><td>VEIL-DEP-001, " in page and "No findings." in page
+
+
 def test_text_shows_veil_reading(tmp_path: Path) -> None:
     report = check_deployment(EXAMPLES / "deployment-sales-office.yaml")
     assert "reading: Veil reads separate consent" in render(report, OutputFormat.TEXT)

@@ -67,6 +67,7 @@ def render_text(report: Report) -> str:
         f"  file: {report.target}",
     ]
     lines += [f"  {o.label}: {o.detail}" for o in report.observations]
+    lines.append(f"  checks run: {', '.join(report.checks_run) or 'none'}")
     for finding in report.findings:
         subject = f"  [{finding.subject}]" if finding.subject else ""
         lines += [
@@ -216,8 +217,11 @@ _CSS = (
 def render_html(report: Report) -> str:
     """A self-contained HTML page (every value escaped)."""
     e = html.escape
-    observations = "".join(
-        f"<tr><th>{e(o.label)}</th><td>{e(o.detail)}</td></tr>" for o in report.observations
+    observations = (
+        "".join(
+            f"<tr><th>{e(o.label)}</th><td>{e(o.detail)}</td></tr>" for o in report.observations
+        )
+        + f"<tr><th>checks run</th><td>{e(', '.join(report.checks_run) or 'none')}</td></tr>"
     )
     rows = []
     for f in report.findings:
