@@ -160,8 +160,9 @@ APK_HELP = teach(
     permissions can be denied, so access beyond the scope is a warning that the basic function
     must keep working without them (VEIL-APK-002). Biometric permissions or features for a type
     whose scope has no biometrics are warnings (VEIL-APK-003); a required hardware feature
-    beyond the scope is a note (VEIL-APK-004). A file that is not a readable APK (not a ZIP, no
-    or broken AndroidManifest.xml) is bad input: exit 2.
+    beyond the scope is a note (VEIL-APK-004). A package Android would refuse (not a ZIP, no
+    or broken AndroidManifest.xml, an entry failing its CRC check, repeated entry names) is
+    bad input: exit 2.
 
     Examples:
 
