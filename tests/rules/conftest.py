@@ -5,22 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
+from tests.conftest import shared_data
 from veil.rules.ruledata import AppType, rule_data
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED = REPO / ".." / "shared" / "data"
 EXAMPLES = REPO / "docs" / "examples"
 
 
 def shared_path(*parts: str) -> Path:
     """A path under ../shared/data, skipping the test when it is absent."""
-    path = SHARED.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"../shared/data not found: {path}")
-    return path
+    return shared_data(*parts)
 
 
 def compliant_inventory(app_type: AppType) -> dict[str, Any]:
