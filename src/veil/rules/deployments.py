@@ -492,17 +492,33 @@ _GATE_FIELDS = {
 }
 
 
+def _in_city(place: str, city: str) -> bool:
+    """True when ``place`` (as written) names ``city`` (normalized): one comma-separated part is
+    the city ('Hangzhou', 'hangzhou city', 'Nanjing Shi'), or a part holds the city with its 市 or
+    'city' ('杭州市西湖区', '浙江省杭州市', 'Xihu District, Hangzhou City'); a street named after
+    a city ('上海市南京路', 'Nanjing Road, Shanghai') is not the city."""
+    if not city:
+        return False
+    for part in re.split(r"[,，、;；/]", place):
+        name = normalize(part)
+        if name in {city, city + "city", city + "shi", city + "市"}:
+            return True
+        if city + "市" in name or city + "city" in name:
+            return True
+    return False
+
+
 def local_rules_for(city: str | None) -> list[str]:
-    """Ids of the local rules that apply in ``city`` (English or Chinese name)."""
+    """Ids of the local rules that apply in ``city`` (English or Chinese name, with or without
+    province or district)."""
     if not city:
         return []
-    wanted = normalize(city).removesuffix("city").removesuffix("市").removesuffix("shi")
     data = rule_data()
     found = []
     for check_id in LOCAL_RULES:
         info = data.check(check_id)
-        names = {normalize(info.city_en or ""), normalize(info.city_zh or "")}
-        if wanted in names:
+        names = (normalize(info.city_en or ""), normalize(info.city_zh or ""))
+        if any(_in_city(city, name) for name in names):
             found.append(check_id)
     return found
 
