@@ -304,8 +304,19 @@ class Event(BaseModel):
             raise EventError(f"invalid event: {where}: {msg}{more}") from None
 
     def canonical(self) -> bytes:
-        """The leaf bytes: RFC 8785 canonical JSON, without null fields."""
-        return rfc8785.dumps(self.model_dump(mode="json", exclude_none=True))
+        """The leaf bytes: RFC 8785 canonical JSON, without null fields.
+
+        For this schema (ASCII keys, integers below 2**53, no floats) RFC 8785 is what
+        ``json.dumps`` writes with sorted keys, no spaces and raw UTF-8, at twice the speed of
+        the general encoder; text that only RFC 8785 escapes right (lone surrogates) takes it.
+        """
+        data = self.model_dump(mode="json", exclude_none=True)
+        try:
+            return json.dumps(
+                data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+            ).encode("utf-8")
+        except UnicodeEncodeError:
+            return rfc8785.dumps(data)
 
     @classmethod
     def from_canonical(cls, data: bytes) -> Event:
