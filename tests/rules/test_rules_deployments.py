@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from conftest import EXAMPLES, write_yaml
+from veil.consent.matching import DEFAULT_THRESHOLD
 from veil.rules.deployments import (
     DEPLOYMENT_RULES,
     LOCAL_RULES,
@@ -262,6 +263,30 @@ def test_veil_gate_that_shows_faces_fails_anonymize_by_default(tmp_path: Path) -
         assert fired(run(tmp_path, {**gate(), "mode": mode}, root="veil_gate")) == []
 
 
+@pytest.mark.parametrize(
+    ("threshold", "expected"),
+    [(None, []), (0.3, []), (DEFAULT_THRESHOLD, []), (0.6, ["VEIL-GATE-001"])],
+)
+def test_veil_gate_match_threshold(
+    tmp_path: Path, threshold: float | None, expected: list[str]
+) -> None:
+    """A gate matching more loosely than Veil's measured threshold shows non-consenting faces."""
+    body = gate() if threshold is None else {**gate(), "match_threshold": threshold}
+    report = run(tmp_path, body, root="veil_gate")
+    assert fired(report) == expected
+    assert "VEIL-GATE-001" in report.checks_run
+    if expected:
+        finding = report.findings[0]
+        lines = (tmp_path / "site.yaml").read_text("utf-8").splitlines()
+        assert finding.location.line is not None
+        assert lines[finding.location.line - 1].strip() == "match_threshold: 0.6"
+        assert finding.reading and "1e-3" in finding.message
+
+
+def test_gate_rules_run_only_for_a_gate(tmp_path: Path) -> None:
+    assert "VEIL-GATE-001" not in run(tmp_path, compliant()).checks_run
+
+
 def test_veil_gate_fails_closed_on_public_place(tmp_path: Path) -> None:
     """A gate config that does not say it is outside public places is taken to be inside one."""
     body = {k: v for k, v in gate().items() if k not in ("public_place", "signage")}
@@ -304,6 +329,7 @@ def test_examples_in_docs() -> None:
         ({"deployment": {**compliant(), "signge": True}}, "signge"),
         ({"veil_gate": {**gate(), "separate_consent": False}}, "separate_consent"),
         ({"veil_gate": {**gate(), "mode": "sparkle"}}, "mode"),
+        ({"veil_gate": {**gate(), "match_threshold": 2.0}}, "match_threshold"),
         ({"veil_gate": {**gate(), "consent_purpose": "Lobby Gate!"}}, "consent purpose"),
         ({"deployment": {k: v for k, v in compliant().items() if k != "name"}}, "name"),
     ],

@@ -211,7 +211,8 @@ DEPLOYMENT_HELP = teach(
     configuration of a site that runs veil gate: Veil fills in what its gate guarantees
     (separate, withdrawable per-purpose consent; templates encrypted and crypto-shredded on
     withdrawal; faces of everyone else redacted and forgotten; ledger records), so Veil checks
-    itself, and a gate configured to leave faces unredacted fails.
+    itself: a gate run with --mode none, or with a --match-threshold looser than the one Veil
+    measured, fails.
 
     Checked: separate consent and withdrawal, notice and published rules, signage in public
     places, use beyond public security, an alternative to face recognition, storage in the

@@ -10,7 +10,8 @@ Two input forms are accepted (YAML or JSON):
   (separate per-purpose consent records, withdrawal that crypto-shreds the template, faces of
   non-consenting people redacted and their embeddings forgotten, encrypted templates, ledger
   records), so Veil can check itself; a gate run with ``--mode none`` leaves faces visible and
-  fails the anonymize-by-default check.
+  fails the anonymize-by-default check, and one whose ``--match-threshold`` is looser than Veil's
+  measured threshold fails VEIL-GATE-001.
 
 Fail closed: an obligation not declared is treated as unmet.
 """
@@ -169,6 +170,12 @@ class VeilGate(_Strict):
     )
     mode: GateRedaction = Field(
         default=GateRedaction.BLUR, description="veil gate --mode for faces without consent"
+    )
+    match_threshold: float | None = Field(
+        default=None,
+        ge=0.05,
+        le=1.5,
+        description="veil gate --match-threshold (default: Veil's measured threshold)",
     )
     signage: bool = False
     processing_rules_published: bool = False
@@ -508,6 +515,32 @@ def _in_city(place: str, city: str) -> bool:
     return False
 
 
+def _threshold(gate: VeilGate) -> str:
+    from veil.consent.matching import DEFAULT_THRESHOLD
+
+    if gate.match_threshold is None:
+        return f"{DEFAULT_THRESHOLD:g} (default)"
+    return f"{gate.match_threshold:g}"
+
+
+def _gate_threshold(gate: VeilGate) -> str | None:
+    from veil.consent.matching import DEFAULT_THRESHOLD
+
+    if gate.match_threshold is not None and gate.match_threshold > DEFAULT_THRESHOLD:
+        return (
+            f"the gate matches faces up to distance {gate.match_threshold:g}, looser than "
+            f"{DEFAULT_THRESHOLD:g}, the threshold Veil measured for a false-accept rate of at "
+            "most 1e-3: more people who did not consent are recognized and shown"
+        )
+    return None
+
+
+GATE_RULES: dict[str, tuple[Callable[[VeilGate], str | None], str]] = {
+    "VEIL-GATE-001": (_gate_threshold, "match_threshold"),
+}
+"""Rules on the veil gate configuration itself: check id -> (rule, the gate field)."""
+
+
 def local_rules_for(city: str | None) -> list[str]:
     """Ids of the local rules that apply in ``city`` (English or Chinese name, with or without
     province or district)."""
@@ -544,6 +577,13 @@ def check_deployment_model(
         message = rule(deployment)
         if message is not None:
             findings.append(make_finding(check_id, message, where(field), field))
+    gate_checks: list[str] = []
+    if gate_config is not None:
+        for check_id, (gate_rule, field) in GATE_RULES.items():
+            gate_checks.append(check_id)
+            message = gate_rule(gate_config)
+            if message is not None:
+                findings.append(make_finding(check_id, message, where(field), field))
     observations = [
         Observation(label="scenario", detail=deployment.scenario.value),
         Observation(label="city", detail=deployment.city or "not given (no local rules applied)"),
@@ -557,7 +597,8 @@ def check_deployment_model(
         observations.append(
             Observation(
                 label="veil gate",
-                detail=f"consent purpose {purpose}, mode {gate_config.mode.value}; separate "
+                detail=f"consent purpose {purpose}, mode {gate_config.mode.value}, match "
+                f"threshold {_threshold(gate_config)}; separate "
                 "per-purpose consent, withdrawal with deletion (crypto-shredding), encrypted "
                 "templates and ledger records are what veil gate does by construction"
                 + (
@@ -575,7 +616,7 @@ def check_deployment_model(
         + (f" in {deployment.city}" if deployment.city else ""),
         observations=tuple(observations),
         findings=tuple(findings),
-        checks_run=tuple(check_id for check_id, _ in rules),
+        checks_run=(*(check_id for check_id, _ in rules), *gate_checks),
     )
 
 
