@@ -14,15 +14,13 @@ from veil.consent.matching import Gallery
 @given(
     n=st.integers(1, 300),
     q=st.integers(0, 6),
-    chunk=st.integers(1, 128),
     seed=st.integers(0, 2**31 - 1),
 )
-def test_nearest_equals_brute_force(n: int, q: int, chunk: int, seed: int) -> None:
+def test_nearest_equals_brute_force(n: int, q: int, seed: int) -> None:
     rng = np.random.default_rng(seed)
     vectors = rng.normal(size=(n, 16)).astype(np.float32)
     queries = rng.normal(size=(q, 16)).astype(np.float32)
-    gallery = Gallery.build(vectors, np.arange(n))
-    index, distance = gallery.nearest(queries, chunk=chunk)
+    index, distance = Gallery.build(vectors, np.arange(n)).nearest(queries)
     brute = (
         np.linalg.norm(queries[:, None, :] - vectors[None, :, :], axis=2) if q else np.zeros((0, n))
     )
@@ -40,6 +38,11 @@ def test_match_applies_threshold_and_owner_mask() -> None:
     assert owners.tolist() == [-1, 1, -1]  # owner 0 lapsed: its template is never matched
     owners, _ = gallery.match(queries, 0.3, allowed=[False, False])
     assert owners.tolist() == [-1, -1, -1]
+    # Masked templates are skipped even when nearer: the next usable one wins.
+    index, _ = Gallery.build(vectors, [0, 1, 2]).nearest(
+        queries[:1], usable=np.array([False, True, True])
+    )
+    assert index.tolist() == [1]
 
 
 def test_empty_gallery_and_bad_input() -> None:

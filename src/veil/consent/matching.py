@@ -1,10 +1,13 @@
-"""1:N matching of face embeddings against enrolled templates (pure numpy).
+"""1:N matching of face embeddings against enrolled templates (pure numpy, exact search).
 
-:class:`Gallery` holds the templates as one float32 matrix with precomputed squared norms, so the
-squared Euclidean distance of every query to every template is one matrix product
-(``|q|^2 + |t|^2 - 2 q.t``); galleries larger than ``chunk`` rows are scanned in blocks to bound
-memory. 100,000 templates x 128 dimensions is 51 MB and one query takes about a millisecond on two
-cores (see ``bench/consent_matching.py``).
+:class:`Gallery` holds the templates as one C-contiguous float32 matrix (``[n, d]``) with their
+squared norms precomputed, so the squared Euclidean distance of a query to every template is
+``|t|^2 - 2 q.t + |q|^2``: one pass over the gallery in memory order. The product is numpy's
+``einsum`` loop, single-threaded on purpose: a matrix-vector product is bound by memory bandwidth,
+and multi-threaded BLAS only adds synchronization that, on a busy machine (video decoding, the
+detector), made single queries 5-10x slower and erratic in our measurements. Templates whose
+owner may not be matched (a consent that lapsed since the gallery was built) are masked out of the
+argmin, never copied. 100,000 templates x 128 dimensions is 51 MB; see ``bench/consent_bench.py``.
 """
 
 from __future__ import annotations
@@ -16,8 +19,7 @@ import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
-
-CHUNK = 32768
+BoolArray = npt.NDArray[np.bool_]
 
 # Faces closer than this (Euclidean, dlib ResNet v1 embeddings) match. Measured with
 # `veil eval identities ../shared/data/faces/identities` (130 usable photos, 426 genuine and 7,959
@@ -29,7 +31,8 @@ DEFAULT_THRESHOLD = 0.56
 
 @dataclass(frozen=True)
 class Gallery:
-    """Templates ``vectors`` ``[n, d]``; ``owners[i]`` is the index of template ``i``'s owner."""
+    """Templates ``vectors`` ``[n, d]``; ``owners[i]`` is the index of template ``i``'s owner;
+    ``sq_norms[i]`` its squared norm."""
 
     vectors: FloatArray
     owners: IntArray
@@ -60,27 +63,28 @@ class Gallery:
     def dim(self) -> int:
         return int(self.vectors.shape[1])
 
-    def nearest(self, queries: npt.ArrayLike, *, chunk: int = CHUNK) -> tuple[IntArray, FloatArray]:
-        """For each query, the index of the nearest template (``-1`` if none) and its distance."""
+    def nearest(
+        self, queries: npt.ArrayLike, *, usable: BoolArray | None = None
+    ) -> tuple[IntArray, FloatArray]:
+        """For each query, the nearest usable template's index (``-1`` if none) and distance."""
         q = np.ascontiguousarray(np.asarray(queries, dtype=np.float32)).reshape(-1, self.dim)
         count = len(q)
         best_index = np.full(count, -1, dtype=np.int64)
         best_sq = np.full(count, np.inf, dtype=np.float32)
         if count == 0 or len(self) == 0:
             return best_index, np.sqrt(best_sq)
-        q_sq = np.einsum("ij,ij->i", q, q)
-        columns = np.arange(count)
-        for start in range(0, len(self), chunk):
-            block = self.vectors[start : start + chunk]
-            # [rows, queries]: with the gallery as the left operand BLAS streams it once.
-            sq = block @ q.T
-            sq *= -2.0
-            sq += self.sq_norms[start : start + chunk, None]
-            local = np.argmin(sq, axis=0)
-            local_sq = sq[local, columns] + q_sq
-            better = local_sq < best_sq
-            best_sq[better] = local_sq[better]
-            best_index[better] = local[better] + start
+        blocked = None if usable is None else ~np.asarray(usable, dtype=bool)
+        if blocked is not None and blocked.all():
+            return best_index, np.sqrt(best_sq)
+        for i, query in enumerate(q):
+            scores = np.einsum("nd,d->n", self.vectors, query)  # q.t for every template
+            scores *= -2.0
+            scores += self.sq_norms
+            if blocked is not None:
+                scores[blocked] = np.inf
+            best = int(np.argmin(scores))
+            best_index[i] = best
+            best_sq[i] = scores[best] + float(query @ query)
         return best_index, np.sqrt(np.maximum(best_sq, 0.0)).astype(np.float32)
 
     def match(
@@ -91,15 +95,11 @@ class Gallery:
         ``allowed`` (a boolean mask over owners) excludes owners whose consent lapsed since the
         gallery was built: their templates are ignored, never matched.
         """
-        gallery = self
-        if allowed is not None:
-            mask = np.asarray(allowed, dtype=bool)
-            keep = mask[self.owners] if len(self) else np.zeros(0, dtype=bool)
-            if not np.all(keep):
-                gallery = Gallery(self.vectors[keep], self.owners[keep], self.sq_norms[keep])
-        index, distance = gallery.nearest(queries)
-        if len(gallery) == 0:
-            return np.full(len(index), -1, dtype=np.int64), distance
-        owners = np.where(index >= 0, gallery.owners[np.maximum(index, 0)], -1)
-        owners = np.where(distance < threshold, owners, -1).astype(np.int64)
+        usable = None
+        if allowed is not None and len(self):
+            usable = np.asarray(allowed, dtype=bool)[self.owners]
+        index, distance = self.nearest(queries, usable=usable)
+        owners = np.full(len(index), -1, dtype=np.int64)
+        found = (index >= 0) & (distance < threshold)
+        owners[found] = self.owners[index[found]]
         return owners, distance
