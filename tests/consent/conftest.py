@@ -31,10 +31,12 @@ class ColourEmbedder:
 
     def __init__(self) -> None:
         self.calls = 0
+        self.faces: list[int] = []  # how many faces each call embedded
         self.last: np.ndarray | None = None
 
     def embed(self, frame: np.ndarray, detections: Detections) -> np.ndarray:
         self.calls += 1
+        self.faces.append(len(detections))
         out = np.zeros((len(detections), self.dim), np.float32)
         for i, (x1, y1, x2, y2) in enumerate(detections.boxes.astype(int)):
             patch = frame[y1:y2, x1:x2].reshape(-1, 3)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import numpy as np
 import pytest
 
 from veil.consent.events import MemorySink
@@ -11,6 +12,7 @@ from veil.consent.gate import ConsentGate, GateSettings
 from veil.consent.records import ConsentState, utcnow
 from veil.consent.registry import ConsentRegistry
 from veil.consent.store import TABLE_PREFIX
+from veil.vision.detections import Detections
 from veil.vision.policy import decide_fail_closed
 
 from .conftest import ACCESS, PURPOSE, ColourEmbedder, colour_vector, scene
@@ -214,3 +216,35 @@ def test_expired_templates_are_shredded_when_the_gate_opens(registry, grant) -> 
     assert registry.vault is not None and registry.vault.count("alice") == 0
     assert registry.get(record.record_id).state is ConsentState.EXPIRED
     assert gate.decide(*scene([RED])).redact.all()
+
+
+def test_boxes_outside_the_frame_do_not_shift_verdicts(registry, grant) -> None:
+    grant("alice")
+    enrol(registry, "alice", RED)
+    frame, faces = scene([GREEN, RED])
+    outside = Detections(
+        np.vstack([[[-200, -200, -100, -100]], faces.boxes]), np.full(3, 0.9, np.float32)
+    )
+    assert open_gate(registry).decide(frame, outside).redact.tolist() == [True, True, False]
+
+
+def test_unmatched_tracks_are_not_embedded_every_frame(registry, grant) -> None:
+    grant("alice")
+    enrol(registry, "alice", RED)
+    embedder = ColourEmbedder()
+    gate = ConsentGate.open(registry, PURPOSE, embedder, GateSettings(recheck_frames=3))
+    frame, faces = scene([GREEN, RED])
+    tracked = faces.with_track_ids(np.array([7, 8]))
+    for _ in range(6):
+        assert gate.decide(frame, tracked).redact.tolist() == [True, False]
+    # Track 7 (no match) is embedded again only every third frame; track 8 (kept) every frame.
+    assert embedder.faces == [2, 1, 1, 2, 1, 1]
+    # The tracker swaps the two people: the kept verdict does not follow track 8 to a stranger.
+    # (Frame 7 is also track 7's recheck, which now finds alice.)
+    swapped_frame = scene([RED, GREEN])[0]
+    assert gate.decide(swapped_frame, tracked).redact.tolist() == [False, True]
+    assert embedder.faces[-1] == 2
+    # Between rechecks, alice under an id that recently failed stays redacted (the safe side).
+    gate2 = ConsentGate.open(registry, PURPOSE, ColourEmbedder(), GateSettings(recheck_frames=3))
+    gate2.decide(frame, tracked)
+    assert gate2.decide(swapped_frame, tracked).redact.tolist() == [True, True]

@@ -49,6 +49,15 @@ MinFace = Annotated[
     int,
     typer.Option("--min-face", min=1, help="Faces smaller than this (pixels) are always redacted."),
 ]
+RecheckFrames = Annotated[
+    int,
+    typer.Option(
+        "--recheck-frames",
+        min=1,
+        help="Video: a tracked face that did not match is re-checked every N frames "
+        "(redacted meanwhile); matched faces are re-checked every frame.",
+    ),
+]
 Db = Annotated[
     str | None,
     typer.Option(
@@ -66,6 +75,7 @@ def gate(
     output: flags.Output = None,
     match_threshold: MatchThreshold = DEFAULT_THRESHOLD,
     min_face: MinFace = 40,
+    recheck_frames: RecheckFrames = 5,
     db: Db = None,
     thresh: flags.Thresh = D["thresh"],
     mask_scale: flags.MaskScale = D["mask_scale"],
@@ -109,7 +119,9 @@ def gate(
         overwrite=overwrite,
         threads=threads,
     )
-    settings = GateSettings(threshold=match_threshold, min_face=min_face)
+    settings = GateSettings(
+        threshold=match_threshold, min_face=min_face, recheck_frames=recheck_frames
+    )
     with open_registry(db) as registry:
         policy = ConsentGate.open(registry, purpose, get_embedder(), settings)
         try:

@@ -15,6 +15,11 @@ frame (one of them must be a false match), a consent that lapsed or was withdraw
 opened, a ledger that refuses the ``identify`` event, or any error at all (the pipeline then
 redacts the whole frame) ends in redaction.
 
+In video, faces carry the tracker's ids. A track found *not* to match is redacted without being
+embedded again for ``recheck_frames`` frames (only its id and a frame count are kept, never its
+embedding); a track that matched is re-verified on every frame, so a tracker that swaps two
+people can never carry a kept verdict onto someone else.
+
 ``identify`` events are rate-limited per subject: the first match logs at once, later matches are
 counted and logged at most every ``event_interval`` seconds, and :meth:`ConsentGate.close` flushes
 the rest, so a video does not write one event per frame.
@@ -59,6 +64,8 @@ class GateSettings:
     ``subject`` id, or the ledger ``pseudonym``).
     ``refresh_seconds``: how often consent states are re-read from the registry while running.
     ``event_interval``: the least time between two ``identify`` events of one subject.
+    ``recheck_frames``: video: frames a tracked face that did not match stays redacted before it
+    is embedded again (1: every frame).
     """
 
     threshold: float = DEFAULT_THRESHOLD
@@ -66,8 +73,11 @@ class GateSettings:
     label: LabelMode = "none"
     refresh_seconds: float = 5.0
     event_interval: float = 60.0
+    recheck_frames: int = 5
 
     def __post_init__(self) -> None:
+        if self.recheck_frames < 1:
+            raise ConfigError("recheck-frames must be at least 1")
         if not 0.0 < self.threshold < 2.0:
             raise ConfigError(f"match threshold must be between 0 and 2, got {self.threshold}")
         if self.min_face < 1:
@@ -122,6 +132,8 @@ class ConsentGate:
         self._revoked = np.zeros(len(self.records), dtype=bool)
         self._last_refresh = clock()
         self._pending: dict[str, _Pending] = {}
+        self._frame = 0
+        self._unmatched: dict[int, int] = {}  # track id -> frame of its last failed match
         self._lock = threading.Lock()
         self.identified = 0  # faces kept since the gate opened
 
@@ -207,9 +219,10 @@ class ConsentGate:
             if not allowed.any():
                 return FaceDecisions(redact, labels)
             height, width = frame.shape[:2]
-            faces = detections.clipped(width, height)
+            faces = _clip(detections, width, height)  # same length and order as detections
             sides = np.minimum(faces.widths, faces.heights)
-            candidates = np.flatnonzero(sides >= self.settings.min_face)
+            fresh = self._needs_embedding(faces.track_ids, count)
+            candidates = np.flatnonzero((sides >= self.settings.min_face) & fresh)
             if len(candidates) == 0:
                 return FaceDecisions(redact, labels)
             embeddings = self.embedder.embed(frame, faces[candidates.astype(np.int64)])
@@ -218,6 +231,10 @@ class ConsentGate:
             finally:
                 embeddings.fill(0.0)  # forget: nothing of a face's embedding outlives matching
                 del embeddings
+            if faces.track_ids is not None:
+                for face, owner in zip(candidates.tolist(), owners.tolist(), strict=True):
+                    if owner < 0:
+                        self._unmatched[int(faces.track_ids[face])] = self._frame
             matched = owners[owners >= 0]
             subjects = [self.records[int(o)].subject for o in matched]
             ambiguous = {s for s in subjects if subjects.count(s) > 1}
@@ -232,6 +249,16 @@ class ConsentGate:
                 labels[face] = self._label(record)
                 self.identified += 1
         return FaceDecisions(redact, labels)
+
+    def _needs_embedding(self, track_ids: np.ndarray | None, count: int) -> np.ndarray:
+        """Which faces to embed this frame: all, except tracks that failed to match recently."""
+        self._frame += 1
+        if track_ids is None:
+            return np.ones(count, dtype=bool)
+        present = {int(t) for t in track_ids}
+        self._unmatched = {t: f for t, f in self._unmatched.items() if t in present}
+        horizon = self._frame - self.settings.recheck_frames
+        return np.array([self._unmatched.get(int(t), horizon) <= horizon for t in track_ids])
 
     def _label(self, record: ConsentRecord) -> str | None:
         if self.settings.label == "subject":
@@ -274,3 +301,11 @@ class ConsentGate:
                 if pending.count:
                     self.sink.append(self._event(pending.record, pending.count))
                     pending.count = 0
+
+
+def _clip(detections: Detections, width: int, height: int) -> Detections:
+    """Boxes clipped to the frame, none dropped (an emptied box gets size 0 and is redacted)."""
+    boxes = detections.boxes.copy()
+    boxes[:, [0, 2]] = boxes[:, [0, 2]].clip(0, width)
+    boxes[:, [1, 3]] = boxes[:, [1, 3]].clip(0, height)
+    return Detections(boxes, detections.scores, detections.landmarks, detections.track_ids)
