@@ -325,7 +325,8 @@ class LiveSource:
         if not container.streams.video:
             raise MediaError(f"{self.spec.redacted_url()}: no video stream")
         video = container.streams.video[0]
-        video.thread_type = "AUTO"
+        # Frame threading holds back as many frames as it has threads: live sources use slices.
+        video.thread_type = "AUTO" if self.spec.kind is SourceKind.FILE else "SLICE"
         audio = container.streams.audio[0] if (self.audio and container.streams.audio) else None
         rate = video.average_rate or video.guessed_rate or video.base_rate
         if rate:

@@ -56,6 +56,8 @@ class RealtimeSettings:
     in frames; ``max_detect_every`` the largest the degrader uses. ``sides``: the detection
     resolutions (longer side, pixels) the degrader steps down through; ``None`` is full size.
     ``target_load``: the share of frame time the detector may take before degrading.
+    ``start_side``: the detection size to begin with (the largest of ``sides`` not above it);
+    the degrader climbs to larger sizes when the detector has room.
     """
 
     max_latency: float = 0.5
@@ -65,6 +67,7 @@ class RealtimeSettings:
     sides: tuple[int | None, ...] = (None, 960, 640, 480, 320)
     adapt: bool = True
     target_load: float = 0.7
+    start_side: int | None = 640
 
     def __post_init__(self) -> None:
         if self.max_latency <= 0:
@@ -103,6 +106,13 @@ class Degrader:
         self.settings = settings
         self.detect_every = settings.detect_every
         self.level = 0  # index into settings.sides
+        if settings.adapt and settings.start_side is not None:
+            fitting = [
+                i
+                for i, side in enumerate(settings.sides)
+                if side is not None and side <= settings.start_side
+            ]
+            self.level = fitting[0] if fitting else len(settings.sides) - 1
         self.settle = settle
         self._mean: float | None = None
         self._changed = -math.inf

@@ -6,6 +6,8 @@ import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from veil.errors import ConfigError
 from veil.media.streams import Transport, describe_source
 from veil.pipeline import AnonymizeOptions
@@ -158,8 +160,10 @@ def build_run(request: StreamRequest) -> BuiltRun:
         options = request.options
 
         def make_redactor(config: CameraConfig) -> RealtimeRedactor:
+            detector = get_detector(options.detector, options.detection)
+            detector.detect(np.zeros((64, 64, 3), np.uint8))  # load the model before frames flow
             return RealtimeRedactor(
-                get_detector(options.detector, options.detection),
+                detector,
                 threshold=options.detection.threshold,
                 redaction=options.redaction,
                 tracking=options.tracking or TrackerSettings(),
