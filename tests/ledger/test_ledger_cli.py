@@ -317,3 +317,27 @@ def test_cli_entry_point_runs_as_a_process(tmp_path: Path) -> None:
         timeout=120,
     )
     assert "--min-witnesses" in help_.stdout and "Examples" in help_.stdout
+
+
+def test_regulator_checks_an_earlier_checkpoint_is_a_prefix(
+    operator: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db, log = operator["db"], operator["log"]
+    first = tmp_path / "first.txt"
+    assert veil(capsys, "ledger", "checkpoint", "--db", db, "-o", first)[0] == 0
+    assert veil(capsys, "ledger", "append", "--db", db, stdin=event_line(77) + "\n")[0] == 0
+    cp, leaves = tmp_path / "cp.txt", tmp_path / "leaves.jsonl"
+    assert veil(capsys, "ledger", "checkpoint", "--db", db, "-o", cp)[0] == 0
+    assert veil(capsys, "ledger", "export", "--db", db, "-o", leaves)[0] == 0
+    base = ["ledger", "verify", "--leaves", leaves, "--checkpoint", cp, "--log-key", log]
+    code, out, err = veil(capsys, *base, "--previous", first, "--json")
+    assert code == 0 and json.loads(out)["size"] == 11, err
+    # a checkpoint the log key signed over another history (a fork) is caught
+    from veil.ledger.keys import default_key_dir, load_keys
+    from veil.ledger.note import Checkpoint, sign_checkpoint
+
+    signer = load_keys(default_key_dir()).signer
+    forked = tmp_path / "forked.txt"
+    forked.write_text(sign_checkpoint(Checkpoint("shop.example/ledger", 5, b"\x09" * 32), signer))
+    code, _, err = veil(capsys, *base, "--previous", first, "--previous", forked)
+    assert code == 3 and "forked.txt" in err and "not a prefix" in err

@@ -335,20 +335,30 @@ def export_command(
 # -- verify -------------------------------------------------------------------------------------
 
 
+def _read_note(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInputError(f"{path}: cannot read: {exc}") from None
+
+
 def _verify_export(
-    leaves: Path, checkpoint: Path, log_key: str, witness_key: list[str], min_w: int | None
+    leaves: Path,
+    checkpoint: Path,
+    log_key: str,
+    witness_key: list[str],
+    min_w: int | None,
+    previous: list[Path],
 ) -> dict[str, Any]:
     from veil.ledger import merkle
     from veil.ledger.note import NoteError, parse_vkey, verify_checkpoint
     from veil.ledger.proofs import check_witness_policy
 
-    try:
-        note = checkpoint.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadInputError(f"{checkpoint}: cannot read: {exc}") from None
+    note = _read_note(checkpoint)
+    lkey = parse_vkey(_key_text(log_key, "--log-key"))
     wkeys = [parse_vkey(_key_text(k, "--witness-key")) for k in witness_key]
     try:
-        signed = verify_checkpoint(note, parse_vkey(_key_text(log_key, "--log-key")), wkeys)
+        signed = verify_checkpoint(note, lkey, wkeys)
     except NoteError as exc:
         raise VerificationError(f"checkpoint: {exc}") from None
     check_witness_policy(signed.cosigned_by, wkeys, len(wkeys) if min_w is None else min_w)
@@ -370,6 +380,16 @@ def _verify_export(
         raise VerificationError(
             f"the exported leaves do not hash to the checkpoint's root (size {cp.size})"
         )
+    for path in previous:
+        try:
+            old = verify_checkpoint(_read_note(path), lkey).checkpoint
+        except NoteError as exc:
+            raise VerificationError(f"{path}: {exc}") from None
+        if old.size > cp.size or merkle.root_from_leaf_hashes(hashes[: old.size]) != old.root:
+            raise VerificationError(
+                f"{path}: the earlier checkpoint (size {old.size}) is not a prefix of this log: "
+                "the log was rewritten or forked"
+            )
     return {
         "ok": True,
         "size": cp.size,
@@ -403,6 +423,14 @@ def verify_command(
         str | None,
         typer.Option("--log-key", help="Offline: the log's vkey (or a file holding it)."),
     ] = None,
+    previous: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--previous",
+            help="Offline: an earlier checkpoint the export must extend (repeatable).",
+            show_default=False,
+        ),
+    ] = None,
     min_witnesses: Annotated[
         int | None,
         typer.Option(
@@ -425,12 +453,15 @@ def verify_command(
 
       veil ledger verify --db postgresql://veil@db/veil --witness-key w.vkey --json
 
-      veil ledger verify --leaves leaves.jsonl --checkpoint cp.txt --log-key log.vkey
+      veil ledger verify --leaves leaves.jsonl --checkpoint cp.txt --log-key log.vkey \\
+          --previous last-audit-cp.txt
     """
     if leaves is not None:
         if checkpoint is None or log_key is None:
             raise ConfigError("--leaves needs --checkpoint and --log-key")
-        result = _verify_export(leaves, checkpoint, log_key, witness_key or [], min_witnesses)
+        result = _verify_export(
+            leaves, checkpoint, log_key, witness_key or [], min_witnesses, previous or []
+        )
         if as_json:
             _print_json(result)
         else:
