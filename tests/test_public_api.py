@@ -8,6 +8,8 @@ PUBLIC = {
     "__version__",
     "AnonymizeOptions",
     "Anonymizer",
+    "ConsentGate",
+    "ConsentRegistry",
     "Detections",
     "FaceDecisions",
     "FacePolicy",

@@ -19,6 +19,8 @@ _EXPORTS: dict[str, str] = {
     "anonymize_video": "veil.pipeline",
     "Anonymizer": "veil.pipeline",
     "AnonymizeOptions": "veil.pipeline",
+    "ConsentGate": "veil.consent.gate",
+    "ConsentRegistry": "veil.consent.registry",
     "Detections": "veil.vision.detections",
     "FaceDecisions": "veil.vision.policy",
     "FacePolicy": "veil.vision.policy",
