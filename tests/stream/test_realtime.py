@@ -185,18 +185,29 @@ def test_tracking_between_detections_keeps_a_moving_face_covered() -> None:
     assert sum(1 for _, o, _ in results if not o.detected and o.blanked is None) >= 18  # type: ignore[attr-defined]
 
 
-def test_slow_detector_degrades_interval_then_resolution_and_keeps_faces_hidden() -> None:
+def test_slow_detector_degrades_interval_and_keeps_faces_hidden() -> None:
     detector = Slow(0.06)  # 1.5 frame times at 25 fps
-    settings = RealtimeSettings(max_latency=0.3, max_detect_every=3, sides=(None, 160, 120))
+    settings = RealtimeSettings(max_latency=0.3, max_detect_every=4)
     redactor = RealtimeRedactor(detector, redaction=SOLID, settings=settings)
     redactor.degrader.settle = 0.2
     results = play(redactor, 75)
     redactor.close()
     assert_no_face_leaks(results)
-    assert redactor.degrader.detect_every > 1
-    assert redactor.degrader.steps_down >= 2
+    assert redactor.degrader.detect_every >= 3  # 0.06 s needs 3 frame times at 70% load
     blanked = sum(1 for _, o, _ in results if o.blanked is not None)  # type: ignore[attr-defined]
-    assert blanked < len(results) // 2  # degraded, not given up
+    assert blanked < len(results) // 4  # degraded, not given up
+
+
+def test_detector_too_slow_for_any_interval_lowers_the_resolution() -> None:
+    detector = Slow(0.1)
+    settings = RealtimeSettings(max_latency=0.3, max_detect_every=2, sides=(None, 160, 120))
+    redactor = RealtimeRedactor(detector, redaction=SOLID, settings=settings)
+    redactor.degrader.settle = 0.2
+    assert redactor.degrader.side == 160  # starts at the largest size not above 640
+    results = play(redactor, 50)
+    redactor.close()
+    assert_no_face_leaks(results)
+    assert redactor.degrader.detect_every == 2 and redactor.degrader.side == 120
 
 
 def test_degrader_climbs_back_when_detection_is_cheap() -> None:

@@ -97,7 +97,8 @@ class Degrader:
     """Chooses the detection interval and resolution from the measured detector load.
 
     Load is the detector's time over the time it has (``detect_every`` frame intervals). Above
-    ``target_load`` it first detects less often (tracking fills the gaps), then on smaller images;
+    ``target_load`` it first detects less often (straight to the interval the measured time
+    needs; tracking fills the gaps), then on smaller images;
     below a third of the target it climbs back, resolution first. Decisions are at most one step
     per ``settle`` seconds, so one slow run does not swing it.
     """
@@ -147,8 +148,9 @@ class Degrader:
             return
         load = self._mean / (self.detect_every * frame_interval)
         if load > s.target_load:
+            needed = math.ceil(self._mean / (s.target_load * frame_interval))
             if self.detect_every < s.max_detect_every:
-                self.detect_every += 1
+                self.detect_every = min(s.max_detect_every, max(needed, self.detect_every + 1))
             elif self.level < len(s.sides) - 1:
                 self.level += 1
                 self._mean = None  # the next runs are on a smaller image

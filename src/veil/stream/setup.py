@@ -161,7 +161,7 @@ def build_run(request: StreamRequest) -> BuiltRun:
 
         def make_redactor(config: CameraConfig) -> RealtimeRedactor:
             detector = get_detector(options.detector, options.detection)
-            detector.detect(np.zeros((64, 64, 3), np.uint8))  # load the model before frames flow
+            detector.detect(np.zeros((360, 640, 3), np.uint8))  # load the model before frames
             return RealtimeRedactor(
                 detector,
                 threshold=options.detection.threshold,
