@@ -348,11 +348,12 @@ class ConsentRegistry:
                     cur, record.subject, [record.record_id]
                 )
             self._update(cur, ended)
-        if deleted:
-            self.store.purge_free_space()
-        self.sink.append(
-            consent_event(self.sink, ended, action, counts={"templates_deleted": deleted})
-        )
+        event = consent_event(self.sink, ended, action, counts={"templates_deleted": deleted})
+        try:
+            if deleted:
+                self.store.purge_free_space()  # the key is already gone; this erases the bytes
+        finally:
+            self.sink.append(event)  # recorded even if the physical purge failed
         return ended
 
     # -- export -------------------------------------------------------------------------------
