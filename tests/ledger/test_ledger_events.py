@@ -93,3 +93,14 @@ def test_sensitive_categories_and_pseudonyms() -> None:
 def test_lone_surrogates_are_rejected() -> None:
     with pytest.raises(EventError, match="purpose"):
         make_event(0, purpose="broken \ud800 text")
+
+
+@pytest.mark.parametrize(
+    "text", ['say "hi"', "back\\slash", "line\u2028sep", "del\x7f", "c1\x85", "emoji \U0001f600 é"]
+)
+def test_escapes_match_rfc8785(text: str) -> None:
+    try:
+        ev = make_event(0, purpose=text, counts={"b": 2, "a": 1})
+    except EventError:
+        return
+    assert ev.canonical() == rfc8785.dumps(ev.model_dump(mode="json", exclude_none=True))

@@ -99,6 +99,9 @@ _DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[A-Za-z]{2,}")
 _LONG_DIGITS = re.compile(r"\d{11,}")
+# characters whose JSON escaping differs between encoders (C0/C1 controls, DEL, line and
+# paragraph separators, surrogates): events with them take the reference RFC 8785 encoder
+_RISKY = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
 
 class EventError(BadInputError):
@@ -136,21 +139,23 @@ class Event(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
-    v: Literal[1] = 1
-    id: str
-    time: str
-    controller: str = Field(min_length=1, max_length=200)
-    system: str = Field(min_length=1, max_length=200)
+    # Fields are declared in sorted order and maps are kept sorted, so pydantic's compact JSON
+    # is already RFC 8785 canonical JSON (see canonical()).
     action: Action
-    data_categories: list[str] = Field(min_length=1, max_length=32)
-    purpose: str = Field(min_length=1, max_length=500)
-    legal_basis: LegalBasis
-    separate_consent: bool = False
     consent_ref: str | None = Field(default=None, max_length=200)
-    recipient: str | None = Field(default=None, max_length=200)
-    subject: str | None = None
+    controller: str = Field(min_length=1, max_length=200)
     counts: dict[str, int] = Field(default_factory=dict, max_length=32)
+    data_categories: list[str] = Field(min_length=1, max_length=32)
     digests: dict[str, str] = Field(default_factory=dict, max_length=32)
+    id: str
+    legal_basis: LegalBasis
+    purpose: str = Field(min_length=1, max_length=500)
+    recipient: str | None = Field(default=None, max_length=200)
+    separate_consent: bool = False
+    subject: str | None = None
+    system: str = Field(min_length=1, max_length=200)
+    time: str
+    v: Literal[1] = 1
 
     @field_validator("id")
     @classmethod
@@ -213,7 +218,7 @@ class Event(BaseModel):
                 raise ValueError(f"count name {k!r} must be snake_case")
             if isinstance(n, bool) or not 0 <= n < 1 << 53:
                 raise ValueError(f"count {k!r} must be a non-negative integer")
-        return value
+        return dict(sorted(value.items()))
 
     @field_validator("digests")
     @classmethod
@@ -223,7 +228,7 @@ class Event(BaseModel):
                 raise ValueError(f"digest name {k!r} must be snake_case")
             if not _DIGEST.match(d):
                 raise ValueError(f"digest {k!r} must be 'sha256:' and 64 lower-case hex digits")
-        return value
+        return dict(sorted(value.items()))
 
     @model_validator(mode="after")
     def _check_rules(self) -> Event:
@@ -306,17 +311,15 @@ class Event(BaseModel):
     def canonical(self) -> bytes:
         """The leaf bytes: RFC 8785 canonical JSON, without null fields.
 
-        For this schema (ASCII keys, integers below 2**53, no floats) RFC 8785 is what
-        ``json.dumps`` writes with sorted keys, no spaces and raw UTF-8, at twice the speed of
-        the general encoder; text that only RFC 8785 escapes right (lone surrogates) takes it.
+        For this schema (fields declared in sorted order, maps sorted, ASCII keys, integers
+        below 2**53, no floats, no control characters) pydantic's compact JSON is RFC 8785
+        byte for byte at a third of the cost of a general encoder; the tests check it against
+        the ``rfc8785`` package. Anything the fast path cannot be sure of takes that package.
         """
-        data = self.model_dump(mode="json", exclude_none=True)
-        try:
-            return json.dumps(
-                data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-            ).encode("utf-8")
-        except UnicodeEncodeError:
-            return rfc8785.dumps(data)
+        fast = self.model_dump_json(exclude_none=True).encode("utf-8")
+        if b"\\" not in fast and not _RISKY.search(fast.decode("utf-8")):
+            return fast  # nothing escaped, nothing whose escaping differs between encoders
+        return rfc8785.dumps(self.model_dump(mode="json", exclude_none=True))
 
     @classmethod
     def from_canonical(cls, data: bytes) -> Event:
@@ -328,7 +331,8 @@ class Event(BaseModel):
 
     @property
     def event_id_bytes(self) -> bytes:
-        return uuid.UUID(self.id).bytes
+        """The 16 bytes of the event id (the ledger's lookup key)."""
+        return bytes.fromhex(self.id.replace("-", ""))
 
 
 def pseudonym(key: bytes, subject_id: str) -> str:
