@@ -341,3 +341,25 @@ def test_regulator_checks_an_earlier_checkpoint_is_a_prefix(
     forked.write_text(sign_checkpoint(Checkpoint("shop.example/ledger", 5, b"\x09" * 32), signer))
     code, _, err = veil(capsys, *base, "--previous", first, "--previous", forked)
     assert code == 3 and "forked.txt" in err and "not a prefix" in err
+
+
+def test_cli_on_postgresql(pg_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    keys = tmp_path / "pgkeys"
+    code, out, err = veil(capsys, "ledger", "init", "--db", pg_url, "--keys", keys)
+    assert code == 0 and "+" in out, err
+    lines = "".join(event_line(i, "dana") + "\n" for i in range(5))
+    code, out, err = veil(capsys, "ledger", "append", "--db", pg_url, "--keys", keys, stdin=lines)
+    assert code == 0 and out.split() == ["0", "1", "2", "3", "4"], err
+    trace = tmp_path / "t.json"
+    args = ["--db", pg_url, "--keys", keys]
+    assert veil(capsys, "ledger", "trace", "--subject", "dana", "-o", trace, *args)[0] == 0
+    code, out, err = veil(capsys, "ledger", "verify-bundle", trace, "--log-key", keys / "log.vkey")
+    assert code == 0 and "5 event(s)" in out, err
+    code, out, _ = veil(capsys, "ledger", "verify", *args)
+    assert code == 0 and out.startswith("ok: 5 leaves")
+    import psycopg
+
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("UPDATE veil_ledger_leaves SET subject = NULL WHERE idx = 2")
+    code, _, err = veil(capsys, "ledger", "verify", *args)
+    assert code == 3 and "leaf 2: its subject index does not match" in err
