@@ -14,6 +14,9 @@ Usage (from the repository root):
     .venv/bin/python bench/consent_bench.py --quick    # 50 queries, the first 90 frames
     .venv/bin/python bench/consent_bench.py --json results.json
 
+3. Full runs only: ``veil eval identities ../shared/data/faces/identities`` (TAR at FAR
+   1e-2/1e-3/1e-4 and the chosen threshold), the measurement behind the default threshold.
+
 Writes bench/results/consent.md (the figures, the command and the machine) unless --no-write.
 """
 
@@ -177,6 +180,20 @@ def bench_throughput(frames: int | None, work: Path) -> dict[str, Any]:
     return out
 
 
+def bench_identities() -> dict[str, Any]:
+    from veil.consent.evaluation import evaluate_identities
+    from veil.consent.matching import DEFAULT_THRESHOLD
+    from veil.vision.detectors import DetectorSettings, get_detector
+    from veil.vision.embeddings import get_embedder
+
+    folder = SHARED / "identities"
+    if not folder.exists():
+        return {"skipped": f"{folder} not found"}
+    detector = get_detector("centerface", DetectorSettings(threshold=0.3))
+    report = evaluate_identities(folder, detector, get_embedder(), DEFAULT_THRESHOLD)
+    return report.to_dict()
+
+
 def write_markdown(report: dict[str, Any], command: str) -> None:
     m = report["matching"]
     lines = [
@@ -224,6 +241,33 @@ def write_markdown(report: dict[str, Any], command: str) -> None:
             "for each tracked face that did not match every 5th frame (`--recheck-frames`). "
             f"Identify events logged: {t['identify_events']} (rate-limited per subject).",
         ]
+    ids = report.get("identities")
+    lines += ["", "## Match threshold (`veil eval identities ../shared/data/faces/identities`)", ""]
+    if ids is None:
+        lines.append("Not run with --quick; run `python bench/consent_bench.py` for it.")
+    elif "skipped" in ids:
+        lines.append(f"Skipped: {ids['skipped']}")
+    else:
+        lines += [
+            f"{ids['usable']}/{ids['images']} photos usable, {ids['persons']} persons, "
+            f"{ids['genuine_pairs']} genuine and {ids['impostor_pairs']} impostor pairs.",
+            "",
+            "| FAR target | threshold | TAR | measured FAR | false accepts |",
+            "|---|---|---|---|---|",
+        ]
+        for p in ids["points"]:
+            note = "" if p["resolved"] else " (too few pairs)"
+            lines.append(
+                f"| {p['far_target']:g} | {p['threshold']} | {100 * p['tar']:.1f}% | "
+                f"{p['far']:.2e}{note} | {p['false_accepts']} |"
+            )
+        d = ids["default"]
+        lines += [
+            "",
+            f"Chosen (95% upper bound on FAR <= 1e-3): {ids['chosen_threshold']}; default "
+            f"{ids['default_threshold']}: TAR {100 * d['tar']:.1f}%, FAR {d['far']:.2e} "
+            f"({d['false_accepts']} false accepts).",
+        ]
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text("\n".join(lines) + "\n")
 
@@ -246,6 +290,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="veil-consent-bench-") as work:
         report["throughput"] = bench_throughput(90 if args.quick else None, Path(work))
     print(json.dumps(report["throughput"]), flush=True)
+    if not args.quick:
+        report["identities"] = bench_identities()
+        print(json.dumps(report["identities"]), flush=True)
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n")
     if not args.no_write:

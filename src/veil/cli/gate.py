@@ -19,7 +19,7 @@ enrolled templates of a person whose consent for --purpose is valid now (given, 
 withdrawn, with a guardian's consent under 14); each identification is logged to the ledger under
 the person's pseudonym. Every other face is redacted and its embedding forgotten at once: never
 stored, logged or returned. Any doubt or failure redacts. Needs the master key (VEIL_MASTER_KEY
-or $VEIL_HOME/master.key) and the dlib face models (pip install 'veil[faces]').
+or $VEIL_HOME/master.key) and the dlib face models (pip install 'veil\\[faces]').
 
 The default --match-threshold ({DEFAULT_THRESHOLD}) was chosen for a false-accept rate <= 0.001
 (see `veil eval identities`).
