@@ -152,3 +152,39 @@ def test_master_key_from_environment_or_file(tmp_path: Path, monkeypatch) -> Non
     with pytest.raises(MasterKeyError, match="not 64 hex digits"):
         load_master_key()
     assert "secret" not in repr(key) and key.secret.hex() not in repr(key)
+
+
+def test_crypto_shredding_with_the_ledger_in_the_same_database(tmp_path: Path) -> None:
+    """As the CLI runs it: the ledger's connection is open on the same SQLite file (WAL)."""
+    from datetime import timedelta
+
+    from veil.consent.registry import notice_digest
+    from veil.ledger import Ledger
+
+    db_path = tmp_path / "veil.db"
+    url = f"sqlite:///{db_path}"
+    ledger = Ledger.open(url, tmp_path / "keys")
+    store = ConsentStore(url)
+    try:
+        registry = ConsentRegistry(store, ledger, Vault(store, MasterKey.generate()))
+        registry.declare_purpose(PURPOSE)
+        record = registry.grant(
+            subject="alice",
+            controller="Shop",
+            purposes=[PURPOSE],
+            notice_version="v1",
+            notice_digest=notice_digest(b"n"),
+            collection_method="app",
+            valid_for=timedelta(days=1),
+        )
+        registry.add_templates("alice", PURPOSE, "m", random_template(3))
+        (blob,), (key,) = stored(store)
+        assert blob in db_files(db_path) and key in db_files(db_path)
+        registry.withdraw(record.record_id)
+        after = db_files(db_path)
+        assert blob not in after and key not in after and blob[12:28] not in after
+        actions = [e.action for e in ledger.events_for_subject(ledger.pseudonym("alice"))]
+        assert actions[-1] == "consent_withdrawn"
+    finally:
+        store.close()
+        ledger.close()
