@@ -172,3 +172,24 @@ def test_random_byte_mutations_never_crash(
         bundle[i] = data.draw(st.integers(0, 255))
     with contextlib.suppress(VeilError):  # a clean rejection; anything else fails
         verify_bundle(bytes(bundle), key)
+
+
+def test_c2sp_spec_examples_parse_and_render_byte_for_byte() -> None:
+    from veil.ledger.note import parse_checkpoint, parse_note
+    from veil.ledger.witness import parse_request
+
+    ex = json.loads((Path(__file__).parent / "vectors" / "c2sp_examples.json").read_text())
+    proof = parse_tlog_proof(ex["tlog_proof"])
+    assert proof.index == 73894 and len(proof.hashes) == 5
+    assert proof.render() == ex["tlog_proof"]
+    req = parse_request(ex["witness_request"])
+    assert req.old_size == 20852014 and len(req.proof) == 4
+    assert req.render() == ex["witness_request"]
+    note = parse_note(req.checkpoint_note)
+    assert parse_checkpoint(note.text).size == 20852163 and len(note.signatures) == 2
+    # a witness response appended to the checkpoint parses as note signatures
+    both = parse_note(req.checkpoint_note + ex["witness_response"])
+    assert [s.name for s in both.signatures][2:] == ["witness.example/w1"] * 2 + [
+        "witness.example/w2"
+    ]
+    assert all(len(s.raw) == 8 + 64 for s in both.signatures[2:])  # timestamped cosignatures
