@@ -74,7 +74,7 @@ class LedgerStatus:
     vkey: str
     size: int
     root: bytes
-    checkpoints: int
+    latest_checkpoint_id: int | None
     latest_checkpoint_size: int | None
     latest_cosigners: int
     storage_bytes: int | None
@@ -88,7 +88,7 @@ class LedgerStatus:
             "vkey": self.vkey,
             "size": self.size,
             "root": base64.b64encode(self.root).decode("ascii"),
-            "checkpoints": self.checkpoints,
+            "latest_checkpoint_id": self.latest_checkpoint_id,
             "latest_checkpoint_size": self.latest_checkpoint_size,
             "latest_cosigners": self.latest_cosigners,
             "storage_bytes": self.storage_bytes,
@@ -325,14 +325,14 @@ class Ledger:
         return self.log.checkpoints()
 
     def latest_checkpoint(self) -> StoredCheckpoint | None:
-        cps = self.log.checkpoints()
-        return cps[-1] if cps else None
+        """The newest checkpoint this ledger signed, with its cosignatures."""
+        return self.store.get_checkpoint(None)
 
     def _stored_checkpoint(self, cid: int) -> StoredCheckpoint:
-        for cp in self.log.checkpoints():
-            if cp.id == cid:
-                return cp
-        raise VerificationError(f"checkpoint {cid} is not in the store")
+        cp = self.store.get_checkpoint(cid)
+        if cp is None:
+            raise VerificationError(f"checkpoint {cid} is not in the store")
+        return cp
 
     @staticmethod
     def note_with_cosignatures(cp: StoredCheckpoint) -> str:
@@ -476,15 +476,15 @@ class Ledger:
 
     def status(self) -> LedgerStatus:
         head = self.head()
-        cps = self.log.checkpoints()
+        latest = self.latest_checkpoint()
         return LedgerStatus(
             db=self.store.url,
             origin=self.origin,
             vkey=self.vkey,
             size=head.size,
             root=head.root,
-            checkpoints=len(cps),
-            latest_checkpoint_size=cps[-1].size if cps else None,
-            latest_cosigners=len(cps[-1].cosignatures) if cps else 0,
+            latest_checkpoint_id=latest.id if latest else None,
+            latest_checkpoint_size=latest.size if latest else None,
+            latest_cosigners=len(latest.cosignatures) if latest else 0,
             storage_bytes=self.store.storage_bytes(),
         )

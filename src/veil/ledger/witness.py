@@ -196,7 +196,9 @@ class Witness:
     def latest(self, origin: str) -> tuple[int, bytes | None]:
         entry = self.logs().get(origin)
         if entry is None:
-            raise WitnessError(404, f"unknown log origin {origin!r}")
+            raise WitnessError(
+                404, f"witness {self.name} does not know the log {origin!r} (veil witness add-log)"
+            )
         root = entry.get("root")
         return int(entry["size"]), (b64decode_strict(root, "root") if root else None)
 

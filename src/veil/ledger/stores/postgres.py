@@ -264,6 +264,31 @@ class PostgresStore:
             for i, s, r, n in rows
         ]
 
+    def get_checkpoint(self, checkpoint_id: int | None = None) -> StoredCheckpoint | None:
+        """One checkpoint by id, or the latest when ``checkpoint_id`` is None."""
+        with self._lock:
+            if checkpoint_id is None:
+                row = self.conn.execute(
+                    "SELECT id, size, root, note FROM veil_ledger_checkpoints "
+                    "ORDER BY id DESC LIMIT 1"
+                ).fetchone()
+            else:
+                row = self.conn.execute(
+                    "SELECT id, size, root, note FROM veil_ledger_checkpoints WHERE id = %s",
+                    (checkpoint_id,),
+                ).fetchone()
+            if row is None:
+                return None
+            lines = [
+                str(r[0])
+                for r in self.conn.execute(
+                    "SELECT line FROM veil_ledger_cosignatures WHERE checkpoint_id = %s "
+                    "ORDER BY line",
+                    (row[0],),
+                )
+            ]
+        return StoredCheckpoint(int(row[0]), int(row[1]), bytes(row[2]), str(row[3]), tuple(lines))
+
     def add_cosignatures(self, checkpoint_id: int, lines: Sequence[str]) -> None:
         with self._lock, self.conn.transaction():
             for line in lines:

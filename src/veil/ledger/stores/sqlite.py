@@ -305,6 +305,37 @@ class SqliteStore:
             for i, s, r, n in rows
         ]
 
+    def get_checkpoint(self, checkpoint_id: int | None = None) -> StoredCheckpoint | None:
+        """One checkpoint by id, or the latest when ``checkpoint_id`` is None."""
+        with self._read() as c:
+            if checkpoint_id is None:
+                row = c.execute(
+                    "SELECT id, size, root, note FROM veil_ledger_checkpoints "
+                    "ORDER BY id DESC LIMIT 1"
+                ).fetchone()
+            else:
+                row = c.execute(
+                    "SELECT id, size, root, note FROM veil_ledger_checkpoints WHERE id = ?",
+                    (checkpoint_id,),
+                ).fetchone()
+            if row is None:
+                return None
+            lines = [
+                str(r[0])
+                for r in c.execute(
+                    "SELECT line FROM veil_ledger_cosignatures WHERE checkpoint_id = ? "
+                    "ORDER BY line",
+                    (row[0],),
+                )
+            ]
+        return StoredCheckpoint(
+            int(row[0]),
+            int(row[1]),
+            _blob(row[2], f"checkpoint {row[0]}"),
+            str(row[3]),
+            tuple(lines),
+        )
+
     def add_cosignatures(self, checkpoint_id: int, lines: Sequence[str]) -> None:
         with self._read() as c:
             c.execute("BEGIN IMMEDIATE")
