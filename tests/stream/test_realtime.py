@@ -226,3 +226,16 @@ def test_settings_are_checked() -> None:
         RealtimeSettings(max_latency=0)
     with pytest.raises(ConfigError):
         RealtimeSettings(sides=())
+
+
+def test_degrader_never_tracks_longer_than_the_tracker_may_carry_faces() -> None:
+    settings = RealtimeSettings(max_detect_every=8, max_track_seconds=0.4, sides=(640, 320))
+    degrader = Degrader(settings, settle=0.0)
+    for t in range(20):
+        degrader.observe(2.0, 0.2, float(t))  # a hopeless detector at 5 fps
+    assert degrader.detect_every == 3  # frames 0.2 and 0.4 s after a detection are tracked
+    assert degrader.side == 320
+    fast = Degrader(settings, settle=0.0)
+    for t in range(20):
+        fast.observe(2.0, 0.02, float(t))  # 50 fps: the interval cap is max_detect_every
+    assert fast.detect_every == 8

@@ -342,3 +342,21 @@ def test_cameras_file_metrics_health_preview_and_hls(static: Path, tmp_path: Pat
         assert len(recorded) == cam.frames_out
         for f in recorded:
             assert face_hidden(f, face_center(0, 1, 320, 240, False))
+
+
+def test_disk_full_stops_the_camera_with_a_clear_error_and_no_partial(
+    static: Path, tmp_path: Path
+) -> None:
+    config = CameraConfig(
+        name="cam",
+        source=describe_source(str(static), realtime=False),
+        record=tmp_path / "rec",
+        min_free_bytes=1 << 60,  # more than any disk has: the first segment cannot start
+    )
+    run = StreamRun([config], lambda _: RealtimeRedactor(Stall(10**6), redaction=SOLID))
+    run.start()
+    summary = run.wait(duration=30).cameras[0]
+    (error,) = run.errors
+    assert "disk full" in str(error) and error.exit_code == 1
+    assert summary.error is not None and summary.frames_out == 0
+    assert list((tmp_path / "rec").iterdir()) == []

@@ -120,12 +120,21 @@ class Degrader:
         self._pressed = -math.inf
         self.steps_down = 0
 
-    def press(self, now: float) -> None:
+    def longest_interval(self, frame_interval: float) -> int:
+        """The most frames between detections: ``max_detect_every``, and no longer than the
+        tracker may carry faces alone (``max_track_seconds``)."""
+        s = self.settings
+        if frame_interval <= 0:
+            return s.max_detect_every
+        carried = int(s.max_track_seconds / frame_interval) + 1
+        return max(1, min(s.max_detect_every, carried))
+
+    def press(self, now: float, frame_interval: float = 0.0) -> None:
         """Frames are leaving late: detect less, or on smaller images (one step per settle)."""
         self._pressed = now
         if not self.settings.adapt or now - self._changed < self.settle:
             return
-        if self.detect_every < self.settings.max_detect_every:
+        if self.detect_every < self.longest_interval(frame_interval):
             self.detect_every += 1
         elif self.level < len(self.settings.sides) - 1:
             self.level += 1
@@ -149,8 +158,9 @@ class Degrader:
         load = self._mean / (self.detect_every * frame_interval)
         if load > s.target_load:
             needed = math.ceil(self._mean / (s.target_load * frame_interval))
-            if self.detect_every < s.max_detect_every:
-                self.detect_every = min(s.max_detect_every, max(needed, self.detect_every + 1))
+            longest = self.longest_interval(frame_interval)
+            if self.detect_every < longest:
+                self.detect_every = min(longest, max(needed, self.detect_every + 1))
             elif self.level < len(s.sides) - 1:
                 self.level += 1
                 self._mean = None  # the next runs are on a smaller image
@@ -285,6 +295,7 @@ class RealtimeRedactor:
         self._since_detection = 0
         self._last_time: float | None = None
         self._interval = 1 / 25
+        self._intervals_seen = 0
 
     def close(self) -> None:
         """Stop the detector worker."""
@@ -301,21 +312,23 @@ class RealtimeRedactor:
     ) -> Outcome:
         """Redact ``pixels`` in place; ``stamp``: stream seconds, ``arrival``: decode time."""
         if self._last_time is not None and stamp > self._last_time:
-            self._interval = 0.9 * self._interval + 0.1 * min(1.0, stamp - self._last_time)
+            step = min(1.0, stamp - self._last_time)
+            self._interval = step if not self._intervals_seen else 0.9 * self._interval + 0.1 * step
+            self._intervals_seen += 1
         self._last_time = stamp
         deadline = arrival + self.settings.max_latency
         if corrupt:
             self._last_detection = None  # damaged pictures may hide faces from later detections
             return self._blank(pixels, BlankReason.CORRUPT)
         if self.clock() >= deadline:
-            self.degrader.press(self.clock())
+            self.degrader.press(self.clock(), self._interval)
             return self._blank(pixels, BlankReason.LATE)
         due = self._last_detection is None or self._since_detection >= self.degrader.detect_every
         job = self._submit(pixels) if due else None
         if job is not None:
             result = self.worker.wait(job, deadline - self.clock())
             if result is None:
-                self.degrader.press(self.clock())
+                self.degrader.press(self.clock(), self._interval)
                 return self._blank(pixels, BlankReason.LATE)
             self.degrader.observe(result.seconds, self._interval, self.clock())
             if result.faces is None:
