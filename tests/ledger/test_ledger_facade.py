@@ -93,3 +93,10 @@ def test_default_location_is_under_veil_home(
 def test_append_rejects_non_events(ledger: Ledger) -> None:
     with pytest.raises(EventError):
         ledger.append({"action": "collect"})  # type: ignore[arg-type]
+
+
+def test_verify_reports_progress(ledger: Ledger) -> None:
+    ledger.append_many([make_event(i) for i in range(12_000)])
+    seen: list[tuple[int, int]] = []
+    assert ledger.verify(progress=lambda done, total: seen.append((done, total))).ok
+    assert seen == [(5000, 12_000), (10_000, 12_000)]

@@ -3,10 +3,13 @@ status codes, keep inconsistent checkpoints as split-view evidence."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from ledger_helpers import make_event
 
 from veil.errors import ConfigError
@@ -136,3 +139,29 @@ def test_witness_setup_errors(tmp_path: Path, setup: tuple[Ledger, Witness]) -> 
     other = Signer.generate("log.example")
     with pytest.raises(ConfigError, match="another key"):
         w.add_log(other.verifier().vkey)
+
+
+def test_a_witness_cosigns_each_checkpoint_once(setup: tuple[Ledger, Witness]) -> None:
+    led, w = setup
+    e = make_event(1)
+    led.append(e)
+    led.prove(e.id, [w])
+    led.prove(e.id, [w])
+    cp = led.latest_checkpoint()
+    assert cp is not None and len(cp.cosignatures) == 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=400) | st.text(max_size=400))
+def test_request_parser_never_crashes(body: bytes | str) -> None:
+    with contextlib.suppress(WitnessError):
+        parse_request(body)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=400))
+def test_tlog_proof_parser_never_crashes(text: str) -> None:
+    from veil.ledger.proofs import BundleError, parse_tlog_proof
+
+    with contextlib.suppress(BundleError):
+        parse_tlog_proof("c2sp.org/tlog-proof@v1\n" + text)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -89,6 +90,30 @@ def _write(text: str, output: Path | None, overwrite: bool) -> None:
 
     with atomic_output(output, overwrite=overwrite) as tmp:
         tmp.write_text(text, encoding="utf-8")
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A rich progress bar on a terminal (stderr), nothing otherwise."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=None)
+
+        def tick(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield tick
 
 
 def _print_json(data: Any) -> None:
@@ -469,8 +494,8 @@ def verify_command(
                 f"ok: {result['size']} exported leaves match the checkpoint of {result['origin']}"
             )
         return
-    with _open(db, keys) as led:
-        report = led.verify([_key_text(k, "--witness-key") for k in witness_key or []])
+    with _open(db, keys) as led, _progress("verifying leaves") as tick:
+        report = led.verify([_key_text(k, "--witness-key") for k in witness_key or []], tick)
     if as_json:
         _print_json(
             {

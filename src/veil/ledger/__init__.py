@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -378,8 +378,23 @@ class Ledger:
         self.store.add_cosignatures(cp.id, good)
         return self._stored_checkpoint(cp.id)
 
+    @staticmethod
+    def _cosigned_by(cp: StoredCheckpoint) -> set[tuple[str, int]]:
+        from veil.ledger.note import parse_note
+
+        if not cp.cosignatures:
+            return set()
+        try:
+            note = parse_note(cp.note + "".join(cp.cosignatures))
+        except NoteError:
+            return set()
+        return {(s.name, s.key_id) for s in note.signatures}
+
     def _cosign(self, cp: StoredCheckpoint, witnesses: Sequence[Witness]) -> str:
         for w in witnesses:
+            key = cosigner_verifier(w.vkey)
+            if (key.name, key.key_id) in self._cosigned_by(cp):
+                continue  # this witness already cosigned this checkpoint
             old, _ = w.latest(self.origin)
             if old > cp.size:
                 raise VerificationError(
@@ -454,7 +469,11 @@ class Ledger:
             out.append("its subject index does not match the event (the index was edited)")
         return out
 
-    def verify(self, witness_keys: Sequence[Verifier | str] = ()) -> AuditReport:
+    def verify(
+        self,
+        witness_keys: Sequence[Verifier | str] = (),
+        progress: Callable[[int, int], None] | None = None,
+    ) -> AuditReport:
         """Recheck the whole store: the file itself, every leaf and its index entries, every
         tree node, the tree head and every checkpoint (and stored cosignature) ever issued."""
         from veil.ledger.note import parse_vkey
@@ -463,7 +482,7 @@ class Ledger:
         keys = [parse_vkey(k) if isinstance(k, str) else k for k in witness_keys]
         integrity = self.store.check_integrity()
         try:
-            report = self.log.audit(self.verifier, keys, self._leaf_problems)
+            report = self.log.audit(self.verifier, keys, self._leaf_problems, progress)
         except StoreCorruptError as exc:
             report = AuditReport()
             report.problem(str(exc))

@@ -255,8 +255,12 @@ class TransparencyLog:
         log_key: Verifier,
         witness_keys: Sequence[Verifier] = (),
         leaf_check: LeafCheck | None = None,
+        progress: Callable[[int, int], None] | None = None,
     ) -> AuditReport:
-        """Recheck the whole store: every leaf hash, every node, the head and every checkpoint."""
+        """Recheck the whole store: every leaf hash, every node, the head and every checkpoint.
+
+        ``progress(leaves_done, size)`` is called every few thousand leaves of the first pass.
+        """
         rep = AuditReport()
         size, head_root = self.store.head()
         rep.size = size
@@ -271,6 +275,8 @@ class TransparencyLog:
                 rep.problem(f"leaves {expected} to {leaf.index - 1}: missing")
             expected = leaf.index + 1
             rep.leaves_checked += 1
+            if progress is not None and rep.leaves_checked % 5000 == 0:
+                progress(rep.leaves_checked, size)
             if leaf_check is not None:
                 for text in leaf_check(leaf):
                     rep.problem(f"leaf {leaf.index}: {text}")
