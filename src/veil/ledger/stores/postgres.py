@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from veil.errors import ConfigError
+from veil.errors import ConfigError, VerificationError
 from veil.ledger.stores import (
     LEVEL_ONE,
     LEVEL_SHIFT,
@@ -123,14 +123,33 @@ class PostgresStore:
             raise ConfigError(
                 f"cannot connect to PostgreSQL: {' '.join(str(exc).split())}"
             ) from None
-        with self.conn.transaction():
-            self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
-            self.conn.execute(SCHEMA)
+        try:
+            with self._guard(), self.conn.transaction():
+                self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
+                self.conn.execute(SCHEMA)
+        except BaseException:
+            self.conn.close()
+            raise
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """Hold the connection lock; database failures become one-line Veil errors."""
+        import psycopg
+
+        with self._lock:
+            try:
+                yield
+            except psycopg.OperationalError as exc:
+                raise ConfigError(f"PostgreSQL: {' '.join(str(exc).split())}") from None
+            except psycopg.Error as exc:
+                raise VerificationError(
+                    f"PostgreSQL ledger tables: {' '.join(str(exc).split())}"
+                ) from None
 
     def initialize(self, meta: dict[str, str]) -> None:
         from veil.ledger.merkle import EMPTY_ROOT
 
-        with self._lock, self.conn.transaction():
+        with self._guard(), self.conn.transaction():
             for k, v in meta.items():
                 self.conn.execute(
                     "INSERT INTO veil_ledger_meta (key, value) VALUES (%s, %s) "
@@ -144,11 +163,11 @@ class PostgresStore:
             )
 
     def meta(self) -> dict[str, str]:
-        with self._lock:
+        with self._guard():
             return {k: v for k, v in self.conn.execute("SELECT key, value FROM veil_ledger_meta")}
 
     def set_meta(self, key: str, value: str) -> None:
-        with self._lock:
+        with self._guard():
             self.conn.execute(
                 "INSERT INTO veil_ledger_meta (key, value) VALUES (%s, %s) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -157,11 +176,11 @@ class PostgresStore:
 
     @contextmanager
     def write(self) -> Iterator[_Txn]:
-        with self._lock, self.conn.transaction():
+        with self._guard(), self.conn.transaction():
             yield _Txn(self.conn)
 
     def head(self) -> tuple[int, bytes]:
-        with self._lock:
+        with self._guard():
             row = self.conn.execute(
                 "SELECT size, root FROM veil_ledger_head WHERE id = 1"
             ).fetchone()
@@ -170,11 +189,11 @@ class PostgresStore:
         return int(row[0]), bytes(row[1])
 
     def get_nodes(self, keys: Sequence[int]) -> dict[int, bytes]:
-        with self._lock:
+        with self._guard():
             return _get_nodes(self.conn, keys)
 
     def get_leaf(self, index: int) -> StoredLeaf | None:
-        with self._lock:
+        with self._guard():
             row = self.conn.execute(
                 "SELECT idx, data, event_id, subject FROM veil_ledger_leaves WHERE idx = %s",
                 (index,),
@@ -182,7 +201,7 @@ class PostgresStore:
         return _leaf(row) if row else None
 
     def find_event(self, event_id: bytes) -> StoredLeaf | None:
-        with self._lock:
+        with self._guard():
             row = self.conn.execute(
                 "SELECT idx, data, event_id, subject FROM veil_ledger_leaves WHERE event_id = %s",
                 (event_id,),
@@ -190,7 +209,7 @@ class PostgresStore:
         return _leaf(row) if row else None
 
     def leaves_for_subject(self, subject: bytes) -> list[StoredLeaf]:
-        with self._lock:
+        with self._guard():
             rows = self.conn.execute(
                 "SELECT idx, data, event_id, subject FROM veil_ledger_leaves "
                 "WHERE subject = %s ORDER BY idx",
@@ -201,7 +220,7 @@ class PostgresStore:
     def iter_leaves(self, start: int = 0, batch: int = 5000) -> Iterator[StoredLeaf]:
         nxt = start
         while True:
-            with self._lock:
+            with self._guard():
                 rows = self.conn.execute(
                     "SELECT idx, data, event_id, subject FROM veil_ledger_leaves "
                     "WHERE idx >= %s ORDER BY idx LIMIT %s",
@@ -217,7 +236,7 @@ class PostgresStore:
         lo, hi = level << LEVEL_SHIFT, (level + 1) << LEVEL_SHIFT
         table, key = ("veil_ledger_leaves", "idx") if level == 0 else ("veil_ledger_nodes", "id")
         while True:
-            with self._lock:
+            with self._guard():
                 rows = self.conn.execute(
                     f"SELECT {key}, hash FROM {table} WHERE {key} >= %s AND {key} < %s "
                     f"ORDER BY {key} LIMIT %s",
@@ -230,7 +249,7 @@ class PostgresStore:
             lo = int(rows[-1][0]) + 1
 
     def count_nodes_above(self, level: int, index: int) -> int:
-        with self._lock:
+        with self._guard():
             row = self.conn.execute(
                 "SELECT COUNT(*) FROM veil_ledger_nodes WHERE id >= %s AND id < %s",
                 ((level << LEVEL_SHIFT) + index, (level + 1) << LEVEL_SHIFT),
@@ -239,7 +258,7 @@ class PostgresStore:
         return int(row[0])
 
     def add_checkpoint(self, size: int, root: bytes, note: str) -> int:
-        with self._lock:
+        with self._guard():
             row = self.conn.execute(
                 "INSERT INTO veil_ledger_checkpoints (size, root, note) VALUES (%s, %s, %s) "
                 "RETURNING id",
@@ -249,7 +268,7 @@ class PostgresStore:
         return int(row[0])
 
     def checkpoints(self) -> list[StoredCheckpoint]:
-        with self._lock:
+        with self._guard():
             rows = self.conn.execute(
                 "SELECT id, size, root, note FROM veil_ledger_checkpoints ORDER BY id"
             ).fetchall()
@@ -266,7 +285,7 @@ class PostgresStore:
 
     def get_checkpoint(self, checkpoint_id: int | None = None) -> StoredCheckpoint | None:
         """One checkpoint by id, or the latest when ``checkpoint_id`` is None."""
-        with self._lock:
+        with self._guard():
             if checkpoint_id is None:
                 row = self.conn.execute(
                     "SELECT id, size, root, note FROM veil_ledger_checkpoints "
@@ -290,7 +309,7 @@ class PostgresStore:
         return StoredCheckpoint(int(row[0]), int(row[1]), bytes(row[2]), str(row[3]), tuple(lines))
 
     def add_cosignatures(self, checkpoint_id: int, lines: Sequence[str]) -> None:
-        with self._lock, self.conn.transaction():
+        with self._guard(), self.conn.transaction():
             for line in lines:
                 self.conn.execute(
                     "INSERT INTO veil_ledger_cosignatures (checkpoint_id, line) VALUES (%s, %s) "
@@ -299,7 +318,7 @@ class PostgresStore:
                 )
 
     def storage_bytes(self) -> int | None:
-        with self._lock:
+        with self._guard():
             row = self.conn.execute(
                 "SELECT SUM(pg_total_relation_size(c.oid)) FROM pg_class c "
                 "JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -313,5 +332,5 @@ class PostgresStore:
         return []
 
     def close(self) -> None:
-        with self._lock:
+        with self._guard():
             self.conn.close()

@@ -149,6 +149,10 @@ class SqliteStore:
         with self._lock:
             try:
                 yield self.conn
+            except sqlite3.OperationalError as exc:
+                if "locked" in str(exc) or "busy" in str(exc):
+                    raise ConfigError(f"SQLite database {self.path} is busy: {exc}") from None
+                raise StoreCorruptError(f"SQLite database {self.path} is damaged: {exc}") from None
             except sqlite3.DatabaseError as exc:
                 raise StoreCorruptError(f"SQLite database {self.path} is damaged: {exc}") from None
 
