@@ -334,8 +334,10 @@ def export_command(
     db: Db = None,
     keys: Keys = None,
 ) -> None:
-    """Write every leaf, in order, as the exact bytes that were hashed (one canonical JSON per
-    line), so anyone can recompute the root with an independent RFC 9162 implementation.
+    """Write every leaf, in order, as the exact bytes that were hashed.
+
+    One canonical JSON event per line, so anyone can recompute the root with an independent
+    RFC 9162 implementation.
 
     Examples:
 
@@ -539,8 +541,11 @@ def prove_command(
     db: Db = None,
     keys: Keys = None,
 ) -> None:
-    """Write a bundle proving one event is in the log: the event, its inclusion proof and a
-    signed checkpoint with its cosignatures (c2sp.org/tlog-proof), verifiable offline.
+    """Write a bundle proving one event is in the log, verifiable offline.
+
+    The bundle holds the event, its inclusion proof and a signed checkpoint with its
+    cosignatures (a c2sp.org/tlog-proof). A new checkpoint is signed when the latest one does
+    not cover the event.
 
     Examples:
 
@@ -567,8 +572,10 @@ def trace_command(
     db: Db = None,
     keys: Keys = None,
 ) -> None:
-    """Write a bundle of every event about one person, each with its inclusion proof under one
-    signed, cosigned checkpoint, verifiable offline with `veil ledger verify-bundle`.
+    """Write a bundle of every event about one person, verifiable offline.
+
+    Each event comes with its inclusion proof under one signed, cosigned checkpoint; the person
+    checks it with `veil ledger verify-bundle`. Only the pseudonym appears in the file.
 
     Examples:
 
@@ -609,8 +616,10 @@ def verify_bundle_command(
     ] = None,
     as_json: Json = False,
 ) -> None:
-    """Verify a bundle offline, with no database: the log's signature on the checkpoint, the
-    N-of-M witness cosignatures, and every event's inclusion proof. Exit 3 on any failure.
+    """Verify a prove/trace bundle offline, with no database; exit 3 on any failure.
+
+    Checks the log's signature on the checkpoint, the N-of-M witness cosignatures, and every
+    event's inclusion proof, then lists the events.
 
     Examples:
 

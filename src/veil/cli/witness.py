@@ -139,8 +139,10 @@ def cosign_command(
 
 @witness_app.command("show")
 def show_command(folder: Dir = None, as_json: Json = False) -> None:
-    """Show the witness's vkey, the logs it trusts with their latest cosigned size, and the
-    evidence of split views it holds.
+    """Show the witness's vkey, the logs it trusts and the split-view evidence it holds.
+
+    For each log: the latest cosigned size and root. Evidence records are checkpoints that were
+    validly signed by a log but inconsistent with what the witness had cosigned.
 
     Examples:
 
