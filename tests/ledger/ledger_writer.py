@@ -1,7 +1,8 @@
 """A ledger writer run as a subprocess by the crash and concurrency tests.
 
-Usage: python ledger_writer.py DB_URL KEY_DIR BATCH BATCHES TAG. After each append returns (the
-batch is durable), prints one JSON line: {"start": first index, "ids": [event ids]}.
+Usage: python ledger_writer.py DB_URL KEY_DIR BATCH BATCHES TAG. Before each append prints
+{"begin": batch number}; after it returns (the batch is durable) prints
+{"start": first index, "ids": [event ids]}.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ def main() -> None:
                 make_event(b * 1000 + i, subject=who, system=f"writer-{tag}")
                 for i in range(int(batch))
             ]
+            print(json.dumps({"begin": b}), flush=True)
             start = led.append_many(events)[0]
             print(json.dumps({"start": start, "ids": [e.id for e in events]}), flush=True)
 

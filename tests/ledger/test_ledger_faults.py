@@ -50,16 +50,21 @@ def test_sigkill_mid_batch_loses_no_acknowledged_event(db_url: str, tmp_path: Pa
     for round_ in range(3):
         proc = _writer(db_url, keys, 2000, 1000, f"crash-{round_}")
         assert proc.stdout is not None
-        for _ in range(2 + round_):
+        begun = 0
+        while begun < 3 + round_:  # let a few batches commit, then kill inside the next one
             line = proc.stdout.readline()
             assert line, proc.stderr.read() if proc.stderr else ""
-            acks.append(json.loads(line))
-        time.sleep(rng.uniform(0.0, 0.05))  # most likely inside the next batch's transaction
+            msg = json.loads(line)
+            if "begin" in msg:
+                begun += 1
+            else:
+                acks.append(msg)
+        time.sleep(rng.uniform(0.0, 0.02))  # a batch of 2,000 takes longer than this
         os.kill(proc.pid, signal.SIGKILL)
         out, _ = proc.communicate(timeout=60)
         assert proc.returncode == -signal.SIGKILL
-        # lines printed before the kill are acknowledgements too
-        acks.extend(json.loads(x) for x in out.splitlines() if x.strip())
+        # acknowledgements printed before the kill count too
+        acks.extend(m for m in map(json.loads, out.splitlines()) if "ids" in m)
     with Ledger.open(db_url, keys, create=False) as led:
         report = led.verify()
         assert report.ok, report.problems
@@ -120,7 +125,7 @@ def test_processes_never_fork_the_tree(db_url: str, tmp_path: Path) -> None:
     for p in procs:
         out, err = p.communicate(timeout=300)
         assert p.returncode == 0, err
-        acks.extend(json.loads(x) for x in out.splitlines())
+        acks.extend(m for m in map(json.loads, out.splitlines()) if "ids" in m)
     starts = sorted(a["start"] for a in acks)
     assert starts == list(range(0, 4 * 30 * 7, 7))  # batches interleave, never overlap
     with Ledger.open(db_url, keys, create=False) as led:
