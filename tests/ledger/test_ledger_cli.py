@@ -363,3 +363,21 @@ def test_cli_on_postgresql(pg_url: str, tmp_path: Path, capsys: pytest.CaptureFi
         conn.execute("UPDATE veil_ledger_leaves SET subject = NULL WHERE idx = 2")
     code, _, err = veil(capsys, "ledger", "verify", *args)
     assert code == 3 and "leaf 2: its subject index does not match" in err
+
+
+def test_prove_writes_a_bare_tlog_proof_that_verifies(
+    operator: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = operator["db"]
+    code, out, _ = veil(
+        capsys, "ledger", "append", "--db", db, "--json", stdin=event_line(5) + "\n"
+    )
+    event_id = json.loads(out)[0]["id"]
+    proof = tmp_path / "event.tlog-proof"
+    assert veil(capsys, "ledger", "prove", "--event", event_id, "--db", db, "-o", proof)[0] == 0
+    assert proof.read_text().startswith("c2sp.org/tlog-proof@v1\nextra ")
+    code, out, err = veil(capsys, "ledger", "verify-bundle", proof, "--log-key", operator["log"])
+    assert code == 0 and "#10 " in out, err
+    proof.write_text(proof.read_text().replace("index 10", "index 9"))
+    code, _, err = veil(capsys, "ledger", "verify-bundle", proof, "--log-key", operator["log"])
+    assert code == 3 and "entry 0" in err

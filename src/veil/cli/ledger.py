@@ -552,9 +552,14 @@ def prove_command(
       veil ledger prove --event 0190f5c2-... -o bundle.json
 
       veil ledger prove --event 0190f5c2-... --witness /srv/witness-a -o bundle.json
+
+      veil ledger prove --event 0190f5c2-... -o event.tlog-proof   # bare c2sp.org/tlog-proof
     """
     with _open(db, keys) as led:
-        _write(led.prove(event, _witnesses(witness)), output, overwrite)
+        bundle = led.prove(event, _witnesses(witness))
+    if output is not None and output.suffix == ".tlog-proof":
+        bundle = json.loads(bundle)["entries"][0]["tlog_proof"]  # the bare C2SP proof
+    _write(bundle, output, overwrite)
 
 
 @ledger_app.command("trace")

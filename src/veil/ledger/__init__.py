@@ -407,7 +407,7 @@ class Ledger:
                 if exc.status != 409 or exc.latest_size is None or exc.latest_size > cp.size:
                     raise
                 lines = w.add_checkpoint(self.witness_request(exc.latest_size, cp))
-            self.store.add_cosignatures(cp.id, [lines])
+            self.store.add_cosignatures(cp.id, [ln for ln in lines.splitlines(True) if ln.strip()])
             cp = self._stored_checkpoint(cp.id)
         return (
             add_signature_lines(cp.note, "".join(cp.cosignatures)) if cp.cosignatures else cp.note

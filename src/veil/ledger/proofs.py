@@ -8,7 +8,8 @@ own; it is only accepted when it hashes into a signed tree.
 
 A bundle (``veil ledger prove`` / ``trace``) is JSON: ``{"format": "veil-ledger-bundle/v1",
 "kind": "event"|"trace", "subject": pseudonym (trace), "entries": [{"index", "event",
-"tlog_proof"}]}``. :func:`verify_bundle` checks it with no database.
+"tlog_proof"}]}``. :func:`verify_bundle` checks it, or a bare ``.tlog-proof`` file, with no
+database.
 """
 
 from __future__ import annotations
@@ -184,6 +185,19 @@ def verify_bundle(
     raw = data.encode("utf-8") if isinstance(data, str) else data
     if len(raw) > MAX_BUNDLE_BYTES:
         raise BundleError("bundle is too large")
+    if raw.startswith(TLOG_PROOF_HEADER.encode() + b"\n"):  # a bare .tlog-proof file
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise BundleError("tlog-proof is not UTF-8 text") from None
+        one = parse_tlog_proof(text)
+        raw = json.dumps(
+            {
+                "format": BUNDLE_FORMAT,
+                "kind": "event",
+                "entries": [{"index": one.index, "tlog_proof": text}],
+            }
+        ).encode()
     try:
         doc = json.loads(raw)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
