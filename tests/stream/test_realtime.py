@@ -239,3 +239,14 @@ def test_degrader_never_tracks_longer_than_the_tracker_may_carry_faces() -> None
     for t in range(20):
         fast.observe(2.0, 0.02, float(t))  # 50 fps: the interval cap is max_detect_every
     assert fast.detect_every == 8
+
+
+def test_low_frame_rate_keeps_detecting_instead_of_blanking() -> None:
+    """Regression: at 5 fps a slow first detection must not leave every later frame blanked."""
+    detector = Slow(0.15)
+    redactor = RealtimeRedactor(detector, redaction=SOLID)
+    results = play(redactor, 10, fps=5.0)
+    redactor.close()
+    assert_no_face_leaks(results)
+    assert [o.blanked for _, o, _ in results] == [None] * 10  # type: ignore[attr-defined]
+    assert detector.calls >= 4

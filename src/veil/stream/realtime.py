@@ -36,6 +36,7 @@ from veil.vision.redact import RedactionSettings, redact_faces, redact_frame
 from veil.vision.tracking import FaceTracker, TrackerSettings
 
 Clock = Callable[[], float]
+_EPSILON = 1e-3  # seconds: timestamps are rounded to their time base
 
 
 class BlankReason(StrEnum):
@@ -323,14 +324,19 @@ class RealtimeRedactor:
         if self.clock() >= deadline:
             self.degrader.press(self.clock(), self._interval)
             return self._blank(pixels, BlankReason.LATE)
-        due = self._last_detection is None or self._since_detection >= self.degrader.detect_every
+        expired = (
+            self._last_detection is None
+            or stamp - self._last_detection > self.settings.max_track_seconds + _EPSILON
+        )
+        due = expired or self._since_detection >= self.degrader.detect_every
         job = self._submit(pixels) if due else None
         if job is not None:
             result = self.worker.wait(job, deadline - self.clock())
             if result is None:
                 self.degrader.press(self.clock(), self._interval)
                 return self._blank(pixels, BlankReason.LATE)
-            self.degrader.observe(result.seconds, self._interval, self.clock())
+            if self._intervals_seen:  # the frame rate is known
+                self.degrader.observe(result.seconds, self._interval, self.clock())
             if result.faces is None:
                 self._last_detection = None
                 return self._blank(pixels, BlankReason.DETECTOR, result.seconds)
@@ -338,12 +344,9 @@ class RealtimeRedactor:
             self._last_detection = stamp
             self._since_detection = 1
             return self._redact(pixels, faces, detected=True, seconds=result.seconds)
-        if (
-            self._last_detection is None
-            or stamp - self._last_detection > self.settings.max_track_seconds
-        ):
-            return self._blank(pixels, BlankReason.LATE)
         self._since_detection += 1
+        if expired:  # the detector is busy (slow or stalled) and the tracks are too old
+            return self._blank(pixels, BlankReason.LATE)
         return self._redact(pixels, self.tracker.predict(), detected=False, seconds=None)
 
     def _submit(self, pixels: Frame) -> int | None:
