@@ -215,3 +215,23 @@ def test_byte_edits_in_the_sqlite_file_are_named(
         "subject": "subject",
     }[what]
     assert expected in text, text
+
+
+def test_edited_cosignature_is_named(db_url: str, tmp_path: Path) -> None:
+    from veil.ledger.witness import Witness
+
+    keys = tmp_path / "keys"
+    with Ledger.open(db_url, keys, origin="test.example/log") as led:
+        w = Witness.create(tmp_path / "w", "w.example")
+        w.add_log(led.vkey)
+        led.append_many([make_event(i) for i in range(4)])
+        led.checkpoint([w])
+        assert led.verify([w.vkey]).ok
+    _sql(
+        db_url,
+        "UPDATE veil_ledger_cosignatures SET line = replace(line, substr(line, 20, 4), 'AAAA')",
+    )
+    with Ledger.open(db_url, keys, create=False) as led:
+        report = led.verify([w.vkey])
+    assert not report.ok
+    assert any("cosignature of w.example" in p for p in report.problems), report.problems
