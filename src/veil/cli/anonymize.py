@@ -139,14 +139,14 @@ LedgerDb = Annotated[
 SUMMARY_ROWS = 20  # larger batches list only their problems; --json lists everything
 
 DEFAULTS: dict[str, Any] = {
-    "thresh": 0.3,
-    "mask_scale": 1.3,
+    "thresh": 0.15,
+    "mask_scale": 1.8,
     "mode": RedactionMode.BLUR,
     "shape": MaskShape.ELLIPSE,
     "detector": DEFAULT_DETECTOR,
     "max_side": None,
     "tiles": False,
-    "detect_every": 1,
+    "detect_every": 2,
     "track": True,
     "hold_frames": TrackerSettings().max_misses,
     "crf": 20,

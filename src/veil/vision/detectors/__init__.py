@@ -39,7 +39,7 @@ class DetectorSettings:
     ``threads`` limits inference threads (``0``: the runtime's default).
     """
 
-    threshold: float = 0.3
+    threshold: float = 0.15
     max_side: int | None = None
     tiles: bool = False
     threads: int = 0
