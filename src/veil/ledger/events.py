@@ -99,6 +99,7 @@ _DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[A-Za-z]{2,}")
 _LONG_DIGITS = re.compile(r"\d{11,}")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")  # exactly Unicode category Cc
 # characters whose JSON escaping differs between encoders (C0/C1 controls, DEL, line and
 # paragraph separators, surrogates): events with them take the reference RFC 8785 encoder
 _RISKY = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
@@ -184,7 +185,7 @@ class Event(BaseModel):
     def _check_text(cls, value: str | None, info: Any) -> str | None:
         if value is None:
             return None
-        if any(unicodedata.category(c) == "Cc" for c in value):
+        if _CONTROL.search(value):
             raise ValueError(f"{info.field_name} holds control characters")
         return _no_raw_identifiers(value, info.field_name)
 
