@@ -306,7 +306,7 @@ def main() -> None:
         sys.exit("stream_bench: ffmpeg not installed (make system-deps)")
     seconds = 8.0 if args.quick else 15.0
     plans = {
-        (1280, 720): [10, 15, 25] if args.quick else [5, 10, 15, 20, 25, 30],
+        (1280, 720): [15, 25, 30] if args.quick else [5, 10, 15, 20, 25, 30],
         (1920, 1080): [5, 10, 15] if args.quick else [5, 10, 15, 20, 25],
     }
     command = "python bench/stream_bench.py" + (" --quick" if args.quick else "")

@@ -237,6 +237,11 @@ class LiveSource:
             options.setdefault("fifo_size", "278876")  # in 188-byte packets: about 50 MB
         elif spec.kind is SourceKind.DEVICE:
             fmt = spec.device_format
+        if spec.kind is not SourceKind.FILE:
+            # Probing buffers up to 5 s of a live stream by default, then hands it over in one
+            # burst; one second is enough to find H.264/AAC parameters and keeps start-up short.
+            options.setdefault("analyzeduration", "1000000")
+            options.setdefault("probesize", "2000000")
         timeout = (spec.timeout * 2, spec.timeout)
         try:
             return av.open(spec.url, mode="r", format=fmt, options=options, timeout=timeout)
