@@ -158,7 +158,9 @@ def bench_throughput(frames: int | None, work: Path) -> dict[str, Any]:
     out: dict[str, Any] = {
         "video": f"first {frames} frames of {VIDEO.name}" if frames else VIDEO.name
     }
-    for name in ("blur", "gate", "blur_again"):
+    # Interleaved, twice each; the faster run of each counts (the machine may be shared).
+    runs: dict[str, list[dict[str, Any]]] = {"blur": [], "gate": []}
+    for name in ("blur", "gate", "blur", "gate"):
         policy = ConsentGate.open(registry, "bench", embedder) if name == "gate" else None
         anonymizer = Anonymizer(options, policy=policy, detector=detector)
         started = time.perf_counter()
@@ -166,16 +168,20 @@ def bench_throughput(frames: int | None, work: Path) -> dict[str, Any]:
         seconds = time.perf_counter() - started
         if policy is not None:
             policy.close()
-        out[name] = {
-            "frames": result.frames,
-            "seconds": round(seconds, 2),
-            "fps": round(result.frames / seconds, 2),
-            "faces_redacted": result.faces_redacted,
-            "faces_kept": result.faces_kept,
-        }
+        runs[name].append(
+            {
+                "frames": result.frames,
+                "seconds": round(seconds, 2),
+                "fps": round(result.frames / seconds, 2),
+                "faces_redacted": result.faces_redacted,
+                "faces_kept": result.faces_kept,
+            }
+        )
+    for name, results in runs.items():
+        out[name] = min(results, key=lambda r: r["seconds"])
+        out[name]["runs_seconds"] = [r["seconds"] for r in results]
     out["identify_events"] = sum(1 for e in sink.events if e.action == "identify")
-    blur_fps = (out["blur"]["fps"] + out["blur_again"]["fps"]) / 2
-    out["gate_over_blur_time"] = round(blur_fps / out["gate"]["fps"], 2)
+    out["gate_over_blur_time"] = round(out["gate"]["seconds"] / out["blur"]["seconds"], 2)
     store.close()
     return out
 
@@ -225,18 +231,19 @@ def write_markdown(report: dict[str, Any], command: str) -> None:
         lines += [
             f"Video: {t['video']}; the performer is enrolled (one photo), so the gate matches.",
             "",
-            "| run | frames | seconds | fps | faces redacted | faces kept |",
-            "|---|---|---|---|---|---|",
+            "| policy | frames | best seconds | fps | both runs (s) | faces redacted | faces kept |",
+            "|---|---|---|---|---|---|---|",
         ]
-        for name in ("blur", "gate", "blur_again"):
+        for name in ("blur", "gate"):
             r = t[name]
             lines.append(
-                f"| {name.replace('_again', ' (again)')} | {r['frames']} | {r['seconds']} | "
-                f"{r['fps']} | {r['faces_redacted']} | {r['faces_kept']} |"
+                f"| {name} | {r['frames']} | {r['seconds']} | {r['fps']} | "
+                f"{', '.join(str(x) for x in r['runs_seconds'])} | {r['faces_redacted']} | "
+                f"{r['faces_kept']} |"
             )
         lines += [
             "",
-            f"Gate takes {t['gate_over_blur_time']}x the time of blur (mean of the two blur runs): "
+            f"Gate takes {t['gate_over_blur_time']}x the time of blur (best runs, interleaved): "
             "dlib's landmarks and ResNet embedding for each face that matched on every frame, and "
             "for each tracked face that did not match every 5th frame (`--recheck-frames`). "
             f"Identify events logged: {t['identify_events']} (rate-limited per subject).",
