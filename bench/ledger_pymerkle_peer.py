@@ -1,7 +1,8 @@
 """The pymerkle 7 side of bench/ledger_bench.py, run inside bench/.peers/pymerkle-venv.
 
 Also defines :func:`make_entries`, the leaves both sides append (stdlib only, deterministic):
-canonical JSON processing events of the shape Veil logs, about 420 bytes each.
+canonical JSON processing events of the shape Veil logs, about 520 bytes each, about
+100,000 different subjects (so the subject index sees mostly new pseudonyms).
 
 Usage (by ledger_bench.py): python ledger_pymerkle_peer.py TASK ARGS... -> one JSON line.
 """
@@ -42,7 +43,7 @@ def make_entries(start: int, n: int) -> list[bytes]:
                 faces=i % 7,
                 digest=hashlib.sha256(b"frame" + i.to_bytes(8, "big")).hexdigest(),
                 id=entry_id(i),
-                subject=hashlib.sha256(b"subject" + (i % 997).to_bytes(4, "big")).hexdigest(),
+                subject=hashlib.sha256(b"subject" + (i % 100_003).to_bytes(4, "big")).hexdigest(),
                 gate=i % 5,
                 hh=(s // 3600) % 24,
                 mm=(s // 60) % 60,

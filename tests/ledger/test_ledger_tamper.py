@@ -82,6 +82,16 @@ def test_edited_subject_index_is_named(built: tuple[str, Path, list[Any]]) -> No
     assert any(p.startswith("leaf 7: its subject index") for p in problems), problems
 
 
+def test_edited_subject_key_is_named(built: tuple[str, Path, list[Any]]) -> None:
+    """Moving an event out of its subject's index entry would hide it from their trace."""
+    url, keys, _ = built
+    _sql(url, "UPDATE veil_ledger_leaves SET subject_key = 12345 WHERE idx = 3")
+    with Ledger.open(url, keys, create=False) as led:
+        assert [i for i, _ in led.entries_for_subject(led.pseudonym("alice"))] == [1, 5, 7, 9, 11]
+    problems = _problems(url, keys)
+    assert any(p.startswith("leaf 3: its subject index") for p in problems), problems
+
+
 def test_edited_node_is_named(built: tuple[str, Path, list[Any]]) -> None:
     url, keys, _ = built
     _sql(url, "UPDATE veil_ledger_nodes SET hash = ? WHERE id = ?", (b"\x11" * 32, node_key(3, 0)))

@@ -49,6 +49,7 @@ from veil.ledger.stores import (
     StoredCheckpoint,
     StoredLeaf,
     open_store,
+    subject_key,
 )
 from veil.ledger.witness import AddCheckpointRequest, Witness, WitnessError
 
@@ -465,7 +466,7 @@ class Ledger:
         if leaf.event_id != event.event_id_bytes:
             out.append("its event id index does not match the event (the index was edited)")
         want = bytes.fromhex(event.subject) if event.subject else None
-        if leaf.subject != want:
+        if leaf.subject != want or leaf.subject_key != subject_key(want):
             out.append("its subject index does not match the event (the index was edited)")
         return out
 

@@ -47,6 +47,16 @@ class StoredLeaf:
     data: bytes
     event_id: bytes | None
     subject: bytes | None
+    subject_key: int | None = None  # the indexed 64-bit prefix of ``subject``
+
+
+def subject_key(subject: bytes | None) -> int | None:
+    """The subject index key: the pseudonym's first 8 bytes as a signed 64-bit integer.
+
+    An integer index is a third of the size of one on 32-byte pseudonyms, so an append batch
+    dirties far fewer index pages; lookups filter on the full pseudonym after the index.
+    """
+    return None if subject is None else int.from_bytes(subject[:8], "big", signed=True)
 
 
 @dataclass(frozen=True)

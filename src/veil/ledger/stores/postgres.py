@@ -20,6 +20,7 @@ from veil.ledger.stores import (
     LeafRow,
     StoredCheckpoint,
     StoredLeaf,
+    subject_key,
 )
 
 SCHEMA = """
@@ -28,9 +29,9 @@ CREATE TABLE IF NOT EXISTS veil_ledger_head (
   id INTEGER PRIMARY KEY CHECK (id = 1), size BIGINT NOT NULL, root BYTEA NOT NULL);
 CREATE TABLE IF NOT EXISTS veil_ledger_leaves (
   idx BIGINT PRIMARY KEY, hash BYTEA NOT NULL, data BYTEA NOT NULL, event_id BYTEA UNIQUE,
-  subject BYTEA);
+  subject BYTEA, subject_key BIGINT);
 CREATE INDEX IF NOT EXISTS veil_ledger_leaves_subject
-  ON veil_ledger_leaves (subject) WHERE subject IS NOT NULL;
+  ON veil_ledger_leaves (subject_key) WHERE subject_key IS NOT NULL;
 CREATE TABLE IF NOT EXISTS veil_ledger_nodes (id BIGINT PRIMARY KEY, hash BYTEA NOT NULL);
 CREATE TABLE IF NOT EXISTS veil_ledger_checkpoints (
   id BIGSERIAL PRIMARY KEY, size BIGINT NOT NULL, root BYTEA NOT NULL, note TEXT NOT NULL);
@@ -48,6 +49,7 @@ def _leaf(row: Any) -> StoredLeaf:
         bytes(row[1]),
         bytes(row[2]) if row[2] is not None else None,
         bytes(row[3]) if row[3] is not None else None,
+        int(row[4]) if row[4] is not None else None,
     )
 
 
@@ -78,10 +80,13 @@ class _Txn:
         with self.conn.cursor() as cur:
             try:
                 with cur.copy(
-                    "COPY veil_ledger_leaves (idx, hash, data, event_id, subject) FROM STDIN"
+                    "COPY veil_ledger_leaves (idx, hash, data, event_id, subject, subject_key) "
+                    "FROM STDIN"
                 ) as cp:
                     for i, (h, r) in enumerate(zip(leaf_hashes, leaves, strict=True)):
-                        cp.write_row((start + i, h, r.data, r.event_id, r.subject))
+                        cp.write_row(
+                            (start + i, h, r.data, r.event_id, r.subject, subject_key(r.subject))
+                        )
             except psycopg.errors.UniqueViolation:
                 raise DuplicateEventError(
                     "an event with the same id is already in the log"
@@ -195,7 +200,8 @@ class PostgresStore:
     def get_leaf(self, index: int) -> StoredLeaf | None:
         with self._guard():
             row = self.conn.execute(
-                "SELECT idx, data, event_id, subject FROM veil_ledger_leaves WHERE idx = %s",
+                "SELECT idx, data, event_id, subject, subject_key FROM veil_ledger_leaves "
+                "WHERE idx = %s",
                 (index,),
             ).fetchone()
         return _leaf(row) if row else None
@@ -203,7 +209,8 @@ class PostgresStore:
     def find_event(self, event_id: bytes) -> StoredLeaf | None:
         with self._guard():
             row = self.conn.execute(
-                "SELECT idx, data, event_id, subject FROM veil_ledger_leaves WHERE event_id = %s",
+                "SELECT idx, data, event_id, subject, subject_key FROM veil_ledger_leaves "
+                "WHERE event_id = %s",
                 (event_id,),
             ).fetchone()
         return _leaf(row) if row else None
@@ -211,9 +218,9 @@ class PostgresStore:
     def leaves_for_subject(self, subject: bytes) -> list[StoredLeaf]:
         with self._guard():
             rows = self.conn.execute(
-                "SELECT idx, data, event_id, subject FROM veil_ledger_leaves "
-                "WHERE subject = %s ORDER BY idx",
-                (subject,),
+                "SELECT idx, data, event_id, subject, subject_key FROM veil_ledger_leaves "
+                "WHERE subject_key = %s AND subject = %s ORDER BY idx",
+                (subject_key(subject), subject),
             ).fetchall()
         return [_leaf(r) for r in rows]
 
@@ -222,7 +229,7 @@ class PostgresStore:
         while True:
             with self._guard():
                 rows = self.conn.execute(
-                    "SELECT idx, data, event_id, subject FROM veil_ledger_leaves "
+                    "SELECT idx, data, event_id, subject, subject_key FROM veil_ledger_leaves "
                     "WHERE idx >= %s ORDER BY idx LIMIT %s",
                     (nxt, batch),
                 ).fetchall()

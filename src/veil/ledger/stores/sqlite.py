@@ -17,6 +17,7 @@ from veil.ledger.stores import (
     LeafRow,
     StoredCheckpoint,
     StoredLeaf,
+    subject_key,
 )
 
 SCHEMA = """
@@ -25,9 +26,9 @@ CREATE TABLE IF NOT EXISTS veil_ledger_head (
   id INTEGER PRIMARY KEY CHECK (id = 1), size INTEGER NOT NULL, root BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS veil_ledger_leaves (
   idx INTEGER PRIMARY KEY, hash BLOB NOT NULL, data BLOB NOT NULL, event_id BLOB UNIQUE,
-  subject BLOB);
+  subject BLOB, subject_key INTEGER);
 CREATE INDEX IF NOT EXISTS veil_ledger_leaves_subject
-  ON veil_ledger_leaves (subject) WHERE subject IS NOT NULL;
+  ON veil_ledger_leaves (subject_key) WHERE subject_key IS NOT NULL;
 CREATE TABLE IF NOT EXISTS veil_ledger_nodes (id INTEGER PRIMARY KEY, hash BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS veil_ledger_checkpoints (
   id INTEGER PRIMARY KEY AUTOINCREMENT, size INTEGER NOT NULL, root BLOB NOT NULL,
@@ -56,10 +57,17 @@ def _opt_blob(value: object, where: str) -> bytes | None:
     return None if value is None else _blob(value, where)
 
 
-def _leaf(row: tuple[int, object, object, object]) -> StoredLeaf:
+def _leaf(row: tuple[int, object, object, object, object]) -> StoredLeaf:
     where = f"leaf {row[0]}"
+    key = row[4]
+    if key is not None and not isinstance(key, int):
+        raise StoreCorruptError(f"{where}: stored subject key has the wrong type")
     return StoredLeaf(
-        int(row[0]), _blob(row[1], where), _opt_blob(row[2], where), _opt_blob(row[3], where)
+        int(row[0]),
+        _blob(row[1], where),
+        _opt_blob(row[2], where),
+        _opt_blob(row[3], where),
+        key,
     )
 
 
@@ -85,10 +93,10 @@ class _Txn:
     ) -> None:
         try:
             self.conn.executemany(
-                "INSERT INTO veil_ledger_leaves (idx, hash, data, event_id, subject) "
-                "VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO veil_ledger_leaves (idx, hash, data, event_id, subject, subject_key) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
                 [
-                    (i, h, r.data, r.event_id, r.subject)
+                    (i, h, r.data, r.event_id, r.subject, subject_key(r.subject))
                     for i, h, r in zip(
                         range(start, start + len(leaves)), leaf_hashes, leaves, strict=True
                     )
@@ -217,7 +225,8 @@ class SqliteStore:
     def get_leaf(self, index: int) -> StoredLeaf | None:
         with self._read() as c:
             row = c.execute(
-                "SELECT idx, data, event_id, subject FROM veil_ledger_leaves WHERE idx = ?",
+                "SELECT idx, data, event_id, subject, subject_key FROM veil_ledger_leaves "
+                "WHERE idx = ?",
                 (index,),
             ).fetchone()
         return _leaf(row) if row else None
@@ -225,7 +234,8 @@ class SqliteStore:
     def find_event(self, event_id: bytes) -> StoredLeaf | None:
         with self._read() as c:
             row = c.execute(
-                "SELECT idx, data, event_id, subject FROM veil_ledger_leaves WHERE event_id = ?",
+                "SELECT idx, data, event_id, subject, subject_key FROM veil_ledger_leaves "
+                "WHERE event_id = ?",
                 (event_id,),
             ).fetchone()
         return _leaf(row) if row else None
@@ -233,9 +243,9 @@ class SqliteStore:
     def leaves_for_subject(self, subject: bytes) -> list[StoredLeaf]:
         with self._read() as c:
             rows = c.execute(
-                "SELECT idx, data, event_id, subject FROM veil_ledger_leaves "
-                "WHERE subject = ? ORDER BY idx",
-                (subject,),
+                "SELECT idx, data, event_id, subject, subject_key FROM veil_ledger_leaves "
+                "WHERE subject_key = ? AND subject = ? ORDER BY idx",
+                (subject_key(subject), subject),
             ).fetchall()
         return [_leaf(r) for r in rows]
 
@@ -244,7 +254,7 @@ class SqliteStore:
         while True:
             with self._read() as c:
                 rows = c.execute(
-                    "SELECT idx, data, event_id, subject FROM veil_ledger_leaves "
+                    "SELECT idx, data, event_id, subject, subject_key FROM veil_ledger_leaves "
                     "WHERE idx >= ? ORDER BY idx LIMIT ?",
                     (nxt, batch),
                 ).fetchall()
