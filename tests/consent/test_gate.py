@@ -248,3 +248,25 @@ def test_unmatched_tracks_are_not_embedded_every_frame(registry, grant) -> None:
     gate2 = ConsentGate.open(registry, PURPOSE, ColourEmbedder(), GateSettings(recheck_frames=3))
     gate2.decide(frame, tracked)
     assert gate2.decide(swapped_frame, tracked).redact.tolist() == [True, True]
+
+
+def test_a_minor_without_guardian_is_redacted_until_turning_14(registry, grant, sink) -> None:
+    from veil.consent.matching import Gallery
+
+    record = grant("teen", valid_for=timedelta(days=60))
+    today = utcnow().date()
+    born = (today + timedelta(days=10)).replace(year=today.year - 14)  # 14 in ten days
+    teen = record.model_copy(update={"birth_date": born})
+    gallery = Gallery.build(colour_vector(RED), [0])
+    frame, faces = scene([RED])
+    gate = ConsentGate(PURPOSE, [teen], gallery, ColourEmbedder(), sink)
+    assert gate.decide(frame, faces).redact.all()
+    gate._now = lambda: utcnow() + timedelta(days=12)
+    assert not gate.decide(frame, faces).redact.any()
+    # The registry never hands a gate such a record: opened today, the gallery stays empty.
+    with registry.store.transaction() as cur:
+        cur.execute(
+            f"UPDATE {TABLE_PREFIX}records SET body = ? WHERE record_id = ?",
+            (teen.model_dump_json(), record.record_id),
+        )
+    assert registry.valid_records(PURPOSE) == []

@@ -31,7 +31,8 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from datetime import time as time_of_day
 from typing import Literal
 
 import numpy as np
@@ -130,6 +131,8 @@ class ConsentGate:
         self._clock = clock
         self._now = now
         self._revoked = np.zeros(len(self.records), dtype=bool)
+        self._not_before, self._not_after = _validity_windows(self.records, purpose)
+        self._index = {r.record_id: i for i, r in enumerate(self.records)}
         self._last_refresh = clock()
         self._pending: dict[str, _Pending] = {}
         self._frame = 0
@@ -188,21 +191,23 @@ class ConsentGate:
             return
         if self._clock() - self._last_refresh < self.settings.refresh_seconds:
             return
-        given = {r.record_id for r in self.registry.records(state=ConsentState.GIVEN)}
-        for i, record in enumerate(self.records):
-            if record.record_id not in given:
+        given = set(self.registry.record_ids(state=ConsentState.GIVEN))
+        for record_id, i in self._index.items():
+            if record_id not in given:
                 self._revoked[i] = True
         self._last_refresh = self._clock()
 
     def revoke(self, record_id: str) -> None:
         """Stop matching the templates of ``record_id`` at once (e.g. on a withdrawal event)."""
-        for i, record in enumerate(self.records):
-            if record.record_id == record_id:
-                self._revoked[i] = True
+        i = self._index.get(record_id)
+        if i is not None:
+            self._revoked[i] = True
 
     def _allowed(self, at: datetime) -> np.ndarray:
-        valid = np.array([r.is_valid(self.purpose, at) for r in self.records], dtype=bool)
-        return valid & ~self._revoked
+        """Owners that may be matched at ``at`` (vectorized; every kept face is also checked
+        against :meth:`ConsentRecord.is_valid`, the one rule)."""
+        now = at.timestamp()
+        return (self._not_before <= now) & (now < self._not_after) & ~self._revoked
 
     # -- the policy ---------------------------------------------------------------------------
     def decide(self, frame: Frame, detections: Detections) -> FaceDecisions:
@@ -301,6 +306,32 @@ class ConsentGate:
                 if pending.count:
                     self.sink.append(self._event(pending.record, pending.count))
                     pending.count = 0
+
+
+def _validity_windows(
+    records: Sequence[ConsentRecord], purpose: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per record, the POSIX times between which it can be valid for ``purpose`` (given, for the
+    purpose, a guardian's consent or the 14th birthday passed; until expiry). Never valid: +inf."""
+    not_before = np.full(len(records), np.inf)
+    not_after = np.full(len(records), -np.inf)
+    for i, record in enumerate(records):
+        if record.state is not ConsentState.GIVEN or purpose not in record.purposes:
+            continue
+        start = record.given_at.timestamp()
+        if record.guardian is None and record.under_14:
+            continue
+        if record.guardian is None and record.birth_date is not None:
+            born = record.birth_date
+            try:
+                fourteen = born.replace(year=born.year + 14)
+            except ValueError:  # 29 February
+                fourteen = born.replace(year=born.year + 14, day=28)
+            # a day late on purpose: the exact rule (is_valid) decides on kept faces anyway
+            start = max(start, datetime.combine(fourteen, time_of_day.min, UTC).timestamp() + 86400)
+        not_before[i] = start
+        not_after[i] = record.expires_at.timestamp()
+    return not_before, not_after
 
 
 def _clip(detections: Detections, width: int, height: int) -> Detections:

@@ -236,6 +236,11 @@ class ConsentRegistry:
             out = [r for r in out if purpose in r.purposes]
         return sorted(out, key=lambda r: (r.given_at, r.record_id))
 
+    def record_ids(self, *, state: ConsentState) -> list[str]:
+        """Ids of the records in ``state`` (cheap: no record is parsed)."""
+        rows = self.store.query(f"SELECT record_id FROM {P}records WHERE state = ?", (state.value,))
+        return [str(r[0]) for r in rows]
+
     def valid_records(self, purpose: str, at: datetime | None = None) -> list[ConsentRecord]:
         """Records that allow recognition for ``purpose`` at ``at`` (now)."""
         now = at or utcnow()
