@@ -97,6 +97,63 @@ def bench_matching(templates: int, queries: int) -> dict[str, Any]:
     }
 
 
+class _StubEmbedder:
+    """Returns a fixed embedding per face: isolates the gate's own cost from dlib's."""
+
+    name = "stub"
+    dim = 128
+
+    def __init__(self, vector: np.ndarray) -> None:
+        self.vector = vector
+
+    def embed(self, frame: np.ndarray, detections: Any) -> np.ndarray:
+        return np.repeat(self.vector[None, :], len(detections), axis=0).astype(np.float32)
+
+
+def bench_gate_decision(templates: int, queries: int) -> dict[str, Any]:
+    """``ConsentGate.decide`` on one face with ``templates`` consenting subjects (one template
+    each): validity mask, 1:N matching, verdict; the embedder is stubbed out."""
+    from veil.consent.events import MemorySink
+    from veil.consent.gate import ConsentGate
+    from veil.consent.matching import Gallery
+    from veil.consent.records import ConsentRecord
+    from veil.vision.detections import Detections
+
+    rng = np.random.default_rng(1)
+    vectors = rng.normal(size=(templates, 128)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    now = datetime.now(UTC)
+    base = ConsentRecord(
+        subject="s",
+        controller="Bench",
+        purposes=("bench",),
+        notice_version="v1",
+        notice_digest="sha256:" + "0" * 64,
+        collection_method="bench",
+        given_at=now - timedelta(days=1),
+        expires_at=now + timedelta(days=1),
+    )
+    records = [base.model_copy(update={"subject": f"s{i}"}) for i in range(templates)]
+    gallery = Gallery.build(vectors, np.arange(templates))
+    frame = np.zeros((200, 200, 3), np.uint8)
+    face = Detections(np.array([[50, 50, 150, 150]], np.float32), np.array([0.9], np.float32))
+    stranger = rng.normal(size=128).astype(np.float32)
+    stranger /= np.linalg.norm(stranger)
+    gate = ConsentGate("bench", records, gallery, _StubEmbedder(stranger), MemorySink())
+    gate.decide(frame, face)
+    times = []
+    for _ in range(queries):
+        t = time.perf_counter()
+        decision = gate.decide(frame, face)
+        times.append(time.perf_counter() - t)
+        assert decision.redact.all()
+    return {
+        "subjects": templates,
+        "ms_per_face_median": round(1000 * float(np.median(times)), 3),
+        "ms_per_face_p95": round(1000 * float(np.percentile(times, 95)), 3),
+    }
+
+
 def trim_video(source: Path, target: Path, frames: int) -> Path:
     """The first ``frames`` frames of ``source`` (video only), re-encoded losslessly enough."""
     import av
@@ -202,6 +259,7 @@ def bench_identities() -> dict[str, Any]:
 
 def write_markdown(report: dict[str, Any], command: str) -> None:
     m = report["matching"]
+    g = report["gate_decision"]
     lines = [
         "# Consent-gated recognition: benchmark",
         "",
@@ -220,6 +278,10 @@ def write_markdown(report: dict[str, Any], command: str) -> None:
         "",
         f"Gallery build: {m['build_s']} s; near-duplicate probes matched: "
         f"{m['near_duplicates_matched']}.",
+        "",
+        f"Whole gate decision for one face (validity mask over {g['subjects']:,} consenting "
+        f"subjects, matching, verdict; embedder stubbed out): {g['ms_per_face_median']} ms "
+        f"median, {g['ms_per_face_p95']} ms p95.",
         "",
         "## `veil gate` beside `veil blur` (same video, same detector, same pipeline)",
         "",
@@ -294,6 +356,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     report["matching"] = bench_matching(args.templates, 50 if args.quick else 200)
     print(json.dumps(report["matching"]), flush=True)
+    report["gate_decision"] = bench_gate_decision(args.templates, 50 if args.quick else 200)
+    print(json.dumps(report["gate_decision"]), flush=True)
     with tempfile.TemporaryDirectory(prefix="veil-consent-bench-") as work:
         report["throughput"] = bench_throughput(90 if args.quick else None, Path(work))
     print(json.dumps(report["throughput"]), flush=True)
