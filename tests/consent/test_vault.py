@@ -188,3 +188,14 @@ def test_crypto_shredding_with_the_ledger_in_the_same_database(tmp_path: Path) -
     finally:
         store.close()
         ledger.close()
+
+
+def test_many_subjects_are_read_beyond_sql_parameter_limits(
+    registry: ConsentRegistry, grant
+) -> None:
+    grant("alice")
+    registry.add_templates("alice", PURPOSE, "m", random_template(1))
+    assert registry.vault is not None
+    wanted = ["alice", *(f"nobody-{i}" for i in range(40_000))]
+    (template,) = registry.vault.templates(wanted)
+    assert template.subject == "alice"

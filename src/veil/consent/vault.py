@@ -36,6 +36,7 @@ _WRAP_AAD = b"veil/consent/subject-key/v1|"
 _SEAL_AAD = b"veil/consent/template/v1|"
 MASTER_ENV = "VEIL_MASTER_KEY"
 MASTER_FILE_ENV = "VEIL_MASTER_KEY_FILE"
+_MAX_IN_LIST = 500
 
 
 class MasterKeyError(ConfigError):
@@ -262,6 +263,9 @@ class Vault:
         if subjects is not None:
             if not subjects:
                 return []
+            if len(subjects) > _MAX_IN_LIST:  # beyond SQL parameter limits: filter here
+                wanted = set(subjects)
+                return [r for r in self.rows() if r.subject in wanted]
             sql += f" WHERE subject IN ({', '.join('?' * len(subjects))})"
             params = list(subjects)
         return [TemplateRow(*r) for r in self.store.query(sql + " ORDER BY template_id", params)]
