@@ -97,7 +97,9 @@ class Gallery:
         """
         usable = None
         if allowed is not None and len(self):
-            usable = np.asarray(allowed, dtype=bool)[self.owners]
+            mask = np.asarray(allowed, dtype=bool)
+            if not mask.all():  # the common case, everyone allowed, costs no pass at all
+                usable = mask[self.owners]
         index, distance = self.nearest(queries, usable=usable)
         owners = np.full(len(index), -1, dtype=np.int64)
         found = (index >= 0) & (distance < threshold)
