@@ -100,3 +100,66 @@ def test_verify_reports_progress(ledger: Ledger) -> None:
     seen: list[tuple[int, int]] = []
     assert ledger.verify(progress=lambda done, total: seen.append((done, total))).ok
     assert seen == [(5000, 12_000), (10_000, 12_000)]
+
+
+def test_ledgers_from_earlier_development_builds_are_upgraded(tmp_path: Path) -> None:
+    """Before the current layout, leaf hashes and level-1 nodes were rows of the nodes table
+    and the subject index was on the 32-byte pseudonym: opening such a file upgrades it."""
+    import hashlib
+    import sqlite3
+
+    db, keys = tmp_path / "old.db", tmp_path / "keys"
+    with Ledger.open(f"sqlite:///{db}", keys) as led:
+        who = led.pseudonym("erin")
+        events = [make_event(i, subject=who if i % 2 else None) for i in range(7)]
+        led.append_many(events)
+        led.checkpoint()
+    conn = sqlite3.connect(db)
+    with conn:
+        rows = conn.execute(
+            "SELECT idx, data, event_id, subject, hash FROM veil_ledger_leaves"
+        ).fetchall()
+        conn.execute("DROP TABLE veil_ledger_leaves")
+        conn.execute(
+            "CREATE TABLE veil_ledger_leaves (idx INTEGER PRIMARY KEY, data BLOB NOT NULL, "
+            "event_id BLOB UNIQUE, subject BLOB)"
+        )
+        conn.execute(
+            "CREATE INDEX veil_ledger_leaves_subject ON veil_ledger_leaves (subject) "
+            "WHERE subject IS NOT NULL"
+        )
+        conn.executemany(
+            "INSERT INTO veil_ledger_leaves VALUES (?, ?, ?, ?)", [r[:4] for r in rows]
+        )
+        hashes = [r[4] for r in rows]
+        conn.executemany("INSERT INTO veil_ledger_nodes VALUES (?, ?)", list(enumerate(hashes)))
+        level1 = [
+            ((1 << 56) | i, hashlib.sha256(b"\x01" + hashes[2 * i] + hashes[2 * i + 1]).digest())
+            for i in range(len(hashes) // 2)
+        ]
+        conn.executemany("INSERT INTO veil_ledger_nodes VALUES (?, ?)", level1)
+    conn.close()
+    with Ledger.open(f"sqlite:///{db}", keys, create=False) as led:
+        report = led.verify()
+        assert report.ok, report.problems
+        assert [i for i, _ in led.entries_for_subject(who)] == [1, 3, 5]
+        assert led.append(make_event(9)) == 7
+        assert led.verify().ok
+
+
+def test_postgres_ledgers_without_subject_key_are_upgraded(pg_url: str, tmp_path: Path) -> None:
+    import psycopg
+
+    keys = tmp_path / "keys"
+    with Ledger.open(pg_url, keys) as led:
+        who = led.pseudonym("fay")
+        led.append_many([make_event(i, subject=who if i < 3 else None) for i in range(5)])
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("ALTER TABLE veil_ledger_leaves DROP COLUMN subject_key")
+        conn.execute(
+            "CREATE INDEX veil_ledger_leaves_subject ON veil_ledger_leaves (subject) "
+            "WHERE subject IS NOT NULL"
+        )
+    with Ledger.open(pg_url, keys, create=False) as led:
+        assert [i for i, _ in led.entries_for_subject(who)] == [0, 1, 2]
+        assert led.verify().ok

@@ -349,8 +349,13 @@ def export_command(
         if size is not None and size > led.head().size:
             raise BadInputError(f"--size {size} is beyond the log's size {led.head().size}")
         if output is None:
-            led.export(sys.stdout.buffer, size=size)
-            sys.stdout.buffer.flush()
+            try:
+                led.export(sys.stdout.buffer, size=size)
+                sys.stdout.buffer.flush()
+            except BrokenPipeError:  # `veil ledger export | head`: the reader is done
+                import os
+
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return
         from veil.media.atomic import atomic_output
 

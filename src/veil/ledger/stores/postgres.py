@@ -131,10 +131,37 @@ class PostgresStore:
         try:
             with self._guard(), self.conn.transaction():
                 self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
+                self._upgrade()
                 self.conn.execute(SCHEMA)
         except BaseException:
             self.conn.close()
             raise
+
+    def _upgrade(self) -> None:
+        """Give ledgers made before the 64-bit subject index their ``subject_key`` column."""
+        cols = {
+            str(r[0])
+            for r in self.conn.execute(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_schema = current_schema() AND table_name = 'veil_ledger_leaves'"
+            )
+        }
+        if not cols or "subject_key" in cols:
+            return  # a new database, or already current
+        self.conn.execute("ALTER TABLE veil_ledger_leaves ADD COLUMN subject_key BIGINT")
+        rows = self.conn.execute(
+            "SELECT idx, subject FROM veil_ledger_leaves WHERE subject IS NOT NULL"
+        ).fetchall()
+        with self.conn.cursor() as cur:
+            cur.executemany(
+                "UPDATE veil_ledger_leaves SET subject_key = %s WHERE idx = %s",
+                [(subject_key(bytes(sub)), int(i)) for i, sub in rows],
+            )
+        self.conn.execute("DROP INDEX IF EXISTS veil_ledger_leaves_subject")
+        self.conn.execute(
+            "CREATE INDEX veil_ledger_leaves_subject ON veil_ledger_leaves (subject_key) "
+            "WHERE subject_key IS NOT NULL"
+        )
 
     @contextmanager
     def _guard(self) -> Iterator[None]:

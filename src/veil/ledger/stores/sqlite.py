@@ -149,8 +149,47 @@ class SqliteStore:
             self.conn.execute("PRAGMA cache_size=-65536")
             self.conn.execute("PRAGMA wal_autocheckpoint=8192")
             self.conn.executescript(SCHEMA)
+            self._upgrade()
         except sqlite3.DatabaseError as exc:
             raise StoreCorruptError(f"cannot open SQLite database {self.path}: {exc}") from None
+
+    def _upgrade(self) -> None:
+        """Bring ledgers made by earlier development builds to the current tables: leaf hashes
+        in the leaves table, and the 64-bit ``subject_key`` index."""
+        cols = {r[1] for r in self.conn.execute("PRAGMA table_info(veil_ledger_leaves)")}
+        if "subject_key" in cols and "hash" in cols:
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            if "hash" not in cols:  # leaf hashes were level-0 rows of the nodes table
+                self.conn.execute(
+                    "ALTER TABLE veil_ledger_leaves ADD COLUMN hash BLOB NOT NULL DEFAULT x''"
+                )
+                self.conn.execute(
+                    "UPDATE veil_ledger_leaves SET hash = coalesce((SELECT n.hash FROM "
+                    "veil_ledger_nodes n WHERE n.id = veil_ledger_leaves.idx), x'')"
+                )
+                self.conn.execute("DELETE FROM veil_ledger_nodes WHERE id < ?", (2 << LEVEL_SHIFT,))
+            if "subject_key" in cols:
+                self.conn.execute("COMMIT")
+                return
+            self.conn.execute("ALTER TABLE veil_ledger_leaves ADD COLUMN subject_key INTEGER")
+            rows = self.conn.execute(
+                "SELECT idx, subject FROM veil_ledger_leaves WHERE subject IS NOT NULL"
+            ).fetchall()
+            self.conn.executemany(
+                "UPDATE veil_ledger_leaves SET subject_key = ? WHERE idx = ?",
+                [(subject_key(_blob(sub, f"leaf {i}")), i) for i, sub in rows],
+            )
+            self.conn.execute("DROP INDEX IF EXISTS veil_ledger_leaves_subject")
+            self.conn.execute(
+                "CREATE INDEX veil_ledger_leaves_subject ON veil_ledger_leaves (subject_key) "
+                "WHERE subject_key IS NOT NULL"
+            )
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
