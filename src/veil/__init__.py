@@ -22,9 +22,11 @@ _EXPORTS: dict[str, str] = {
     "ConsentGate": "veil.consent.gate",
     "ConsentRegistry": "veil.consent.registry",
     "Detections": "veil.vision.detections",
+    "Event": "veil.ledger.events",
     "FaceDecisions": "veil.vision.policy",
     "FacePolicy": "veil.vision.policy",
     "get_detector": "veil.vision.detectors",
+    "Ledger": "veil.ledger",
     "VeilError": "veil.errors",
 }
 
