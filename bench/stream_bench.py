@@ -12,7 +12,8 @@ Latency of frame *i* = its arrival at the viewer - (sender start + i / fps), ove
 of the clip (steady state, after stream probing); a relay's *added* latency is its median minus
 the direct median. A rate is *sustained* when, over the second half of
 the run, Veil drops at most 2% of the frames it receives, blanks at most 5% as late, and its
-viewer sees at least 90% of the second-half frames the direct viewer sees.
+viewer sees at least 90% of the second-half frames the direct viewer sees (or all but 3: at low
+rates a stream's last frame or two are still in flight when the viewer stops).
 
 Usage: ``python bench/stream_bench.py [--quick]``; writes ``bench/results/stream.md``.
 """
@@ -289,7 +290,7 @@ def sustained(veil: RunResult) -> bool:
     return bool(
         half.get("frames_dropped", 0) <= 0.02 * frames_in
         and half.get("frames_blanked_late", 0) <= 0.05 * frames_in
-        and veil.frames_seen >= 0.9 * veil.direct_frames
+        and veil.frames_seen >= min(0.9 * veil.direct_frames, veil.direct_frames - 3)
     )
 
 
@@ -307,7 +308,7 @@ def main() -> None:
     seconds = 8.0 if args.quick else 15.0
     plans = {
         (1280, 720): [15, 25, 30] if args.quick else [5, 10, 15, 20, 25, 30],
-        (1920, 1080): [5, 10, 15] if args.quick else [5, 10, 15, 20, 25],
+        (1920, 1080): [10, 20, 30] if args.quick else [5, 10, 15, 20, 25, 30],
     }
     command = "python bench/stream_bench.py" + (" --quick" if args.quick else "")
     rows: list[str] = []
@@ -335,8 +336,13 @@ def main() -> None:
                     f"{half.get('frames_in', 0):.0f} / {half.get('frames_blanked_late', 0):.0f} | "
                     f"{s.get('detector_mean_s', '-')} | {veil.direct_frames} / {veil.frames_seen} |"
                 )
+                beyond = (
+                    veil.added - relay.added
+                    if veil.added is not None and relay.added is not None
+                    else None
+                )
                 latency_rows.append(
-                    f"| {label} | {fps} | {fmt(relay.added)} | {fmt(veil.added)} | "
+                    f"| {label} | {fps} | {fmt(relay.added)} | {fmt(veil.added)} | {fmt(beyond)} | "
                     f"{fmt(veil.latency_median)} | {fmt(veil.latency_p95)} | "
                     f"{fmt(veil.direct_median)} |"
                 )
@@ -355,7 +361,8 @@ def main() -> None:
             "with default settings (CenterFace, realtime degradation on, 0.5 s budget), restreaming",
             "MPEG-TS over UDP. Sustained (judged on the run's second half, from /metrics): Veil drops",
             "<= 2% of received frames, blanks <= 5% as late, and its viewer sees >= 90% of what the",
-            "direct viewer sees. Every blanked frame left fully redacted (fail closed), never raw.",
+            "direct viewer sees (or all but 3). Every blanked frame left fully redacted (fail",
+            "closed), never raw.",
             "",
             "## Highest sustained rate",
             "",
@@ -372,8 +379,8 @@ def main() -> None:
             "",
             "## Added latency (median over second-half frames, minus the direct viewer's median in the same run)",
             "",
-            "| size | fps | ffmpeg relay added (floor) | veil added | veil end-to-end median | veil p95 | direct median |",
-            "|---|---|---|---|---|---|---|",
+            "| size | fps | ffmpeg relay added (floor) | veil added | veil beyond the floor | veil end-to-end median | veil p95 | direct median |",
+            "|---|---|---|---|---|---|---|---|",
             *latency_rows,
             "",
         ]

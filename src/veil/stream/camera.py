@@ -38,7 +38,8 @@ from veil.vision.policy import Frame
 
 log = logging.getLogger("veil.stream")
 
-_QUEUE_FRAMES = 48
+_QUEUE_FRAMES = 48  # a file read as fast as possible: the reader waits for the redactor
+_LIVE_QUEUE_FRAMES = 8  # a live source: a short queue bounds latency; overflow is dropped
 _END = object()
 
 
@@ -111,8 +112,9 @@ class Camera:
         )
         self.error: VeilError | None = None
         self._drop_when_full = config.source.realtime or config.source.kind is not SourceKind.FILE
-        self._raw: queue.Queue[Any] = queue.Queue(_QUEUE_FRAMES)
-        self._redacted: queue.Queue[Any] = queue.Queue(_QUEUE_FRAMES)
+        size = _LIVE_QUEUE_FRAMES if self._drop_when_full else _QUEUE_FRAMES
+        self._raw: queue.Queue[Any] = queue.Queue(size)
+        self._redacted: queue.Queue[Any] = queue.Queue(size)
         self._stop = threading.Event()
         self._threads = [
             threading.Thread(target=self._read, name=f"veil-src-{config.name}", daemon=True),
