@@ -130,3 +130,5 @@ def test_gate_matches_blur_options_and_redacts_unknown_faces(
     ok(env, "consent", "withdraw", "-s", "eileen")
     summary = ok(env, "gate", photo, "-p", "greet", "-o", tmp_path / "out.png", "--overwrite")
     assert isinstance(summary, dict) and summary["totals"]["faces_redacted"] == 1
+    # Every gate run is traced: one 'anonymize' event per output, counts and digests only.
+    assert isinstance(summary, dict) and len(summary["ledger_indexes"]) == 1

@@ -96,6 +96,8 @@ def gate(
     boxes_out: flags.BoxesOut = None,
     threads: flags.Threads = 0,
     quiet: flags.Quiet = False,
+    ledger: flags.LedgerFlag = None,
+    controller: flags.Controller = None,
 ) -> None:
     from veil.consent.gate import ConsentGate, GateSettings
     from veil.consent.session import open_registry
@@ -133,6 +135,13 @@ def gate(
                 json_output=json_output,
                 boxes_out=boxes_out,
                 quiet=quiet,
+                trace=flags.trace_settings(
+                    True if ledger is None else ledger,  # the gate always keeps a ledger
+                    "veil-gate",
+                    controller,
+                    db,
+                    purpose=f"{purpose}: recognize consenting people, redact everyone else",
+                ),
             )
         finally:
             policy.close()
