@@ -76,8 +76,12 @@ def machine_markdown(info: dict[str, str] | None = None) -> str:
 
 
 def command_line(argv: Sequence[str | Path]) -> str:
-    """A shell-quoted command line, with the repository root shown as ``.``."""
-    parts = [str(a).replace(str(REPO) + "/", "").replace(str(REPO), ".") for a in argv]
+    """A shell-quoted command line, relative to the repository root (``../shared`` for the data)."""
+    shared = str(REPO.parent / "shared")
+    parts = [
+        str(a).replace(str(REPO) + "/", "").replace(str(REPO), ".").replace(shared, "../shared")
+        for a in argv
+    ]
     return shlex.join(parts)
 
 

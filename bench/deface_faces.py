@@ -40,8 +40,13 @@ def labelled_images(directory: Path, limit: int | None) -> Iterator[tuple[str, n
 
 
 def video_frames(path: Path, limit: int | None) -> Iterator[tuple[str, np.ndarray]]:
-    """The frames of a video, read as `deface VIDEO` reads them (imageio-ffmpeg, RGB)."""
-    reader = iio.get_reader(str(path))
+    """The frames of a video as stored (imageio-ffmpeg, RGB), one per decoded frame.
+
+    `deface VIDEO` reads at a constant frame rate, which repeats frames where timestamps start
+    late or jump (it writes 300 frames for hamilton_clip's 275); here every stored frame is read
+    once, so frame i is the frame i other tools see, and masks can be compared frame by frame.
+    """
+    reader = iio.get_reader(str(path), output_params=["-fps_mode", "passthrough"])
     try:
         for i, frame in enumerate(reader.iter_data()):
             if limit is not None and i >= limit:

@@ -365,7 +365,9 @@ class Anonymizer:
         try:
             for item in _drain(decoded):
                 if isinstance(item, VideoFrame):
-                    run_detector = index % self.options.detect_every == 0
+                    # Frames are skipped only when a tracker carries the faces through them;
+                    # without one, a skipped frame would be written with no face hidden.
+                    run_detector = tracker is None or index % self.options.detect_every == 0
                     _, report = self.anonymize_frame(
                         item.pixels,
                         tracker,
