@@ -15,6 +15,7 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -360,3 +361,54 @@ def test_disk_full_stops_the_camera_with_a_clear_error_and_no_partial(
     assert "disk full" in str(error) and error.exit_code == 1
     assert summary.error is not None and summary.frames_out == 0
     assert list((tmp_path / "rec").iterdir()) == []
+
+
+def test_purpose_with_the_consent_gate_redacts_everyone_who_did_not_consent(
+    static: Path, tmp_path: Path
+) -> None:
+    pytest.importorskip("veil.consent.gate")
+    env = {
+        **os.environ,
+        "VEIL_HOME": str(tmp_path / "home"),
+        "VEIL_MASTER_KEY": "ab" * 32,
+    }
+    db = f"sqlite:///{tmp_path / 'veil.db'}"
+    declared = run_veil("consent", "purpose", "add", "greet", "--db", db, env=env)
+    assert declared.returncode == 0, declared.stderr
+    result = run_veil(
+        "stream", str(static), "--fast", "--record", str(tmp_path / "rec"), "--purpose", "greet",
+        "--db", db, "--segment-seconds", "2", "--mode", "solid", "--json", env=env,
+    )  # fmt: skip
+    if result.returncode != 0 and "embedder" in result.stderr.lower():
+        pytest.skip(f"no face embedder here: {result.stderr.strip()}")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    camera = summary["cameras"][0]
+    frames = all_frames(tmp_path / "rec")
+    assert len(frames) == camera["frames_out"] == 36
+    assert all(face_hidden(f, face_center(0, 1, 320, 240, False)) for f in frames)
+    assert summary["ledger_events"] == len(camera["segments"]) == 2
+    from veil.ledger.events import Event
+
+    events = [Event.from_canonical(leaf.data) for leaf in _ledger_leaves(db, tmp_path / "home")]
+    segment_events = [e for e in events if e.system == "veil-stream/camera"]
+    assert len(segment_events) == 2
+    assert all(e.legal_basis == "consent" and e.purpose == "greet" for e in segment_events)
+
+
+def _ledger_leaves(db: str, home: Path) -> list[Any]:
+    import veil.ledger
+
+    previous = os.environ.get("VEIL_HOME")
+    os.environ["VEIL_HOME"] = str(home)
+    try:
+        ledger = veil.ledger.Ledger.open(db)
+        try:
+            return list(ledger.log.iter_leaves())
+        finally:
+            ledger.close()
+    finally:
+        if previous is None:
+            del os.environ["VEIL_HOME"]
+        else:
+            os.environ["VEIL_HOME"] = previous
