@@ -197,3 +197,31 @@ def test_stop_from_another_thread_ends_a_blocked_network_read_quickly(tmp_path: 
     assert time.monotonic() - started < 10
     assert summary.cameras[0].frames_out == 0 and summary.cameras[0].error is None
     assert segment_files(tmp_path / "rec") == []
+
+
+def test_restream_pushed_as_mpegts_over_udp_plays(clip: Path, tmp_path: Path) -> None:
+    port = free_port(2)
+    seen: list[np.ndarray] = []
+    errors: list[str] = []
+
+    def view() -> None:
+        try:
+            seen.extend(decode_frames(f"udp://127.0.0.1:{port}", limit=15, timeout=(20, 5)))
+        except Exception as exc:  # reported below
+            errors.append(str(exc))
+
+    viewer = threading.Thread(target=view, daemon=True)
+    viewer.start()
+    time.sleep(0.5)
+    run, built = start(
+        StreamRequest(
+            source=str(clip), restream=f"udp://127.0.0.1:{port}?pkt_size=1316", options=OPTIONS
+        )
+    )
+    try:
+        viewer.join(30)
+    finally:
+        summary = finish(run, built)
+    assert not errors and len(seen) == 15, errors
+    assert_all_hidden(seen, "restream")
+    assert summary.cameras[0].error is None
