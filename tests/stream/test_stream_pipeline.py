@@ -412,3 +412,16 @@ def _ledger_leaves(db: str, home: Path) -> list[Any]:
             del os.environ["VEIL_HOME"]
         else:
             os.environ["VEIL_HOME"] = previous
+
+
+def test_camera_passwords_never_reach_errors_or_logs(tmp_path: Path) -> None:
+    port = free_port()  # nobody listens: the connection is refused
+    url = f"rtsp://admin:hunter2@127.0.0.1:{port}/stream"
+    result = run_veil(
+        "stream", url, "--record", str(tmp_path), "--max-reconnects", "0", "--timeout", "1",
+        "--json",
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "hunter2" not in result.stderr + result.stdout
+    assert f"rtsp://admin:***@127.0.0.1:{port}/stream" in result.stderr
+    assert json.loads(result.stdout)["cameras"][0]["source"].startswith("rtsp://admin:***@")

@@ -214,6 +214,10 @@ class LiveSource:
         self._last_time = -1.0
         self._frame_step = 1 / 25
 
+    def _text(self, exc: BaseException) -> str:
+        """An error as one line, with any password in the source URL hidden."""
+        return _text(exc).replace(self.spec.url, self.spec.redacted_url())
+
     def stop(self) -> None:
         """Ask :meth:`items` to end soon."""
         self._stop.set()
@@ -246,7 +250,7 @@ class LiveSource:
         try:
             return av.open(spec.url, mode="r", format=fmt, options=options, timeout=timeout)
         except (av.FFmpegError, OSError, ValueError) as exc:
-            raise MediaError(f"{spec.redacted_url()}: cannot open ({_text(exc)})") from exc
+            raise MediaError(f"{spec.redacted_url()}: cannot open ({self._text(exc)})") from exc
 
     def items(self) -> Iterator[SourceItem]:
         """Yield frames, audio packets and discontinuities until stopped or the source ends."""
@@ -391,7 +395,9 @@ class LiveSource:
                     self.stats.audio_packets_in += 1
                     yield LivePacket(packet, stamp, connection)
         except (av.FFmpegError, OSError, ValueError) as exc:
-            raise MediaError(f"{self.spec.redacted_url()}: stream failed ({_text(exc)})") from exc
+            raise MediaError(
+                f"{self.spec.redacted_url()}: stream failed ({self._text(exc)})"
+            ) from exc
 
 
 def _seconds(pts: int | None, time_base: Fraction | None) -> float | None:
