@@ -106,15 +106,10 @@ Purpose = Annotated[
     str | None,
     typer.Option("--purpose", help="Keep the faces of people who consented to this purpose."),
 ]
-UseLedger = Annotated[
-    bool,
-    typer.Option("--ledger/--no-ledger", help="Record one ledger event per closed segment."),
-]
 Db = Annotated[
     str | None,
     typer.Option("--db", help="Ledger and consent database URL (implies --ledger).", envvar=None),
 ]
-Controller = Annotated[str, typer.Option("--controller", help="Controller named in ledger events.")]
 LegalBasis = Annotated[
     str, typer.Option("--legal-basis", help="Legal basis named in ledger events (PIPL Art. 13).")
 ]
@@ -142,9 +137,9 @@ def stream(
     max_reconnects: MaxReconnects = None,
     timeout: Timeout = 5.0,
     purpose: Purpose = None,
-    ledger: UseLedger = False,
+    ledger: flags.LedgerFlag = None,
     db: Db = None,
-    controller: Controller = "veil",
+    controller: flags.Controller = None,
     legal_basis: LegalBasis = "other_law",
     thresh: flags.Thresh = D["thresh"],
     mask_scale: flags.MaskScale = D["mask_scale"],
@@ -162,6 +157,7 @@ def stream(
     quiet: flags.Quiet = False,
 ) -> None:
     from veil.stream.setup import StreamRequest, build_run
+    from veil.trace import ledger_configured
 
     if (source is None) == (cameras is None):
         raise ConfigError("give one SOURCE or --cameras FILE")
@@ -202,7 +198,7 @@ def stream(
         max_reconnects=max_reconnects,
         timeout=timeout,
         purpose=purpose,
-        ledger=ledger or db is not None,
+        ledger=ledger if ledger is not None else (db is not None or ledger_configured()),
         db=db,
         controller=controller,
         legal_basis=legal_basis,

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import importlib
 import logging
 import threading
 from pathlib import Path
 from typing import Any, Protocol, cast
 
-from veil.errors import ConfigError
 from veil.ledger.events import Event
 from veil.stream.recorder import SegmentInfo
 from veil.vision.policy import FacePolicy
@@ -118,41 +116,21 @@ class SegmentLedger:
 
 def open_ledger(db_url: str | None) -> Any:
     """Open :class:`veil.ledger.Ledger` at ``db_url`` (``None``: Veil's default database)."""
-    try:
-        module = importlib.import_module("veil.ledger")
-    except ModuleNotFoundError as exc:  # pragma: no cover - the ledger ships with Veil
-        raise ConfigError(f"the ledger is not available in this build ({exc})") from exc
-    ledger_class = getattr(module, "Ledger", None)
-    if ledger_class is None:
-        raise ConfigError("the ledger is not available in this build (no veil.ledger.Ledger)")
-    return ledger_class.open(db_url)
+    from veil.ledger import Ledger
+
+    return Ledger.open(db_url)
 
 
 def consent_policy(purpose: str, db_url: str | None, stack: contextlib.ExitStack) -> FacePolicy:
     """The consent gate's face policy for ``purpose``, opened exactly as ``veil gate`` opens it.
 
     The registry and the gate are closed by ``stack`` (the gate flushes its ``identify`` events).
-    Raises :class:`ConfigError` when this build has no consent gate (``veil.consent.gate``).
     """
-    try:
-        gate = importlib.import_module("veil.consent.gate")
-        session = importlib.import_module("veil.consent.session")
-        embeddings = importlib.import_module("veil.vision.embeddings")
-    except ModuleNotFoundError as exc:
-        if exc.name in {
-            "veil.consent",
-            "veil.consent.gate",
-            "veil.consent.session",
-            "veil.vision.embeddings",
-        }:
-            raise ConfigError(
-                "--purpose needs consent gating (veil.consent.gate), which this build of Veil "
-                "does not include; run without --purpose to redact every face"
-            ) from None
-        raise
-    registry = stack.enter_context(session.open_registry(db_url))
-    policy = gate.ConsentGate.open(
-        registry, purpose, embeddings.get_embedder(), gate.GateSettings()
-    )
+    from veil.consent.gate import ConsentGate, GateSettings
+    from veil.consent.session import open_registry
+    from veil.vision.embeddings import get_embedder
+
+    registry = stack.enter_context(open_registry(db_url))
+    policy = ConsentGate.open(registry, purpose, get_embedder(), GateSettings())
     stack.callback(policy.close)
     return cast(FacePolicy, policy)

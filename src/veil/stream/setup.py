@@ -45,7 +45,7 @@ class StreamRequest:
     purpose: str | None = None
     ledger: bool = False
     db: str | None = None
-    controller: str = "veil"
+    controller: str | None = None  # None: the ledger's origin
     legal_basis: str = "other_law"
     crf: int = 23
     preset: str = "ultrafast"
@@ -149,7 +149,10 @@ def build_run(request: StreamRequest) -> BuiltRun:
             legal_basis = "consent" if request.purpose else request.legal_basis
             purpose = request.purpose or "camera recording with faces anonymized"
             segment_ledger = SegmentLedger(
-                ledger, controller=request.controller, purpose=purpose, legal_basis=legal_basis
+                ledger,
+                controller=request.controller or ledger.origin,
+                purpose=purpose,
+                legal_basis=legal_basis,
             )
         settings = RealtimeSettings(
             max_latency=request.max_latency,
