@@ -558,7 +558,7 @@ def report(
     argv: list[str],
 ) -> str:
     """bench/results/blur.md."""
-    lines: list[str] = ["## `veil blur` vs deface", ""]
+    lines: list[str] = ["# `veil blur` beside deface: protection, speed, memory, flicker", ""]
     lines += [
         f"Machine: {machine_markdown(info)}.",
         f"Command: `{command_line(argv)}` ({'quick' if quick else 'full'} run). "
@@ -568,7 +568,7 @@ def report(
         "",
     ]
     limit_note = f" (first {QUICK_WIDER_IMAGES} images)" if quick else ""
-    lines += [f"### Protected recall on still images: wider-dev{limit_note}", ""]
+    lines += [f"## Protected recall on still images: wider-dev{limit_note}", ""]
     lines += [
         "A labelled face is protected when >= 80% of its box lies under the mask actually drawn. "
         "Columns: face short side in px (number of faces).",
@@ -583,7 +583,7 @@ def report(
         "",
         acc.comparison_table(wider, "precision"),
         "",
-        "### Protected recall on still images: dlib-voc",
+        "## Protected recall on still images: dlib-voc",
         "",
         acc.comparison_table(dlib),
         "",
@@ -611,7 +611,7 @@ def report(
             continue
         floor = rows[0]
         best, deface_row = matched_pairs(wider, rows)
-        lines += [f"### Throughput: {title} ({floor.frames} frames, 1280x720)", ""]
+        lines += [f"## Throughput: {title} ({floor.frames} frames, 1280x720)", ""]
         lines.append(video_table(rows, floor, deface_row))
         lines.append("")
         if rows[0].extra.get("reference_tracks") is not None:
@@ -638,7 +638,7 @@ def report(
     if flicker:
         floor = flicker[0]
         lines += [
-            f"### Tracking and flicker: {FLICKER_VIDEO.name} ({floor.frames} frames, 640x360, "
+            f"## Tracking and flicker: {FLICKER_VIDEO.name} ({floor.frames} frames, 640x360, "
             "a performer moving)",
             "",
             video_table(
@@ -663,7 +663,7 @@ def report(
             "",
         ]
     if memory:
-        lines += ["### Peak memory on 1080p input", ""]
+        lines += ["## Peak memory on 1080p input", ""]
         lines.append(
             markdown_table(
                 ["tool", "frames", "peak RSS (process tree)", "seconds"],

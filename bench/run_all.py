@@ -83,7 +83,12 @@ def assemble(outcomes: list[Outcome], quick: bool, info: dict[str, str]) -> str:
         "machine, and ratios are against them.",
         "",
         f"- Machine: {machine_markdown(info)}",
-        f"- Mode: {'quick (`--quick`)' if quick else 'full'}",
+        "- Mode: "
+        + (
+            "assembled from existing results (`--no-run`); each section names its own command"
+            if not outcomes
+            else ("quick (`--quick`)" if quick else "full")
+        ),
         "- Reproduce everything: `bash bench/setup_peers.sh && .venv/bin/python bench/run_all.py"
         + (" --quick`" if quick else "`"),
         "",
@@ -104,8 +109,20 @@ def assemble(outcomes: list[Outcome], quick: bool, info: dict[str, str]) -> str:
         if outcomes and result not in ran:
             stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(result.stat().st_mtime))
             lines += [f"> `{result.relative_to(REPO)}` is from an earlier run ({stamp}).", ""]
-        lines += [text, ""]
+        lines += [demote(text), ""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def demote(markdown: str) -> str:
+    """Push every heading one level down (outside code blocks), under BENCHMARKS.md's title."""
+    out, fenced = [], False
+    for line in markdown.splitlines():
+        if line.startswith("```"):
+            fenced = not fenced
+        if not fenced and line.startswith("#"):
+            line = "#" + line
+        out.append(line)
+    return "\n".join(out)
 
 
 def main() -> None:
