@@ -4,21 +4,25 @@ What it measures (results in bench/results/blur.md, with every command):
 
 1. Protected recall per face size on ../shared/data/faces/wider-dev and dlib-voc, Veil and deface
    scored by the same code (bench/blur_accuracy.py).
-2. Frames per second of `veil blur` and `deface` on videocall_1280x720.mp4 and on a 60 s clip made
-   by looping it (bench/.work/), for several settings, next to the floor: PyAV decode + encode of
-   the same video with the same encoder and no detection. Every run is a fresh process, timed
-   wall-clock from start to exit (model loading included).
-3. Protected recall on the video itself, against a reference of confident faces: CenterFace at
-   full resolution on every frame (score >= 0.5), linked into tracks, with gaps of up to
-   ``GAP_FILL`` frames filled by interpolation (a face seen before and after a miss was there).
-   A reference face is *protected* in a frame when >= 80% of its box lies under the tool's mask.
-   *Flicker frames*: frames where a reference face that is present in both neighbouring frames is
-   left unprotected (it pops into view between masked frames).
+2. Frames per second of `veil blur` and `deface` on videocall_1280x720.mp4 (several settings) and
+   on a 60 s clip made by looping it (bench/.work/; defaults only), next to the floor: PyAV
+   decode + encode of the same video with Veil's encoder settings and no detection. Every run is
+   a fresh process, timed wall-clock from start to exit (model loading included).
+3. Protection on video, against a reference of confident faces: CenterFace at full resolution on
+   every frame (score >= 0.5), linked into tracks, gaps of up to ``GAP_FILL`` frames filled by
+   interpolation. A reference face is *protected* in a frame when >= 80% of its box lies under
+   the tool's mask; *flicker frames* have a reference face left unprotected while it is present
+   in both neighbouring frames. *Mask blinks* need no reference: frames where the tool's own mask
+   switches off for one frame on a face it masks in the frames before and after. Measured on the
+   720p clip and on hamilton_clip_640x360.mp4 (a crowd and motion), with and without tracking.
 4. Peak memory (RSS of the whole process tree, sampled every 50 ms) on a 1080p clip made by
    upscaling the 720p one.
 
 Usage: .venv/bin/python bench/blur_bench.py [--quick]
-(deface comes from bench/setup_peers.sh; without it the peer rows are left out.)
+--quick scores the first 40 wider-dev images, times each video once and skips the 60 s clip
+(about 10 minutes on 2 quiet cores); the full run takes about 35 minutes, most of it deface.
+deface comes from bench/setup_peers.sh; without it the peer rows are left out. Runs use their own
+VEIL_HOME under bench/.work, so they never write into a user's trace ledger.
 """
 
 from __future__ import annotations
@@ -720,7 +724,8 @@ def main() -> None:
     long: list[VideoRow] = []
     if not args.quick:
         print("blur_bench: 60 s video", file=sys.stderr, flush=True)
-        long = video_rows(long_clip, "60s", 1, with_masks=False)
+        # Defaults only: every row here costs minutes (deface runs at about 3 fps).
+        long = video_rows(long_clip, "60s", 1, False, VEIL_SETTINGS[:1], DEFACE_SETTINGS[:1])
     print("blur_bench: flicker", file=sys.stderr, flush=True)
     flicker = video_rows(FLICKER_VIDEO, "flicker", 1, True, FLICKER_SETTINGS, DEFACE_SETTINGS[:1])
     print("blur_bench: 1080p memory", file=sys.stderr, flush=True)
