@@ -8,9 +8,11 @@ the summary (``--json`` for machines) and returns the exit status (1 when any in
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Annotated, Any
 
@@ -189,6 +191,18 @@ def build_options(
         keep_metadata=keep_metadata,
         overwrite=overwrite,
     )
+
+
+def options_from(parameters: Mapping[str, Any], **overrides: Any) -> Any:
+    """:func:`build_options` from a command's parameters (its ``locals()``), matched by name.
+
+    ``overrides`` fix the flags a command does not offer (``veil stream`` has no ``--tiles``).
+    """
+    values = {**parameters, **overrides}
+    return build_options(**{name: values[name] for name in _OPTION_NAMES})
+
+
+_OPTION_NAMES = tuple(inspect.signature(build_options).parameters)
 
 
 class BoxesWriter:

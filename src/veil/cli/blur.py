@@ -55,24 +55,7 @@ def blur(
     controller: flags.Controller = None,
     db: flags.LedgerDb = None,
 ) -> None:
-    options = flags.build_options(
-        thresh=thresh,
-        mask_scale=mask_scale,
-        mode=mode,
-        shape=shape,
-        detector=detector,
-        max_side=max_side,
-        tiles=tiles,
-        detect_every=detect_every,
-        track=track,
-        hold_frames=hold_frames,
-        codec=codec,
-        crf=crf,
-        keep_audio=keep_audio,
-        keep_metadata=keep_metadata,
-        overwrite=overwrite,
-        threads=threads,
-    )
+    options = flags.options_from(locals())
     status = flags.run_anonymize(
         inputs,
         output,

@@ -103,24 +103,7 @@ def gate(
     from veil.consent.session import open_registry
     from veil.vision.embeddings import get_embedder
 
-    options = flags.build_options(
-        thresh=thresh,
-        mask_scale=mask_scale,
-        mode=mode,
-        shape=shape,
-        detector=detector,
-        max_side=max_side,
-        tiles=tiles,
-        detect_every=detect_every,
-        track=track,
-        hold_frames=hold_frames,
-        codec=codec,
-        crf=crf,
-        keep_audio=keep_audio,
-        keep_metadata=keep_metadata,
-        overwrite=overwrite,
-        threads=threads,
-    )
+    options = flags.options_from(locals())
     settings = GateSettings(
         threshold=match_threshold, min_face=min_face, recheck_frames=recheck_frames
     )

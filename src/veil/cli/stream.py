@@ -163,23 +163,13 @@ def stream(
         raise ConfigError("give one SOURCE or --cameras FILE")
     if transport not in {"tcp", "udp"}:
         raise ConfigError(f"--transport {transport!r}: use tcp or udp")
-    options = flags.build_options(
-        thresh=thresh,
-        mask_scale=mask_scale,
-        mode=mode,
-        shape=shape,
-        detector=detector,
-        max_side=max_side,
+    options = flags.options_from(
+        locals(),
         tiles=False,
-        detect_every=detect_every,
         track=True,
-        hold_frames=hold_frames,
         codec=None,
-        crf=crf,
-        keep_audio=keep_audio,
         keep_metadata=False,
         overwrite=False,
-        threads=threads,
     )
     request = StreamRequest(
         source=source,
