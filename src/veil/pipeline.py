@@ -65,7 +65,7 @@ class AnonymizeOptions:
     detection: DetectorSettings = field(default_factory=DetectorSettings)
     redaction: RedactionSettings = field(default_factory=RedactionSettings)
     tracking: TrackerSettings | None = field(default_factory=TrackerSettings)
-    detect_every: int = 1
+    detect_every: int = 2  # tracking carries faces through the frames in between
     codec: str | None = None
     crf: int = DEFAULT_CRF
     keep_audio: bool = True
@@ -362,12 +362,16 @@ class Anonymizer:
         read_thread.start()
         write_thread.start()
         index = 0
+        last_blanked = False
         try:
             for item in _drain(decoded):
                 if isinstance(item, VideoFrame):
-                    # Frames are skipped only when a tracker carries the faces through them;
-                    # without one, a skipped frame would be written with no face hidden.
-                    run_detector = tracker is None or index % self.options.detect_every == 0
+                    # Frames are skipped only when a tracker carries the faces through them
+                    # (without one, a skipped frame would be written with no face hidden), and
+                    # never right after a failed detection, whose faces no tracker holds.
+                    run_detector = (
+                        tracker is None or last_blanked or index % self.options.detect_every == 0
+                    )
                     _, report = self.anonymize_frame(
                         item.pixels,
                         tracker,
@@ -377,6 +381,7 @@ class Anonymizer:
                         pts=item.pts,
                     )
                     _count(result, report)
+                    last_blanked = report.blanked
                     index += 1
                     if progress is not None:
                         progress(1)

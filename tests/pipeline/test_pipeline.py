@@ -130,11 +130,30 @@ def test_video_frames_whose_detection_fails_are_blanked(
     tmp_path: Path, make_video: Callable[..., Path]
 ) -> None:
     source = make_video(tmp_path / "in.mp4", frames=12)
-    result = Anonymizer(detector=FlakyDetector()).anonymize_video(source, tmp_path / "out.mp4")
+    options = AnonymizeOptions(detect_every=1)
+    result = Anonymizer(options, detector=FlakyDetector()).anonymize_video(
+        source, tmp_path / "out.mp4"
+    )
     assert result.frames == 12 and result.frames_blanked == 4
     with av.open(str(tmp_path / "out.mp4")) as container:
         means = [f.to_ndarray(format="gray").mean() for f in container.decode(video=0)]
     assert [i for i, m in enumerate(means) if m < 3] == [2, 5, 8, 11]
+
+
+def test_a_failed_detection_is_followed_by_a_detection_not_a_skip(
+    tmp_path: Path, make_video: Callable[..., Path]
+) -> None:
+    source = make_video(tmp_path / "in.mp4", frames=12)
+    reports: list[FrameReport] = []
+    options = AnonymizeOptions(detect_every=4)
+    detector = FlakyDetector((100, 60, 180, 160))
+    Anonymizer(options, detector=detector, observer=reports.append).anonymize_video(
+        source, tmp_path / "out.mp4"
+    )
+    # Calls 1, 2 on frames 0, 4; call 3 fails on frame 8, so frame 9 is detected (call 4).
+    assert detector.calls == 4
+    assert [r.index for r in reports if r.blanked] == [8]
+    assert all(r.decisions.redact.sum() == 1 for r in reports if not r.blanked)
 
 
 def test_tracking_holds_faces_the_detector_skips(
@@ -149,6 +168,21 @@ def test_tracking_holds_faces_the_detector_skips(
     )
     assert detector.calls == 4
     assert all(len(r.faces) == 1 and r.decisions.redact.all() for r in reports)
+
+
+def test_without_tracking_every_frame_is_detected_whatever_detect_every(
+    tmp_path: Path, make_video: Callable[..., Path]
+) -> None:
+    """A skipped frame is only safe when a tracker carries the faces through it."""
+    source = make_video(tmp_path / "in.mp4", frames=12)
+    detector = FixedDetector((100, 60, 180, 160))
+    reports: list[FrameReport] = []
+    options = AnonymizeOptions(detect_every=3, tracking=None)
+    Anonymizer(options, detector=detector, observer=reports.append).anonymize_video(
+        source, tmp_path / "out.mp4"
+    )
+    assert detector.calls == 12
+    assert len(reports) == 12 and all(r.decisions.redact.sum() == 1 for r in reports)
 
 
 def test_plan_outputs_mirrors_folders_and_rejects_collisions(tmp_path: Path) -> None:

@@ -140,9 +140,10 @@ LedgerDb = Annotated[
 
 SUMMARY_ROWS = 20  # larger batches list only their problems; --json lists everything
 
+# The library's defaults, shown in every command's --help (one source of truth).
 DEFAULTS: dict[str, Any] = {
-    "thresh": 0.15,
-    "mask_scale": 1.8,
+    "thresh": DetectorSettings().threshold,
+    "mask_scale": RedactionSettings().mask_scale,
     "mode": RedactionMode.BLUR,
     "shape": MaskShape.ELLIPSE,
     "detector": DEFAULT_DETECTOR,

