@@ -28,16 +28,20 @@ PEERS = BENCH / ".peers"
 SHARED_DATA = REPO.parent / "shared" / "data"
 
 
-def machine_info() -> dict[str, str]:
-    """CPU model, core count, memory, OS and Python: the header of every result file."""
-    cpu = platform.processor() or platform.machine()
+def cpu_model() -> str:
+    """The CPU's model name (from /proc/cpuinfo; else the platform's machine type)."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+                return line.split(":", 1)[1].strip()
     except OSError:
         pass
+    return platform.processor() or platform.machine()
+
+
+def machine_info() -> dict[str, str]:
+    """CPU model, core count, memory, OS and Python: the header of every result file."""
+    cpu = cpu_model()
     memory = ""
     try:
         for line in Path("/proc/meminfo").read_text().splitlines():

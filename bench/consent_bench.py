@@ -36,6 +36,8 @@ from typing import Any
 
 import numpy as np
 
+from common import cpu_model
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
@@ -46,14 +48,7 @@ RESULTS = REPO / "bench" / "results" / "consent.md"
 
 
 def machine() -> str:
-    cpu = platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model()
     load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
     return (
         f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, "

@@ -41,6 +41,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from common import cpu_model  # noqa: E402
 from ledger_pymerkle_peer import make_entries  # noqa: E402
 from veil.ledger import Ledger, merkle  # noqa: E402
 from veil.ledger.events import Event  # noqa: E402
@@ -202,14 +203,7 @@ def pg_reachable(url: str) -> str | None:
 
 
 def machine() -> str:
-    cpu = platform.processor() or "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model()
     return (
         f"{cpu}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}, "
         f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}"

@@ -38,6 +38,8 @@ from pathlib import Path
 
 import numpy as np
 
+from common import cpu_model
+
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results" / "stream.md"
 BITS = 16
@@ -45,14 +47,7 @@ CELL = 24  # barcode cell size in pixels
 
 
 def machine() -> str:
-    cpu = platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model()
     return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 

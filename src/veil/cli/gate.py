@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from veil.cli import anonymize as flags
+from veil.cli.consent import Db
 from veil.consent.matching import DEFAULT_THRESHOLD
 from veil.vision.redact import MaskShape, RedactionMode
 
@@ -56,15 +57,6 @@ RecheckFrames = Annotated[
         min=1,
         help="Video: a tracked face that did not match is re-checked every N frames "
         "(redacted meanwhile); matched faces are re-checked every frame.",
-    ),
-]
-Db = Annotated[
-    str | None,
-    typer.Option(
-        "--db",
-        envvar="VEIL_DB",
-        help="Database URL (sqlite:///path or postgresql://...). Default: $VEIL_HOME/veil.db.",
-        show_default=False,
     ),
 ]
 
