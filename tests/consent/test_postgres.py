@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import secrets
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,26 +15,7 @@ from veil.consent.vault import MasterKey, Vault
 
 from .conftest import ColourEmbedder, colour_vector, scene
 
-PG_BASE = os.environ.get("VEIL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    psycopg = pytest.importorskip("psycopg")
-    try:
-        with psycopg.connect(PG_BASE, connect_timeout=2):
-            pass
-    except Exception:
-        pytest.skip(f"PostgreSQL is not reachable at {PG_BASE}")
-    schema = f"veil_test_consent_{os.getpid()}_{secrets.token_hex(4)}"
-    with psycopg.connect(PG_BASE, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{PG_BASE}?options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(PG_BASE, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 def test_grant_enroll_gate_withdraw_on_postgres(pg_url: str, tmp_path: Path) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -11,38 +9,6 @@ import pytest
 from ledger_helpers import make_event
 
 from veil.ledger import Event, Ledger
-
-PG_BASE = os.environ.get("VEIL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
-
-
-def pg_available() -> bool:
-    try:
-        import psycopg
-
-        with psycopg.connect(PG_BASE, connect_timeout=2):
-            return True
-    except Exception:
-        return False
-
-
-_PG = pg_available()
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A PostgreSQL URL whose search_path is a fresh schema, dropped afterwards."""
-    if not _PG:
-        pytest.skip(f"PostgreSQL is not reachable at {PG_BASE}")
-    import psycopg
-
-    schema = f"veil_test_ledger_{os.getpid()}_{secrets.token_hex(4)}"
-    with psycopg.connect(PG_BASE, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{PG_BASE}?options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(PG_BASE, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
