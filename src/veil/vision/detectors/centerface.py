@@ -81,6 +81,7 @@ def _session(threads: int) -> object:
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     providers = [p for p in ("CUDAExecutionProvider",) if p in ort.get_available_providers()]
     providers.append("CPUExecutionProvider")
