@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Callable, Iterator
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -59,6 +60,20 @@ def isolated_veil_home(
     return home
 
 
+def mux_tone(container: Any, audio_stream: Any, start: int, samples: int) -> int:
+    """Encode ``samples`` of a 440 Hz mono tone at 44.1 kHz from sample ``start``; the next start."""
+    import av
+
+    tone = 0.2 * np.sin(2 * np.pi * 440 * (start + np.arange(samples)) / 44100)
+    chunk = av.AudioFrame.from_ndarray(
+        tone.astype(np.float32)[None, :], format="fltp", layout="mono"
+    )
+    chunk.sample_rate = 44100
+    chunk.pts = start
+    container.mux(audio_stream.encode(chunk))
+    return start + samples
+
+
 @pytest.fixture(scope="session")
 def astronaut_bgr() -> np.ndarray:
     """scikit-image's astronaut (Eileen Collins, public domain): one clear frontal face."""
@@ -103,14 +118,7 @@ def make_video(astronaut_bgr: np.ndarray) -> Callable[..., Path]:
             frame.time_base = Fraction(1, fps)
             container.mux(stream.encode(frame))
             if audio_stream is not None:
-                tone = 0.2 * np.sin(2 * np.pi * 440 * (t + np.arange(samples_per_frame)) / 44100)
-                aframe = av.AudioFrame.from_ndarray(
-                    tone.astype(np.float32)[None, :], format="fltp", layout="mono"
-                )
-                aframe.sample_rate = 44100
-                aframe.pts = t
-                t += samples_per_frame
-                container.mux(audio_stream.encode(aframe))
+                t = mux_tone(container, audio_stream, t, samples_per_frame)
         container.mux(stream.encode(None))
         if audio_stream is not None:
             container.mux(audio_stream.encode(None))

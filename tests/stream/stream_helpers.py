@@ -23,6 +23,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.conftest import mux_tone
+
 HERE = Path(__file__).resolve().parent
 SYSTEM_PYTHON = "/usr/bin/python3"
 # Where the astronaut's face is in skimage's 512x512 picture: its centre, and a box around it.
@@ -92,14 +94,7 @@ def make_clip(
         frame.time_base = Fraction(1, fps)
         container.mux(stream.encode(frame))
         if sound is not None:
-            tone = 0.2 * np.sin(2 * np.pi * 440 * (t + np.arange(per_frame)) / 44100)
-            chunk = av.AudioFrame.from_ndarray(
-                tone.astype(np.float32)[None, :], format="fltp", layout="mono"
-            )
-            chunk.sample_rate = 44100
-            chunk.pts = t
-            t += per_frame
-            container.mux(sound.encode(chunk))
+            t = mux_tone(container, sound, t, per_frame)
     container.mux(stream.encode(None))
     if sound is not None:
         container.mux(sound.encode(None))
