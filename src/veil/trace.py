@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING
 
 from veil.errors import ConfigError
@@ -101,15 +100,5 @@ class RunTrace:
         return index
 
     def close(self) -> None:
+        """Close the ledger."""
         self.ledger.close()
-
-    def __enter__(self) -> RunTrace:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
