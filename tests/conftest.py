@@ -49,6 +49,15 @@ def shared_data(*parts: str) -> Path:
     return path
 
 
+@pytest.fixture(scope="session", autouse=True)
+def isolated_model_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One derived-model cache ($VEIL_CACHE) for the whole run, never the user's."""
+    cache = tmp_path_factory.mktemp("veil-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("VEIL_CACHE", str(cache))
+        yield cache
+
+
 @pytest.fixture(autouse=True)
 def isolated_veil_home(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch

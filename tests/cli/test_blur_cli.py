@@ -74,6 +74,18 @@ def test_usage_errors_are_one_line(tmp_path: Path) -> None:
     assert result.stderr.strip().splitlines()[-1].startswith("veil: error: unknown detector")
     result = veil("blur", tmp_path, "--thresh", "1.5")
     assert result.returncode == 2 and "threshold" in result.stderr
+    result = veil("blur", tmp_path, "--precision", "fp16")
+    assert result.returncode == 2 and "--precision" in result.stderr
+
+
+def test_both_precisions_redact_the_face(tmp_path: Path, astronaut_bgr: np.ndarray) -> None:
+    write_image(tmp_path / "a.png", astronaut_bgr)
+    for precision in ("int8", "fp32"):
+        output = tmp_path / precision
+        result = veil("blur", tmp_path / "a.png", "-o", output, "--precision", precision, "--json")
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["files"][0]["faces_redacted"] == 1
+        assert not np.array_equal(read_image(output / "a.png").pixels, astronaut_bgr)
 
 
 def test_help_teaches() -> None:
@@ -86,6 +98,7 @@ def test_help_teaches() -> None:
         "--shape",
         "--detector",
         "--max-side",
+        "--precision",
         "--codec",
         "--crf",
         "--json",

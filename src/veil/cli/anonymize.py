@@ -13,6 +13,7 @@ import json
 import os
 import sys
 from collections.abc import Mapping
+from enum import StrEnum
 from pathlib import Path
 from typing import IO, Annotated, Any
 
@@ -112,6 +113,24 @@ BoxesOut = Annotated[
     typer.Option("--boxes-out", help="Write every frame's faces as JSON lines, for review."),
 ]
 Threads = Annotated[int, typer.Option("--threads", min=0, help="Detector threads (0: all cores).")]
+
+
+class Precision(StrEnum):
+    """Arithmetic of the detection network."""
+
+    AUTO = "auto"
+    INT8 = "int8"
+    FP32 = "fp32"
+
+
+PrecisionOption = Annotated[
+    Precision,
+    typer.Option(
+        "--precision",
+        help="Detector arithmetic: int8 (quantized once from the packaged weights and cached; "
+        "about 2x faster on CPU, same recall), fp32, or auto (int8 on CPU, fp32 on a GPU).",
+    ),
+]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")]
 LedgerFlag = Annotated[
     bool | None,
@@ -153,6 +172,7 @@ DEFAULTS: dict[str, Any] = {
     "track": True,
     "hold_frames": TrackerSettings().max_misses,
     "crf": 20,
+    "precision": Precision.AUTO,
 }
 
 
@@ -174,6 +194,7 @@ def build_options(
     keep_metadata: bool,
     overwrite: bool,
     threads: int,
+    precision: Precision,
 ) -> Any:
     """Turn command-line flags into :class:`veil.pipeline.AnonymizeOptions`."""
     from veil.pipeline import AnonymizeOptions
@@ -181,7 +202,11 @@ def build_options(
     return AnonymizeOptions(
         detector=detector,
         detection=DetectorSettings(
-            threshold=thresh, max_side=max_side, tiles=tiles, threads=threads
+            threshold=thresh,
+            max_side=max_side,
+            tiles=tiles,
+            threads=threads,
+            precision=Precision(precision).value,
         ),
         redaction=RedactionSettings(mode=mode, shape=shape, mask_scale=mask_scale),
         tracking=TrackerSettings(max_misses=hold_frames) if track else None,

@@ -50,6 +50,7 @@ def blur(
     json_output: flags.JsonOutput = False,
     boxes_out: flags.BoxesOut = None,
     threads: flags.Threads = 0,
+    precision: flags.PrecisionOption = D["precision"],
     quiet: flags.Quiet = False,
     ledger: flags.LedgerFlag = None,
     controller: flags.Controller = None,

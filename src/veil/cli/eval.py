@@ -80,6 +80,7 @@ def faces(
     max_side: flags.MaxSide = D["max_side"],
     tiles: flags.Tiles = D["tiles"],
     threads: flags.Threads = 0,
+    precision: flags.PrecisionOption = D["precision"],
     coverage: Coverage = 0.8,
     limit: Limit = None,
     json_output: flags.JsonOutput = False,
@@ -100,7 +101,13 @@ def faces(
     if limit is not None:
         images = images[:limit]
     redaction = RedactionSettings(shape=shape, mask_scale=mask_scale)
-    detection = DetectorSettings(threshold=thresh, max_side=max_side, tiles=tiles, threads=threads)
+    detection = DetectorSettings(
+        threshold=thresh,
+        max_side=max_side,
+        tiles=tiles,
+        threads=threads,
+        precision=precision.value,
+    )
     found_by = get_detector(detector, detection)
     settings: dict[str, Any] = {
         "detector": detector,
@@ -109,6 +116,7 @@ def faces(
         "shape": shape.value,
         "max_side": max_side,
         "tiles": tiles,
+        "precision": precision.value,
         "coverage": coverage,
     }
     console = Console(stderr=True)

@@ -87,6 +87,7 @@ def gate(
     json_output: flags.JsonOutput = False,
     boxes_out: flags.BoxesOut = None,
     threads: flags.Threads = 0,
+    precision: flags.PrecisionOption = D["precision"],
     quiet: flags.Quiet = False,
     ledger: flags.LedgerFlag = None,
     controller: flags.Controller = None,

@@ -153,6 +153,7 @@ def stream(
     preset: Preset = "ultrafast",
     keep_audio: flags.KeepAudio = True,
     threads: flags.Threads = 0,
+    precision: flags.PrecisionOption = D["precision"],
     json_output: flags.JsonOutput = False,
     quiet: flags.Quiet = False,
 ) -> None:

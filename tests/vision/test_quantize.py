@@ -1,0 +1,115 @@
+"""The int8 CenterFace: same faces as fp32, made once and cached, rebuilt when damaged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from veil.errors import ConfigError
+from veil.vision.detections import box_iou
+from veil.vision.detectors import DetectorSettings, centerface, get_detector, quantize
+
+# The astronaut's head at several sizes: a small face, the photo itself, and close-ups whose
+# faces are 250 to 450 px wide (large faces are where a badly calibrated int8 network loses score).
+VIEWS = [
+    ((slice(0, 512), slice(0, 512)), 0.3),
+    ((slice(0, 512), slice(0, 512)), 1.0),
+    ((slice(20, 320), slice(100, 360)), 3.0),
+    ((slice(20, 320), slice(100, 360)), 5.0),
+]
+
+
+@pytest.mark.parametrize(("crop", "zoom"), VIEWS)
+def test_int8_finds_the_same_face_as_fp32(
+    astronaut_bgr: np.ndarray, crop: tuple[slice, slice], zoom: float
+) -> None:
+    view = np.ascontiguousarray(cv2.resize(astronaut_bgr[crop], None, fx=zoom, fy=zoom))
+    full = get_detector("centerface", DetectorSettings(precision="fp32")).detect(view)
+    fast = get_detector("centerface", DetectorSettings(precision="int8")).detect(view)
+    assert len(full) >= 1 and len(fast) >= 1
+    best_full, best_fast = int(np.argmax(full.scores)), int(np.argmax(fast.scores))
+    overlap = box_iou(full.boxes[best_full : best_full + 1], fast.boxes[best_fast : best_fast + 1])
+    assert overlap[0, 0] > 0.8
+    assert abs(float(full.scores[best_full]) - float(fast.scores[best_fast])) < 0.1
+
+
+def test_auto_precision_is_int8_on_cpu_and_fp32_on_a_gpu() -> None:
+    assert centerface.resolve_precision("auto", ["CPUExecutionProvider"]) == "int8"
+    gpu = ["CUDAExecutionProvider", "CPUExecutionProvider"]
+    assert centerface.resolve_precision("auto", gpu) == "fp32"
+    assert centerface.resolve_precision("int8", gpu) == "int8"
+    with pytest.raises(ConfigError, match="unknown precision 'fp16'"):
+        centerface.resolve_precision("fp16", [])
+
+
+@pytest.fixture
+def counted_quantize(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[bytes]:
+    """A private cache, and a stand-in quantizer (returns the fp32 model) that counts its calls."""
+    monkeypatch.setenv("VEIL_CACHE", str(tmp_path / "cache"))
+    calls: list[bytes] = []
+
+    def fake(fp32_model: bytes, *_: object) -> bytes:
+        calls.append(fp32_model)
+        return fp32_model
+
+    monkeypatch.setattr(quantize, "quantize", fake)
+    return calls
+
+
+def test_the_int8_model_is_made_once_and_then_read_from_the_cache(
+    counted_quantize: list[bytes],
+) -> None:
+    for _ in range(3):
+        get_detector("centerface", DetectorSettings(precision="int8"))
+    assert len(counted_quantize) == 1
+    fp32 = counted_quantize[0]
+    cached = quantize.cache_path(fp32)
+    assert cached.read_bytes() == fp32
+    assert not [p for p in cached.parent.iterdir() if p != cached]  # no partial files left
+
+
+def test_a_damaged_cache_file_is_rebuilt(
+    counted_quantize: list[bytes], astronaut_bgr: np.ndarray
+) -> None:
+    get_detector("centerface", DetectorSettings(precision="int8"))
+    cached = quantize.cache_path(counted_quantize[0])
+    cached.write_bytes(b"not an onnx model")
+    detector = get_detector("centerface", DetectorSettings(precision="int8"))
+    assert len(detector.detect(astronaut_bgr)) == 1
+    assert len(counted_quantize) == 2 and cached.read_bytes() == counted_quantize[0]
+
+
+def test_an_unwritable_cache_only_costs_time(
+    counted_quantize: list[bytes], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("the cache folder cannot be made here")
+    monkeypatch.setenv("VEIL_CACHE", str(blocker / "cache"))
+    for _ in range(2):
+        get_detector("centerface", DetectorSettings(precision="int8"))
+    assert len(counted_quantize) == 2
+
+
+def test_a_failed_quantization_is_a_config_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("VEIL_CACHE", str(tmp_path))
+
+    def broken(*_: object) -> bytes:
+        raise ValueError("No data is collected.")
+
+    monkeypatch.setattr(quantize, "quantize", broken)
+    with pytest.raises(ConfigError, match=r"int8 CenterFace.*--precision fp32"):
+        get_detector("centerface", DetectorSettings(precision="int8"))
+    get_detector("centerface", DetectorSettings(precision="fp32"))  # the way out works
+
+
+def test_the_cache_folder_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("VEIL_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", "/somewhere")
+    assert quantize.cache_dir() == Path("/somewhere/veil")
+    monkeypatch.setenv("VEIL_CACHE", "/elsewhere")
+    assert quantize.cache_dir() == Path("/elsewhere")
