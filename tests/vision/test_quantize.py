@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import cv2
@@ -69,6 +70,13 @@ def test_the_int8_model_is_made_once_and_then_read_from_the_cache(
     cached = quantize.cache_path(fp32)
     assert cached.read_bytes() == fp32
     assert not [p for p in cached.parent.iterdir() if p != cached]  # no partial files left
+
+
+def test_detectors_built_at_once_quantize_once(counted_quantize: list[bytes]) -> None:
+    settings = DetectorSettings(precision="int8")
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        built = list(pool.map(lambda _: get_detector("centerface", settings), range(4)))
+    assert len(built) == 4 and len(counted_quantize) == 1
 
 
 def test_a_damaged_cache_file_is_rebuilt(

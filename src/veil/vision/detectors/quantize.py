@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -35,6 +36,8 @@ CALIBRATION_PHOTOS = (
 CLOSE_UP = (slice(40, 300), slice(120, 340))  # the astronaut's head, rows and columns
 CLOSE_UP_ZOOMS = (2.0, 4.0)  # faces of ~200 and ~400 px: without them large faces lose score
 OPSET = 13  # per-channel QuantizeLinear/DequantizeLinear need opset 13; the export is opset 9
+
+_MAKING = threading.Lock()  # cameras built at once on a first run quantize only once
 
 NetworkInput = Callable[[npt.NDArray[np.uint8]], npt.NDArray[np.float32]]
 
@@ -67,8 +70,14 @@ def int8_model(
     again next time.
     """
     path = cache_path(fp32_model)
-    if path.is_file() and not rebuild:
-        return path.read_bytes()
+    with _MAKING:
+        if path.is_file() and not rebuild:
+            return path.read_bytes()
+        return _make(fp32_model, input_name, network_input, path)
+
+
+def _make(fp32_model: bytes, input_name: str, network_input: NetworkInput, path: Path) -> bytes:
+    """Quantize ``fp32_model`` and keep the result at ``path`` where that can be written."""
     try:
         model = quantize(fp32_model, input_name, network_input)
     except Exception as error:  # onnx and onnxruntime raise many kinds
