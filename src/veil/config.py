@@ -6,7 +6,7 @@ and in the service:
 - ``VEIL_HOME``: folder for keys and the default SQLite database (default ``~/.veil``).
 - ``VEIL_DB``: database URL: a SQLite path (``sqlite:///path/veil.db`` or a plain path) or a
   PostgreSQL URL (``postgresql://...``). Default: ``$VEIL_HOME/veil.db``.
-- ``VEIL_CACHE``: folder for models derived from packaged weights (the int8 CenterFace), see
+- ``VEIL_CACHE``: folder for models derived from packaged weights (the ``--precision int8`` CenterFace), see
   :mod:`veil.vision.detectors.quantize` (default ``$XDG_CACHE_HOME/veil`` or ``~/.cache/veil``).
 """
 

@@ -11,7 +11,7 @@ import pytest
 
 from veil.errors import ConfigError
 from veil.vision.detections import box_iou
-from veil.vision.detectors import DetectorSettings, centerface, get_detector, quantize
+from veil.vision.detectors import DetectorSettings, get_detector, quantize
 
 # The astronaut's head at several sizes: a small face, the photo itself, and close-ups whose
 # faces are 250 to 450 px wide (large faces are where a badly calibrated int8 network loses score).
@@ -37,13 +37,10 @@ def test_int8_finds_the_same_face_as_fp32(
     assert abs(float(full.scores[best_full]) - float(fast.scores[best_fast])) < 0.1
 
 
-def test_auto_precision_is_int8_on_cpu_and_fp32_on_a_gpu() -> None:
-    assert centerface.resolve_precision("auto", ["CPUExecutionProvider"]) == "int8"
-    gpu = ["CUDAExecutionProvider", "CPUExecutionProvider"]
-    assert centerface.resolve_precision("auto", gpu) == "fp32"
-    assert centerface.resolve_precision("int8", gpu) == "int8"
+def test_an_unknown_precision_is_a_config_error() -> None:
+    assert DetectorSettings().precision == "fp32"
     with pytest.raises(ConfigError, match="unknown precision 'fp16'"):
-        centerface.resolve_precision("fp16", [])
+        get_detector("centerface", DetectorSettings(precision="fp16"))
 
 
 @pytest.fixture

