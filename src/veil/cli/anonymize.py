@@ -206,7 +206,7 @@ def build_options(
             max_side=max_side,
             tiles=tiles,
             threads=threads,
-            precision=Precision(precision).value,
+            precision=precision.value,
         ),
         redaction=RedactionSettings(mode=mode, shape=shape, mask_scale=mask_scale),
         tracking=TrackerSettings(max_misses=hold_frames) if track else None,
