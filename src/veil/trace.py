@@ -58,7 +58,7 @@ class RunTrace:
     def __init__(self, settings: TraceSettings, ledger: Ledger) -> None:
         self.settings = settings
         self.ledger = ledger
-        self.controller = settings.controller or ledger.origin
+        self.controller = ledger.controller_or_origin(settings.controller)
         self.indexes: list[int] = []
 
     @classmethod

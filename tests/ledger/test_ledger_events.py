@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 from ledger_helpers import make_event
 
 from veil.ledger.events import Event, EventError, is_sensitive, pseudonym, uuid7
+from veil.ledger.keys import default_origin
+from veil.ledger.note import valid_key_name
 
 
 @settings(max_examples=400, deadline=None)
@@ -104,3 +106,13 @@ def test_escapes_match_rfc8785(text: str) -> None:
     except EventError:
         return
     assert ev.canonical() == rfc8785.dumps(ev.model_dump(mode="json", exclude_none=True))
+
+
+def test_default_origins_are_valid_key_names_and_event_controllers() -> None:
+    # The origin is the default controller of the events a stream or gate appends, so a random
+    # origin must never look like a raw identifier (12 hex digits did, about 1 time in 130).
+    origins = {default_origin() for _ in range(3000)}
+    assert len(origins) == 3000
+    for origin in origins:
+        assert valid_key_name(origin)
+        assert make_event(0, controller=origin).controller == origin

@@ -163,3 +163,17 @@ def test_postgres_ledgers_without_subject_key_are_upgraded(pg_url: str, tmp_path
     with Ledger.open(pg_url, keys, create=False) as led:
         assert [i for i, _ in led.entries_for_subject(who)] == [0, 1, 2]
         assert led.verify().ok
+
+
+def test_the_origin_stands_in_for_a_missing_controller_only_when_an_event_accepts_it(
+    tmp_path: Path,
+) -> None:
+    with Ledger.open(f"sqlite:///{tmp_path / 'a.db'}", tmp_path / "a") as led:
+        assert led.controller_or_origin(None) == led.origin
+        assert led.controller_or_origin("Lakeside Residences") == "Lakeside Residences"
+    # A ledger made by a build whose random origins were hex could hold a long run of digits.
+    db = f"sqlite:///{tmp_path / 'b.db'}"
+    with Ledger.open(db, tmp_path / "b", origin="veil.local/ledger/123456789012") as led:
+        with pytest.raises(ConfigError, match="--controller"):
+            led.controller_or_origin(None)
+        assert led.controller_or_origin("Shop") == "Shop"

@@ -28,7 +28,7 @@ from typing import IO, Any
 
 from veil.config import default_db_url
 from veil.errors import BadInputError, ConfigError, VerificationError
-from veil.ledger.events import Event, EventError, pseudonym
+from veil.ledger.events import Event, EventError, pseudonym, raw_identifier_in
 from veil.ledger.keys import (
     LedgerKeys,
     bind_log_id,
@@ -224,6 +224,21 @@ class Ledger:
     def origin(self) -> str:
         """The log's origin (the first line of its checkpoints and its key name)."""
         return self.keys.signer.name
+
+    def controller_or_origin(self, controller: str | None) -> str:
+        """``controller``, or this log's origin standing in for it when none is named.
+
+        Fails with :class:`ConfigError` when the origin cannot stand in, because an event would
+        refuse it (ledgers made before origins were letters only can hold a long run of digits).
+        """
+        if controller:
+            return controller
+        if raw_identifier_in(self.origin):
+            raise ConfigError(
+                f"this ledger's origin {self.origin!r} holds a long number, which an event refuses "
+                "as a controller; name the controller with --controller"
+            )
+        return self.origin
 
     @property
     def verifier(self) -> Verifier:

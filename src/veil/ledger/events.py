@@ -126,8 +126,13 @@ def is_sensitive(category: str) -> bool:
     return CATEGORIES.get(category, False)
 
 
+def raw_identifier_in(text: str) -> bool:
+    """True when ``text`` holds what could be a raw identifier: an e-mail address or a long number."""
+    return bool(_EMAIL.search(text) or _LONG_DIGITS.search(text))
+
+
 def _no_raw_identifiers(value: str, field_name: str) -> str:
-    if _EMAIL.search(value) or _LONG_DIGITS.search(value):
+    if raw_identifier_in(value):
         raise ValueError(
             f"{field_name} looks like it holds a raw identifier (e-mail address or long number); "
             "the ledger never stores raw personal data"

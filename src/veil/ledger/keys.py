@@ -25,9 +25,18 @@ def default_key_dir() -> Path:
     return veil_home() / "ledger"
 
 
+# Letters only: the origin is also the default controller of ledger events, and an event refuses
+# text with a long run of digits (it could be a phone or ID number), which 12 hex digits can form.
+_ORIGIN_ALPHABET = "abcdefghjkmnpqrstuvwxyz"
+
+
 def default_origin() -> str:
-    """A unique schema-less origin (C2SP recommends URL-like names without spaces or '+')."""
-    return f"veil.local/ledger/{secrets.token_hex(6)}"
+    """A unique schema-less origin (C2SP recommends URL-like names without spaces or '+').
+
+    The random part is 12 letters (about 54 bits) and never contains digits.
+    """
+    suffix = "".join(secrets.choice(_ORIGIN_ALPHABET) for _ in range(12))
+    return f"veil.local/ledger/{suffix}"
 
 
 def write_file_atomic(path: Path, text: str, mode: int = 0o644) -> None:

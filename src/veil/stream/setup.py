@@ -150,7 +150,7 @@ def build_run(request: StreamRequest) -> BuiltRun:
             purpose = request.purpose or "camera recording with faces anonymized"
             segment_ledger = SegmentLedger(
                 ledger,
-                controller=request.controller or ledger.origin,
+                controller=ledger.controller_or_origin(request.controller),
                 purpose=purpose,
                 legal_basis=legal_basis,
             )
