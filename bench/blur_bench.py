@@ -100,13 +100,18 @@ INT8 = Setting(
     ("--precision", "int8"),
     matchable=False,
 )
+# The original network on onnxruntime: what the default (--precision auto) runs on CPUs without
+# native bf16, and what bf16 is compared against.
+FP32 = Setting("veil", "--precision fp32", ("--precision", "fp32"), ("--precision", "fp32"))
 STILL_SETTINGS = (  # veil settings that change what a single image gets (scored on wider-dev)
     Setting("veil", "default"),
+    FP32,
     INT8,
     Setting("veil", "--max-side 640", ("--max-side", "640"), ("--max-side", "640")),
 )
 VEIL_SETTINGS = (  # throughput on the 720p video
     Setting("veil", "default"),
+    FP32,
     INT8,
     Setting("veil", "--detect-every 1", ("--detect-every", "1"), video_only=True),
     Setting("veil", "--detect-every 3", ("--detect-every", "3"), video_only=True),
@@ -114,6 +119,7 @@ VEIL_SETTINGS = (  # throughput on the 720p video
 )
 FLICKER_SETTINGS = (  # tracking on a clip with motion
     Setting("veil", "default"),
+    FP32,
     Setting("veil", "--no-track", ("--no-track",), video_only=True),
     Setting("veil", "--detect-every 1", ("--detect-every", "1"), video_only=True),
     Setting("veil", "--detect-every 3", ("--detect-every", "3"), video_only=True),
@@ -564,6 +570,15 @@ def commands_list(rows: list[VideoRow]) -> str:
     return "\n".join(f"    {c}" for c in seen)
 
 
+def default_precision() -> str:
+    """What ``--precision auto`` resolves to here, said in words."""
+    from veil.vision.detectors.centerface import resolve_precision
+
+    if resolve_precision("auto") == "bf16":
+        return "bf16 on OpenVINO (the CPU computes bf16 natively)"
+    return "fp32 on onnxruntime (no native bf16 here)"
+
+
 def report(
     quick: bool,
     info: dict[str, str],
@@ -583,7 +598,8 @@ def report(
         "Peer: deface 1.5.0 with onnxruntime in bench/.peers/deface-venv (bench/setup_peers.sh). "
         "Timings are wall clock of whole commands (model loading included; the int8 model is made "
         "once before timing, as on a machine's first run), best of the repeats; "
-        "figures taken while other work shares the 2 cores are noisy.",
+        "figures taken while other work shares the 2 cores are noisy. "
+        f"veil's default `--precision auto` runs {default_precision()} on this machine.",
         "",
     ]
     limit_note = f" (first {QUICK_WIDER_IMAGES} images)" if quick else ""
@@ -744,8 +760,8 @@ def main() -> None:
     long: list[VideoRow] = []
     if not args.quick:
         print("blur_bench: 60 s video", file=sys.stderr, flush=True)
-        # Defaults only: every row here costs minutes (deface runs at about 3 fps).
-        long = video_rows(long_clip, "60s", 1, False, VEIL_SETTINGS[:1], DEFACE_SETTINGS[:1])
+        # Defaults and fp32 only: every row here costs minutes (deface runs at about 3 fps).
+        long = video_rows(long_clip, "60s", 1, False, VEIL_SETTINGS[:2], DEFACE_SETTINGS[:1])
     print("blur_bench: flicker", file=sys.stderr, flush=True)
     flicker = video_rows(FLICKER_VIDEO, "flicker", 1, True, FLICKER_SETTINGS, DEFACE_SETTINGS[:1])
     print("blur_bench: 1080p memory", file=sys.stderr, flush=True)

