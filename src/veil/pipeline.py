@@ -280,15 +280,16 @@ class Anonymizer:
                 faces = tracker.update(found) if tracker is not None else found
             else:
                 faces = tracker.predict() if tracker is not None else Detections.empty()
+            decisions = decide_fail_closed(self.policy, frame, faces)
+            redact_faces(frame, faces[decisions.redact], self.options.redaction)
         except Exception:
+            # Detection, tracking or redaction failed: nothing of this frame can be trusted.
             redact_frame(frame)
             report = FrameReport(
                 source, index, pts, Detections.empty(), FaceDecisions.redact_all(0), True
             )
             self._observe(report)
             return frame, report
-        decisions = decide_fail_closed(self.policy, frame, faces)
-        redact_faces(frame, faces[decisions.redact], self.options.redaction)
         report = FrameReport(source, index, pts, faces, decisions, False)
         self._observe(report)
         return frame, report
@@ -364,7 +365,7 @@ class Anonymizer:
         index = 0
         last_blanked = False
         try:
-            for item in _drain(decoded):
+            for item in _drain(decoded, stop):
                 if isinstance(item, VideoFrame):
                     # Frames are skipped only when a tracker carries the faces through them
                     # (without one, a skipped frame would be written with no face hidden), and
@@ -435,7 +436,7 @@ def _produce(items: Iterator[Any], q: queue.Queue[Any], stop: threading.Event) -
 
 def _consume(writer: VideoWriter, q: queue.Queue[Any], stop: threading.Event) -> None:
     try:
-        for item in _drain(q):
+        for item in _drain(q, stop):
             if isinstance(item, VideoFrame):
                 writer.write_frame(item)
             elif isinstance(item, StreamPacket):
@@ -450,9 +451,15 @@ class _Failure:
     error: BaseException
 
 
-def _drain(q: queue.Queue[Any]) -> Iterator[Any]:
+def _drain(q: queue.Queue[Any], stop: threading.Event) -> Iterator[Any]:
+    """Items from ``q`` until ``_DONE``; ends early once ``stop`` is set and ``q`` is empty."""
     while True:
-        item = q.get()
+        try:
+            item = q.get(timeout=0.1)
+        except queue.Empty:
+            if stop.is_set():
+                return  # the other side gave up: whoever set stop reports why
+            continue
         if item is _DONE:
             return
         if isinstance(item, _Failure):

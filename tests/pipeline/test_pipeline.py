@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import av
@@ -138,6 +138,54 @@ def test_video_frames_whose_detection_fails_are_blanked(
     with av.open(str(tmp_path / "out.mp4")) as container:
         means = [f.to_ndarray(format="gray").mean() for f in container.decode(video=0)]
     assert [i for i, m in enumerate(means) if m < 3] == [2, 5, 8, 11]
+
+
+def test_frames_whose_redaction_fails_are_blanked(
+    tmp_path: Path, make_video: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import veil.pipeline
+
+    calls = 0
+
+    def flaky_redact(frame: Frame, *args: object) -> Frame:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise ValueError("bad box")
+        return frame
+
+    monkeypatch.setattr(veil.pipeline, "redact_faces", flaky_redact)
+    source = make_video(tmp_path / "in.mp4", frames=4)
+    options = AnonymizeOptions(detect_every=1)
+    result = Anonymizer(options, detector=FixedDetector()).anonymize_video(
+        source, tmp_path / "out.mp4"
+    )
+    assert result.frames == 4 and result.frames_blanked == 1
+    with av.open(str(tmp_path / "out.mp4")) as container:
+        means = [f.to_ndarray(format="gray").mean() for f in container.decode(video=0)]
+    assert [i for i, m in enumerate(means) if m < 3] == [1]
+
+
+@pytest.mark.timeout(60)
+def test_a_reader_failing_mid_video_fails_the_file_without_hanging(
+    tmp_path: Path, make_video: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from veil.errors import MediaError
+    from veil.media.video import VideoReader
+
+    real_items = VideoReader.items
+
+    def cut_short(self: VideoReader) -> Iterator[object]:
+        for count, item in enumerate(real_items(self)):
+            if count == 5:
+                raise MediaError("stream cut")
+            yield item
+
+    monkeypatch.setattr(VideoReader, "items", cut_short)
+    source = make_video(tmp_path / "in.mp4", frames=12)
+    with pytest.raises(MediaError, match="stream cut"):
+        Anonymizer(detector=FixedDetector()).anonymize_video(source, tmp_path / "out.mp4")
+    assert not (tmp_path / "out.mp4").exists()
 
 
 def test_a_failed_detection_is_followed_by_a_detection_not_a_skip(

@@ -90,3 +90,12 @@ def test_redact_frame_blanks_everything() -> None:
 def test_bad_mask_scale_is_a_config_error() -> None:
     with pytest.raises(ConfigError):
         RedactionSettings(mask_scale=0.1)
+
+
+@pytest.mark.parametrize("shape", [MaskShape.ELLIPSE, MaskShape.BOX])
+def test_a_box_with_swapped_corners_is_still_hidden(shape: MaskShape) -> None:
+    swapped = Detections([[150, 150, 50, 50]], [0.9])
+    frame = redact_faces(
+        noisy(), swapped, RedactionSettings(mode=RedactionMode.SOLID, shape=shape, mask_scale=1.0)
+    )
+    assert (frame[100, 60:140] == 0).all() and (frame[60:140, 100] == 0).all()

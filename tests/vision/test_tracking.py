@@ -82,3 +82,18 @@ def test_jitter_is_damped() -> None:
             tracked_steps.append(np.abs(tracked - previous_tracked).mean())
         previous_raw, previous_tracked = detection.boxes[0], tracked
     assert np.mean(tracked_steps) < 0.8 * np.mean(raw_steps)
+
+
+def test_edges_moving_at_different_speeds_never_shrink_or_cross_a_box() -> None:
+    # A face leaving at the right border: its box's right edge is clipped (still) while its left
+    # edge moves right, so edge velocities converge. Predicted and held boxes keep their size.
+    tracker = FaceTracker()
+    for x0 in (560.0, 580.0, 600.0):
+        tracker.update(Detections([[x0, 20, 640, 60]], [0.9]))
+    last_width = 40.0
+    for _ in range(4):
+        box = tracker.predict().boxes[0]
+        assert box[2] - box[0] >= last_width - 1e-3 and box[3] > box[1]
+    for _ in range(3):
+        box = tracker.update(Detections.empty()).boxes[0]
+        assert box[2] - box[0] >= last_width - 1e-3 and box[3] > box[1]

@@ -72,7 +72,9 @@ def redact_frame(frame: Frame) -> Frame:
 def _redact_region(
     frame: Frame, box: np.ndarray, settings: RedactionSettings, w: int, h: int
 ) -> None:
-    bx0, by0, bx1, by1 = (float(v) for v in box)
+    x_a, y_a, x_b, y_b = (float(v) for v in box)
+    # Corners in either order still mark a region to hide (never a reason to fail).
+    bx0, bx1, by0, by1 = min(x_a, x_b), max(x_a, x_b), min(y_a, y_b), max(y_a, y_b)
     x0, y0 = max(0, int(np.floor(bx0))), max(0, int(np.floor(by0)))
     x1, y1 = min(w, int(np.ceil(bx1))), min(h, int(np.ceil(by1)))
     if x1 <= x0 or y1 <= y0:

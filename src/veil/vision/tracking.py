@@ -56,7 +56,7 @@ class FaceTracker:
         matched_tracks: set[int] = set()
         matched_dets: set[int] = set()
         if self._tracks and len(detections):
-            predicted = np.stack([t.box + t.velocity for t in self._tracks])
+            predicted = np.stack([_moved(t.box, t.velocity) for t in self._tracks])
             ious = box_iou(predicted, detections.boxes)
             for flat in np.argsort(-ious, axis=None):
                 ti, di = np.unravel_index(flat, ious.shape)
@@ -86,7 +86,7 @@ class FaceTracker:
         Skipped frames are not misses: nothing was looked for, so tracks neither age nor grow.
         """
         for track in self._tracks:
-            track.box = np.asarray(track.box + track.velocity * 0.5, np.float32)
+            track.box = _moved(track.box, track.velocity * 0.5)
         return self._current()
 
     def _current(self) -> Detections:
@@ -112,8 +112,18 @@ class FaceTracker:
 
     def _hold(self, track: _Track) -> None:
         track.misses += 1
-        box = track.box + track.velocity
-        center = (box[:2] + box[2:]) / 2
-        half = (box[2:] - box[:2]) / 2 * (1 + self.settings.growth_per_miss)
-        track.box = np.asarray(np.concatenate([center - half, center + half]), np.float32)
+        track.box = _moved(track.box, track.velocity, 1 + self.settings.growth_per_miss)
         track.velocity = np.asarray(track.velocity * 0.5, np.float32)
+
+
+def _moved(box: FloatArray, velocity: FloatArray, growth: float = 1.0) -> FloatArray:
+    """``box`` moved by its edges' ``velocity`` where no detection placed it, never smaller.
+
+    The centre follows the edges; the size may grow with them but never shrinks, because a face
+    that was not looked at is not known to have shrunk (and edges moving at different speeds, as
+    at a frame border, would otherwise cross and leave a box of negative size).
+    """
+    moved = box + velocity
+    center = (moved[:2] + moved[2:]) / 2
+    half = np.maximum(moved[2:] - moved[:2], box[2:] - box[:2]) / 2 * growth
+    return np.asarray(np.concatenate([center - half, center + half]), np.float32)
