@@ -727,6 +727,16 @@ def report(
     return "\n".join(lines)
 
 
+def isolate_veil() -> None:
+    """A Veil home and model cache of the benchmark's own, under bench/.work.
+
+    Benchmark runs never log into the user's trace ledger, and the int8 model they make stays here.
+    """
+    os.environ["VEIL_HOME"] = str(WORK / "veil-home")
+    os.environ.pop("VEIL_DB", None)
+    os.environ["VEIL_CACHE"] = str(WORK / "model-cache")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="veil blur vs deface: protection, fps, memory.")
     parser.add_argument("--quick", action="store_true", help="short run (minutes)")
@@ -741,11 +751,8 @@ def main() -> None:
         print(f"blur_bench: {SHARED_DATA} not found; nothing to measure", file=sys.stderr)
         sys.exit(0)
     sys.path.insert(0, str(REPO / "src"))
-    # A Veil home of its own: benchmark runs never log into the user's trace ledger.
-    os.environ["VEIL_HOME"] = str(WORK / "veil-home")
-    os.environ.pop("VEIL_DB", None)
+    isolate_veil()
     # The int8 detector is made once per machine (a few seconds); make it before any timing.
-    os.environ["VEIL_CACHE"] = str(WORK / "model-cache")
     from veil.vision.detectors import DetectorSettings, get_detector
 
     get_detector("centerface", DetectorSettings(precision="int8"))

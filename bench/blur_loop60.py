@@ -7,7 +7,6 @@ to get the headline throughput ratio.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -16,9 +15,7 @@ import blur_bench as b
 
 
 def main() -> None:
-    os.environ["VEIL_HOME"] = str(b.WORK / "veil-home")
-    os.environ.pop("VEIL_DB", None)
-    os.environ["VEIL_CACHE"] = str(b.WORK / "model-cache")
+    b.isolate_veil()
     b.WORK.mkdir(parents=True, exist_ok=True)
     clip = b.loop_clip(b.VIDEO, b.WORK / f"videocall_{b.LOOP_SECONDS}s.mp4", b.LOOP_SECONDS)
     rows = b.video_rows(clip, "60s", 1, False, b.VEIL_SETTINGS[:2], b.DEFACE_SETTINGS[:1])

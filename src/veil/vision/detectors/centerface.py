@@ -117,10 +117,10 @@ def resolve_precision(precision: str) -> str:
 
 
 def _session(threads: int, precision: str) -> object:
-    import onnxruntime as ort
-
     if precision == "bf16":
         return OpenVinoSession(_model("fp32"), _INPUT, threads)
+    import onnxruntime as ort
+
     ort.set_default_logger_severity(3)
     if hasattr(ort, "disable_telemetry_events"):
         ort.disable_telemetry_events()
@@ -129,7 +129,7 @@ def _session(threads: int, precision: str) -> object:
     options.inter_op_num_threads = 1
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    providers = [p for p in ("CUDAExecutionProvider",) if _cuda_available()]
+    providers = ["CUDAExecutionProvider"] if _cuda_available() else []
     providers.append("CPUExecutionProvider")
     model = _model(precision)
     try:

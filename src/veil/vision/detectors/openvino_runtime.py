@@ -25,7 +25,7 @@ from veil.errors import ConfigError
 def _core() -> Any:
     try:
         import openvino
-    except ImportError:  # an optional runtime: without it, fp32 on onnxruntime
+    except ImportError:  # a dependency, but a trimmed install may lack it: then fp32 runs
         return None
     return openvino.Core()
 
