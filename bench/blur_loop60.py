@@ -7,6 +7,7 @@ to get the headline throughput ratio.
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import blur_bench as b
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
     b.isolate_veil()
     b.WORK.mkdir(parents=True, exist_ok=True)
     clip = b.loop_clip(b.VIDEO, b.WORK / f"videocall_{b.LOOP_SECONDS}s.mp4", b.LOOP_SECONDS)
