@@ -199,3 +199,71 @@ def test_many_subjects_are_read_beyond_sql_parameter_limits(
     wanted = ["alice", *(f"nobody-{i}" for i in range(40_000))]
     (template,) = registry.vault.templates(wanted)
     assert template.subject == "alice"
+
+
+def test_a_wrong_master_key_is_refused_at_enrollment_and_writes_nothing(
+    registry: ConsentRegistry, grant, store, sink, master
+) -> None:
+    grant("alice")
+    grant("bob")
+    registry.add_templates("alice", PURPOSE, "m", random_template(1))
+    events_before = len(sink.events)
+    wrong = ConsentRegistry(store, sink, Vault(store, MasterKey.generate()))
+    with pytest.raises(MasterKeyError, match="nothing was written"):
+        wrong.add_templates("bob", PURPOSE, "m", random_template(2))
+    ids = {r[0] for r in store.query(f"SELECT DISTINCT master_id FROM {TABLE_PREFIX}subject_keys")}
+    assert ids == {master.key_id}  # never two master keys in one vault
+    assert Vault(store, master).count() == 1 and len(sink.events) == events_before
+    Vault(store, master).check_master()  # the right key still opens everything
+    assert len(Vault(store, master).templates()) == 1
+
+
+_KILL_MID_ROTATION = """
+import os, signal, sys
+from veil.consent import vault as v
+from veil.consent.store import ConsentStore
+store = ConsentStore(sys.argv[1])
+old = v.MasterKey.from_hex(sys.argv[2])
+new = v.MasterKey.from_hex(sys.argv[3])
+real_seal, sealed = v._seal, []
+def seal_then_die(key, plain, aad):
+    sealed.append(1)
+    if len(sealed) == 3:  # two subject keys rewrapped, the third about to be: die
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real_seal(key, plain, aad)
+v._seal = seal_then_die
+v.Vault(store, old).rotate_master(new)
+"""
+
+
+def test_rotation_killed_midway_leaves_every_template_readable(
+    registry: ConsentRegistry, grant, store, master, db_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    for i, name in enumerate(("alice", "bob", "carol", "dave")):
+        grant(name)
+        registry.add_templates(name, PURPOSE, "m", random_template(i))
+    new = MasterKey.generate()
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _KILL_MID_ROTATION,
+            f"sqlite:///{db_path}",
+            master.secret.hex(),
+            new.secret.hex(),
+        ],
+        capture_output=True,
+        check=False,
+    )
+    assert proc.returncode == -9, proc.stderr.decode()
+    fresh = ConsentStore(f"sqlite:///{db_path}")
+    try:
+        Vault(fresh, master).check_master()  # nothing half-rotated: all under the old key
+        assert len(Vault(fresh, master).templates()) == 4
+        assert Vault(fresh, master).rotate_master(new) == 4  # the rotation can be run again
+        assert len(Vault(fresh, new).templates()) == 4
+    finally:
+        fresh.close()

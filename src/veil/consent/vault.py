@@ -201,6 +201,7 @@ class Vault:
         if row is None:
             if not create:
                 return None
+            self._refuse_foreign_keys(cur)
             key = os.urandom(KEY_BYTES)
             cur.execute(
                 f"INSERT INTO {TABLE_PREFIX}subject_keys (subject, master_id, wrapped, created_at) "
@@ -215,6 +216,19 @@ class Vault:
                 f"({self.master.key_id}); use the right key or finish `veil consent rotate-key`"
             )
         return _open(self.master.secret, wrapped, _WRAP_AAD + subject.encode(), "a subject key")
+
+    def _refuse_foreign_keys(self, cur: Cursor) -> None:
+        # A vault never holds subject keys under two master keys (outside a rotation, which
+        # rewraps all of them in one transaction): a new key under another master is refused.
+        row = cur.execute(
+            f"SELECT master_id FROM {TABLE_PREFIX}subject_keys WHERE master_id <> ? LIMIT 1",
+            (self.master.key_id,),
+        ).fetchone()
+        if row is not None:
+            raise MasterKeyError(
+                f"the vault holds keys wrapped by master key {row[0]}, not by the key given "
+                f"({self.master.key_id}); nothing was written"
+            )
 
     def check_master(self) -> None:
         """Raise :class:`MasterKeyError` unless every stored subject key is under this master key."""
