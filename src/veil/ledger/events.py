@@ -23,6 +23,7 @@ import rfc8785
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from veil.errors import BadInputError
+from veil.ledger.pii import raw_identifier_kind
 
 SCHEMA_VERSION = 1
 
@@ -97,8 +98,6 @@ CATEGORIES: dict[str, bool] = {
 _PSEUDONYM = re.compile(r"^[0-9a-f]{64}$")
 _DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-_EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[A-Za-z]{2,}")
-_LONG_DIGITS = re.compile(r"\d{11,}")
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")  # exactly Unicode category Cc
 # characters whose JSON escaping differs between encoders (C0/C1 controls, DEL, line and
 # paragraph separators, surrogates): events with them take the reference RFC 8785 encoder
@@ -127,14 +126,15 @@ def is_sensitive(category: str) -> bool:
 
 
 def raw_identifier_in(text: str) -> bool:
-    """True when ``text`` holds what could be a raw identifier: an e-mail address or a long number."""
-    return bool(_EMAIL.search(text) or _LONG_DIGITS.search(text))
+    """True when ``text`` holds what could be a raw identifier (see :mod:`veil.ledger.pii`)."""
+    return raw_identifier_kind(text) is not None
 
 
 def _no_raw_identifiers(value: str, field_name: str) -> str:
-    if raw_identifier_in(value):
+    kind = raw_identifier_kind(value)
+    if kind is not None:
         raise ValueError(
-            f"{field_name} looks like it holds a raw identifier (e-mail address or long number); "
+            f"{field_name} looks like it holds a raw identifier ({kind}); "
             "the ledger never stores raw personal data"
         )
     return value
