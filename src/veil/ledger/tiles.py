@@ -82,7 +82,7 @@ def parse_tile_path(path: str) -> TilePath:
     if len(parts) < 3 or parts[0] != "tile":
         raise TilePathError("not a tile path")
     width = TILE_WIDTH
-    if len(parts) >= 5 and parts[-2].endswith(".p"):
+    if len(parts) >= 4 and parts[-2].endswith(".p"):
         width = _decimal(parts[-1], 1, TILE_WIDTH - 1, "partial width")
         parts = [*parts[:-2], parts[-2][:-2]]
     level = ENTRIES if parts[1] == "entries" else _decimal(parts[1], 0, 63, "tile level")
