@@ -41,11 +41,11 @@ Keys = Annotated[
 ]
 Json = Annotated[bool, typer.Option("--json", help="Print a JSON result instead of text.")]
 Witnesses = Annotated[
-    list[Path] | None,
+    list[str] | None,
     typer.Option(
         "--witness",
-        help="A local witness folder (from `veil witness init`) that cosigns the checkpoint; "
-        "repeat for several.",
+        help="A local witness folder (from `veil witness init`) or an HTTP witness URL that "
+        "cosigns the checkpoint; repeat for several.",
         show_default=False,
     ),
 ]
@@ -75,10 +75,10 @@ def _open(db: str | None, keys: Path | None, create: bool = False) -> Any:
     return Ledger.open(db, keys, create=create)
 
 
-def _witnesses(folders: list[Path] | None) -> list[Any]:
+def _witnesses(folders: list[str] | None) -> list[Any]:
     from veil.ledger.witness import Witness
 
-    return [Witness.open(f) for f in folders or []]
+    return [Witness.open(Path(f)) for f in folders or []]
 
 
 def _write(text: str, output: Path | None, overwrite: bool) -> None:
@@ -273,6 +273,12 @@ def checkpoint_command(
         str | None,
         typer.Option("--witness-key", help="The witness vkey (or a file) for --add-cosignatures."),
     ] = None,
+    quorum: Annotated[
+        int | None, typer.Option("--quorum", min=0, help="Publish only once N witnesses cosign.")
+    ] = None,
+    witness_vkey: Annotated[
+        list[str] | None, typer.Option("--witness-vkey", help="A trusted HTTP witness key.")
+    ] = None,
     output: Out = None,
     overwrite: Overwrite = False,
     db: Db = None,
@@ -306,6 +312,10 @@ def checkpoint_command(
                 raise BadInputError(f"{add_cosignatures}: cannot read: {exc}") from None
             cp = led.add_cosignatures(lines, _key_text(witness_key, "--witness-key"))
             note = led.note_with_cosignatures(cp)
+        elif quorum is not None or any("://" in w for w in witness or []):
+            from veil.cli.protocols import policy_checkpoint
+
+            note, cp = policy_checkpoint(led, witness or [], witness_vkey or [], quorum)
         else:
             note = led.checkpoint(_witnesses(witness))
             cp = led.latest_checkpoint()

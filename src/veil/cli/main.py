@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "veil.cli.stream",
     "veil.cli.ledger",
     "veil.cli.witness",
+    "veil.cli.protocols",
     "veil.cli.check",
     "veil.cli.serve",
 )

@@ -1,0 +1,78 @@
+"""Multi-scale merging, seam-safe tiling and quality presets (scripted fake detectors)."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from veil.errors import ConfigError
+from veil.vision.detections import Detections
+from veil.vision.detectors.multiscale import MultiScaleDetector, ScalePass
+from veil.vision.quality import PRESETS, resolve_quality, with_quality
+
+
+class Painted:
+    """Finds faces painted as white squares, but only those of ``low``..``high`` px; records shapes."""
+
+    name = "painted"
+
+    def __init__(self, low: float, high: float) -> None:
+        self.low, self.high = low, high
+        self.shapes: list[tuple[int, ...]] = []
+
+    def detect(self, frame: npt.NDArray[np.uint8]) -> Detections:
+        self.shapes.append(frame.shape)
+        import cv2
+
+        mask = (frame[:, :, 0] > 200).astype(np.uint8)
+        n, _, stats, _ = cv2.connectedComponentsWithStats(mask)
+        boxes = []
+        for x, y, w, h, _a in stats[1:n]:
+            if self.low <= min(w, h) < self.high:
+                boxes.append([x, y, x + w, y + h])
+        return Detections(np.array(boxes, np.float32).reshape(-1, 4), np.ones(len(boxes)))
+
+
+def _frame(h: int, w: int, squares: list[tuple[int, int, int]]) -> npt.NDArray[np.uint8]:
+    frame = np.zeros((h, w, 3), np.uint8)
+    for x, y, s in squares:
+        frame[y : y + s, x : x + s] = 255
+    return frame
+
+
+def test_merge_keeps_large_native_face_and_small_upscaled_face() -> None:
+    frame = _frame(400, 600, [(50, 50, 120), (400, 300, 10)])
+    # Sees only faces of 16..200 px: the 10 px face is found only at 2x.
+    detector = MultiScaleDetector(Painted(16, 200), (ScalePass(2.0, 32.0),), tile=256)
+    found = detector.detect(frame)
+    sizes = sorted(float(s) for s in found.widths)
+    assert len(found) == 2
+    assert sizes[0] == pytest.approx(10, abs=1) and sizes[1] == pytest.approx(120, abs=1)
+
+
+def test_face_on_tile_seam_is_found_once_whole() -> None:
+    frame = _frame(300, 300, [(120, 120, 20)])  # straddles the tiles of 128 original px
+    detector = MultiScaleDetector(Painted(0, 1000), (ScalePass(2.0, 32.0),), tile=256)
+    found = detector._upscaled(frame, ScalePass(2.0, 32.0))
+    whole = found[(found.widths > 18) & (found.heights > 18)]
+    assert len(found.nms(0.3)) == 1 and len(whole) >= 1
+
+
+def test_thorough_bounded_on_50_megapixel_photo() -> None:
+    frame = np.zeros((5000, 10000, 3), np.uint8)
+    base = Painted(0, 1)
+    with_quality(base, "thorough").detect(frame)
+    upscaled = [s for s in base.shapes if s != frame.shape]
+    assert upscaled and max(s[0] * s[1] for s in upscaled) <= 1100 * 1100
+
+
+def test_presets_resolve_to_documented_settings() -> None:
+    assert resolve_quality("fast").passes == ()
+    assert resolve_quality("balanced").passes == (ScalePass(2.0, 32.0),)
+    assert resolve_quality("thorough").flip_native
+    assert set(PRESETS) == {"fast", "balanced", "thorough"}
+    base = Painted(0, 1)
+    assert with_quality(base, "fast") is base
+    with pytest.raises(ConfigError):
+        resolve_quality("best")
