@@ -88,9 +88,7 @@ class MultiScaleDetector:
             crop = frame[y0:y1, x0:x1]
             size = (max(1, round((x1 - x0) * p.scale)), max(1, round((y1 - y0) * p.scale)))
             big = np.asarray(cv2.resize(crop, size, interpolation=cv2.INTER_LINEAR), np.uint8)
-            found = self.base.detect(big).scaled(
-                (x1 - x0) / size[0], (y1 - y0) / size[1], x0, y0
-            )
+            found = self.base.detect(big).scaled((x1 - x0) / size[0], (y1 - y0) / size[1], x0, y0)
             side = np.minimum(found.widths, found.heights)
             b = found.boxes
             cut = (
