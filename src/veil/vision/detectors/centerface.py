@@ -28,6 +28,7 @@ import numpy.typing as npt
 from veil.errors import ConfigError, DetectionError
 from veil.vision.detections import Detections
 from veil.vision.detectors import DetectorSettings
+from veil.vision.detectors.offline import import_onnxruntime
 from veil.vision.detectors.openvino_runtime import OpenVinoSession, native_bf16
 from veil.vision.detectors.quantize import int8_model
 from veil.vision.tiling import plan_tiles
@@ -102,7 +103,7 @@ def _model(precision: str, rebuild: bool = False) -> bytes:
 
 
 def _cuda_available() -> bool:
-    import onnxruntime as ort
+    ort = import_onnxruntime()
 
     return "CUDAExecutionProvider" in ort.get_available_providers()
 
@@ -119,7 +120,7 @@ def resolve_precision(precision: str) -> str:
 def _session(threads: int, precision: str) -> object:
     if precision == "bf16":
         return OpenVinoSession(_model("fp32"), _INPUT, threads)
-    import onnxruntime as ort
+    ort = import_onnxruntime()
 
     ort.set_default_logger_severity(3)
     if hasattr(ort, "disable_telemetry_events"):

@@ -20,11 +20,12 @@ import numpy as np
 import numpy.typing as npt
 
 from veil.errors import ConfigError
+from veil.vision.detectors.offline import import_openvino
 
 
 def _core() -> Any:
     try:
-        import openvino
+        openvino = import_openvino()
     except ImportError:  # a dependency, but a trimmed install may lack it: then fp32 runs
         return None
     return openvino.Core()
@@ -53,8 +54,7 @@ class OpenVinoSession:
                 "precision bf16 needs OpenVINO and a CPU with native bf16 (AVX512-BF16 or AMX); "
                 "use --precision fp32"
             )
-        import openvino
-
+        openvino = import_openvino()
         network = core.read_model(model, b"")
         network.reshape({input_name: openvino.PartialShape([1, 3, -1, -1])})
         config: dict[str, Any] = {

@@ -25,6 +25,7 @@ import numpy.typing as npt
 
 from veil.errors import ConfigError
 from veil.media.atomic import atomic_output
+from veil.vision.detectors.offline import import_onnxruntime
 
 RECIPE = "qdq-perchannel-u8s8-minmax-v2"  # change with the recipe: older cache files are ignored
 CALIBRATION_PHOTOS = (
@@ -56,7 +57,7 @@ def cache_dir() -> Path:
 
 def cache_path(fp32_model: bytes) -> Path:
     """The cache file for the int8 version of ``fp32_model`` (this onnxruntime, this recipe)."""
-    import onnxruntime as ort
+    ort = import_onnxruntime()
 
     key = hashlib.sha256(fp32_model + f"|{ort.__version__}|{RECIPE}".encode()).hexdigest()[:16]
     return cache_dir() / f"centerface-int8-{key}.onnx"
@@ -100,6 +101,8 @@ def quantize(fp32_model: bytes, input_name: str, network_input: NetworkInput) ->
     """Quantize ``fp32_model`` statically to int8, calibrated on scikit-image's sample photos."""
     import onnx
     from onnx import version_converter
+
+    import_onnxruntime()  # telemetry off before onnxruntime.quantization loads it
     from onnxruntime.quantization import (
         CalibrationDataReader,
         CalibrationMethod,
