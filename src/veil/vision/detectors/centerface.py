@@ -120,11 +120,9 @@ def resolve_precision(precision: str) -> str:
 def _session(threads: int, precision: str) -> object:
     if precision == "bf16":
         return OpenVinoSession(_model("fp32"), _INPUT, threads)
-    ort = import_onnxruntime()
+    ort = import_onnxruntime()  # telemetry events already off
 
     ort.set_default_logger_severity(3)
-    if hasattr(ort, "disable_telemetry_events"):
-        ort.disable_telemetry_events()
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1

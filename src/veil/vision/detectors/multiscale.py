@@ -10,7 +10,9 @@ whose scores are calibrated for them. All passes are merged by NMS.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import cv2
 import numpy as np
@@ -60,15 +62,17 @@ class MultiScaleDetector:
             found = self._upscaled(frame, p)
             if p.flip:
                 found = Detections.concatenate(
-                    [found, self._flipped(frame, lambda f, p=p: self._upscaled(f, p))]  # type: ignore[misc]
+                    [found, self._flipped(frame, partial(self._upscaled, p=p))]
                 )
             parts.append(found)
         return Detections.concatenate(parts).nms(MERGE_IOU).clipped(w, h)
 
     @staticmethod
-    def _flipped(frame: npt.NDArray[np.uint8], run: object) -> Detections:
+    def _flipped(
+        frame: npt.NDArray[np.uint8], run: Callable[[npt.NDArray[np.uint8]], Detections]
+    ) -> Detections:
         w = frame.shape[1]
-        found: Detections = run(np.ascontiguousarray(frame[:, ::-1]))  # type: ignore[operator]
+        found = run(np.ascontiguousarray(frame[:, ::-1]))
         boxes = found.boxes.copy()
         boxes[:, [0, 2]] = w - found.boxes[:, [2, 0]]
         landmarks = None
