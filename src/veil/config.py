@@ -29,3 +29,12 @@ def default_db_url() -> str:
     if url:
         return url
     return f"sqlite:///{veil_home() / 'veil.db'}"
+
+
+def cache_dir() -> Path:
+    """Derived models' folder: ``$VEIL_CACHE``, else ``$XDG_CACHE_HOME/veil``, else ``~/.cache/veil``."""
+    override = os.environ.get("VEIL_CACHE")
+    if override:
+        return Path(override).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base).expanduser() / "veil"

@@ -71,8 +71,13 @@ class RunTrace:
         except ConfigError as exc:
             raise ConfigError(f"cannot trace this run in the ledger: {exc}") from None
 
-    def record(self, result: FileResult) -> int | None:
-        """Log ``result`` if its output was written; returns the event's leaf index."""
+    def record(self, result: FileResult, event_id: str | None = None) -> int | None:
+        """Log ``result`` if its output was written; returns the event's leaf index.
+
+        With ``event_id`` (a distributed run's idempotency key) an event already in the ledger
+        under that id is not logged again, so a retried output is logged exactly once.
+        """
+        from veil.ledger import DuplicateEventError
         from veil.ledger.events import Event
 
         if result.status.value != "ok" or result.output is None:
@@ -94,8 +99,12 @@ class RunTrace:
                 "input": file_digest(Path(result.input)),
                 "output": file_digest(Path(result.output)),
             },
+            id=event_id,
         )
-        index = self.ledger.append(event)
+        try:
+            index = self.ledger.append(event)
+        except DuplicateEventError:
+            return None
         self.indexes.append(index)
         return index
 

@@ -15,17 +15,21 @@ import sys
 from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, Annotated, Any
+from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from veil.errors import ConfigError
 from veil.trace import RunTrace, TraceSettings, ledger_configured
 from veil.vision.detectors import DEFAULT_DETECTOR, DETECTORS, DetectorSettings
 from veil.vision.redact import MaskShape, RedactionMode, RedactionSettings
 from veil.vision.tracking import TrackerSettings
+
+if TYPE_CHECKING:
+    from veil.scale.ray_runner import RaySettings
 
 Inputs = Annotated[
     list[Path],
@@ -113,6 +117,18 @@ BoxesOut = Annotated[
     typer.Option("--boxes-out", help="Write every frame's faces as JSON lines, for review."),
 ]
 Threads = Annotated[int, typer.Option("--threads", min=0, help="Detector threads (0: all cores).")]
+RayAddress = Annotated[
+    str | None,
+    typer.Option(
+        "--ray",
+        metavar="auto|ADDRESS",
+        help="Run on a Ray cluster: 'auto' (the running cluster, else one on this machine) or "
+        "its address. Needs pip install 'veil[ray]'. A rerun skips inputs already done.",
+    ),
+]
+RayWorkers = Annotated[
+    int, typer.Option("--ray-workers", min=0, help="With --ray: detector workers (0: one per CPU).")
+]
 
 
 class Precision(StrEnum):
@@ -280,10 +296,12 @@ def run_anonymize(
     boxes_out: Path | None = None,
     quiet: bool = False,
     trace: TraceSettings | None = None,
+    ray: RaySettings | None = None,
 ) -> int:
     """Anonymize a batch as the CLI does; returns the exit status.
 
-    With ``trace``, each written output is logged in the ledger as it finishes.
+    With ``trace``, each written output is logged in the ledger as it finishes; with ``ray``,
+    the batch runs on a Ray cluster (same outputs, summary and events).
     """
     from veil.media.video import probe_video
     from veil.pipeline import Anonymizer, MediaKind, plan_outputs, run_batch
@@ -292,8 +310,9 @@ def run_anonymize(
     jobs, problems = plan_outputs(inputs, output)
     for problem in problems:
         _say(f"veil: error: {problem.error}")
+    if ray is not None and (boxes_out is not None or policy is not None):
+        raise ConfigError("--ray does not support --boxes-out or consent gating yet; run locally")
     boxes = BoxesWriter(boxes_out) if boxes_out is not None else None
-    anonymizer = Anonymizer(options, policy=policy, observer=boxes)
     show_progress = console.is_terminal and not quiet and not json_output
 
     def frames_of(job: Any) -> int:
@@ -311,8 +330,18 @@ def run_anonymize(
             _say(f"veil: error: {result.error}")
         elif result.status.value == "skipped":
             _say(f"veil: skipped {result.input}: {result.error}")
-        if ledger is not None:
+        if ledger is not None and ray is None:  # the Ray runner logs on the driver itself
             ledger.record(result)
+
+    def execute(**callbacks: Any) -> Any:
+        if ray is None:
+            anonymizer = Anonymizer(options, policy=policy, observer=boxes)
+            return run_batch(jobs, anonymizer, **callbacks)
+        from veil.scale.manifest import Manifest
+        from veil.scale.ray_runner import run_batch_on_ray
+
+        manifest = Manifest(options)
+        return run_batch_on_ray(jobs, options, ray, trace=ledger, manifest=manifest, **callbacks)
 
     completed = False
     try:
@@ -327,15 +356,13 @@ def run_anonymize(
                 transient=False,
             ) as bar:
                 task = bar.add_task("anonymizing", total=sum(frames_of(j) for j in jobs))
-                summary = run_batch(
-                    jobs,
-                    anonymizer,
+                summary = execute(
                     on_start=lambda job: bar.update(task, description=_short(job.source)),
                     progress=lambda n: bar.advance(task, n),
                     on_done=report_failure,
                 )
         else:
-            summary = run_batch(jobs, anonymizer, on_done=report_failure)
+            summary = execute(on_done=report_failure)
         completed = True
     finally:
         if boxes is not None:
@@ -401,3 +428,12 @@ def _print_summary(console: Console, summary: Any) -> None:
         f"{totals['frames_blanked']} frames blanked (detection failed), {totals['failed']} failed.",
         highlight=False,
     )
+
+
+def ray_settings(address: str | None, workers: int) -> RaySettings | None:
+    """``--ray``/``--ray-workers`` as settings (``None``: run locally; Ray is not imported)."""
+    if address is None:
+        return None
+    from veil.scale.ray_runner import RaySettings
+
+    return RaySettings(address=address, workers=workers)

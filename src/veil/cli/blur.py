@@ -24,6 +24,8 @@ Examples:
 
   veil blur big.jpg --max-side 1280 --tiles # small faces in large frames
 
+  veil blur archive/ -o public/ --ray auto  # on a Ray cluster; a rerun resumes
+
 Once `veil ledger init` has been run, every output is also logged in the trace ledger as an
 'anonymize' event (digests and counts only); --no-ledger turns that off.
 """
@@ -55,6 +57,8 @@ def blur(
     ledger: flags.LedgerFlag = None,
     controller: flags.Controller = None,
     db: flags.LedgerDb = None,
+    ray: flags.RayAddress = None,
+    ray_workers: flags.RayWorkers = 0,
 ) -> None:
     options = flags.options_from(locals())
     status = flags.run_anonymize(
@@ -65,6 +69,7 @@ def blur(
         boxes_out=boxes_out,
         quiet=quiet,
         trace=flags.trace_settings(ledger, "veil-blur", controller, db),
+        ray=flags.ray_settings(ray, ray_workers),
     )
     raise typer.Exit(status)
 

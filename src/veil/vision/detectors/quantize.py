@@ -14,7 +14,6 @@ dark ones. Hence opt-in (``--precision int8``), not the default (BENCHMARKS.md).
 from __future__ import annotations
 
 import hashlib
-import os
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -23,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from veil.config import cache_dir
 from veil.errors import ConfigError
 from veil.media.atomic import atomic_output
 from veil.vision.detectors.offline import import_onnxruntime
@@ -44,15 +44,6 @@ OPSET = 13  # per-channel QuantizeLinear/DequantizeLinear need opset 13; the exp
 _MAKING = threading.Lock()  # cameras built at once on a first run quantize only once
 
 NetworkInput = Callable[[npt.NDArray[np.uint8]], npt.NDArray[np.float32]]
-
-
-def cache_dir() -> Path:
-    """Derived models' folder: ``$VEIL_CACHE``, else ``$XDG_CACHE_HOME/veil``, else ``~/.cache/veil``."""
-    override = os.environ.get("VEIL_CACHE")
-    if override:
-        return Path(override).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base).expanduser() / "veil"
 
 
 def cache_path(fp32_model: bytes) -> Path:

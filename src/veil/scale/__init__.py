@@ -1,0 +1,1 @@
+"""Scale-out: the batch engine on a Ray cluster (optional extra ``veil[ray]``)."""

@@ -1,0 +1,64 @@
+"""One local Ray cluster for the whole run (``ray start --head``), shared by every scale test."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+
+@dataclass(frozen=True)
+class Cluster:
+    address: str
+    env: dict[str, str]
+
+
+def ray_cli() -> str:
+    return str(Path(sys.executable).with_name("ray"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    pytest.importorskip("ray", reason="Ray is not installed (pip install 'veil[ray]')")
+    temp = tmp_path_factory.mktemp("ray")
+    env = {
+        **os.environ,
+        "RAY_USAGE_STATS_ENABLED": "0",
+        "RAY_AUTH_MODE": "token",
+        "RAY_AUTH_TOKEN": secrets.token_hex(32),
+    }
+    port = free_port()
+    subprocess.run(
+        [
+            ray_cli(),
+            "start",
+            "--head",
+            "--num-cpus=2",
+            f"--port={port}",
+            "--node-ip-address=127.0.0.1",
+            "--include-dashboard=false",
+            f"--temp-dir={temp}",
+            "--disable-usage-stats",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    try:
+        yield Cluster(f"127.0.0.1:{port}", env)
+    finally:
+        subprocess.run([ray_cli(), "stop", "--force"], env=env, capture_output=True, timeout=120)

@@ -1,0 +1,119 @@
+"""``veil blur --ray``: the same outputs, summary, errors and ledger events as the local run."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.scale.conftest import Cluster
+from veil.media.images import read_image, write_image
+from veil.media.video import count_frames
+
+pytestmark = pytest.mark.timeout(600)
+
+
+def veil(*args: str | Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "veil.cli.main", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+
+
+@pytest.fixture
+def batch(tmp_path: Path, astronaut_bgr: np.ndarray, make_video: Callable[..., Path]) -> Path:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write_image(folder / "a.png", astronaut_bgr)
+    write_image(folder / "b.jpg", np.ascontiguousarray(astronaut_bgr[::-1]))
+    make_video(folder / "clip.mp4", frames=10, audio=True)
+    (folder / "broken.jpg").write_text("not a jpeg")
+    return folder
+
+
+def comparable(summary: dict[str, object]) -> list[dict[str, object]]:
+    files = summary["files"]
+    assert isinstance(files, list)
+    return sorted(
+        ({k: v for k, v in f.items() if k not in ("seconds", "output")} for f in files),
+        key=lambda f: str(f["input"]),
+    )
+
+
+def test_same_outputs_summary_and_errors_as_local(
+    tmp_path: Path, batch: Path, ray_cluster: Cluster
+) -> None:
+    env = {**ray_cluster.env, "VEIL_HOME": str(tmp_path / "home")}
+    local = veil("blur", batch, "-o", tmp_path / "local", "--json", "--no-ledger", env=env)
+    ray = veil(
+        "blur",
+        batch,
+        "-o",
+        tmp_path / "ray",
+        "--json",
+        "--no-ledger",
+        "--ray",
+        ray_cluster.address,
+        env=env,
+    )
+    assert (local.returncode, ray.returncode) == (1, 1), ray.stderr
+    assert comparable(json.loads(ray.stdout)) == comparable(json.loads(local.stdout))
+    errors = [line for line in ray.stderr.splitlines() if line.startswith("veil: error:")]
+    assert errors == [line for line in local.stderr.splitlines() if line.startswith("veil: error:")]
+    for name in ("a.png", "b.jpg"):
+        ours = read_image(tmp_path / "ray" / name).pixels
+        assert np.array_equal(ours, read_image(tmp_path / "local" / name).pixels)
+    assert count_frames(tmp_path / "ray" / "clip.mp4") == 10
+    assert not list((tmp_path / "ray").glob(".*partial*"))
+
+
+def test_rerun_skips_finished_inputs_and_logs_each_output_once(
+    tmp_path: Path, batch: Path, ray_cluster: Cluster
+) -> None:
+    from veil.ledger import Ledger
+
+    env = {**ray_cluster.env, "VEIL_HOME": str(tmp_path / "home")}
+    assert veil("ledger", "init", env=env).returncode == 0
+    (batch / "broken.jpg").unlink()
+    first = veil(
+        "blur", batch, "-o", tmp_path / "out", "--json", "--ray", ray_cluster.address, env=env
+    )
+    assert first.returncode == 0, first.stderr
+    assert json.loads(first.stdout)["totals"]["ok"] == 3
+    again = veil(
+        "blur", batch, "-o", tmp_path / "out", "--json", "--ray", ray_cluster.address, env=env
+    )
+    files = json.loads(again.stdout)["files"]
+    assert [f["status"] for f in files] == ["skipped"] * 3
+    assert all("earlier run" in f["error"] for f in files)
+    db = f"sqlite:///{tmp_path / 'home' / 'veil.db'}"
+    with Ledger.open(db, key_dir=tmp_path / "home" / "ledger", create=False) as ledger:
+        events = [leaf for leaf in ledger.log.iter_leaves()]
+        assert len(events) == 3
+        assert ledger.verify().ok
+
+
+def test_without_ray_nothing_imports_ray(tmp_path: Path, astronaut_bgr: np.ndarray) -> None:
+    write_image(tmp_path / "a.png", astronaut_bgr)
+    code = (
+        "import sys\nfrom veil.cli.main import main\n"
+        f"try:\n    main(['blur', {str(tmp_path / 'a.png')!r}, '--no-ledger'])\n"
+        "except SystemExit as exit:\n    assert exit.code == 0, exit.code\n"
+        "assert 'ray' not in sys.modules, 'ray was imported'\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"VEIL_HOME": str(tmp_path / "h"), "PATH": "/usr/bin"},
+    )
+    assert done.returncode == 0, done.stderr
