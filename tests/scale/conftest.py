@@ -58,6 +58,20 @@ def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         capture_output=True,
         timeout=180,
     )
+    subprocess.run(  # a second node, its own raylet: the cluster is two nodes on this machine
+        [
+            ray_cli(),
+            "start",
+            f"--address=127.0.0.1:{port}",
+            "--num-cpus=1",
+            "--node-ip-address=127.0.0.1",
+            "--disable-usage-stats",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
     try:
         yield Cluster(f"127.0.0.1:{port}", env)
     finally:

@@ -117,3 +117,68 @@ def test_without_ray_nothing_imports_ray(tmp_path: Path, astronaut_bgr: np.ndarr
         env={"VEIL_HOME": str(tmp_path / "h"), "PATH": "/usr/bin"},
     )
     assert done.returncode == 0, done.stderr
+
+
+def worker_pids() -> list[int]:
+    """Processes of Veil's Ray actors (their command line names the actor class)."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and b"AnonymizeWorker" in (proc / "cmdline").read_bytes():
+                pids.append(int(proc.name))
+        except OSError:
+            continue
+    return pids
+
+
+def test_a_worker_killed_mid_job_is_retried_and_every_output_logged_once(
+    tmp_path: Path, astronaut_bgr: np.ndarray, make_video: Callable[..., Path], ray_cluster: Cluster
+) -> None:
+    import os
+    import signal
+    import time
+
+    from veil.ledger import Ledger
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(4):
+        make_video(folder / f"clip{i}.mp4", frames=60, size=(640, 480))
+    env = {**ray_cluster.env, "VEIL_HOME": str(tmp_path / "home")}
+    assert veil("ledger", "init", env=env).returncode == 0
+    job = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "veil.cli.main",
+            "blur",
+            str(folder),
+            "-o",
+            str(tmp_path / "out"),
+            "--json",
+            "--ray",
+            ray_cluster.address,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    deadline = time.monotonic() + 120
+    while not worker_pids() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(3)  # let the workers load the detector and start on their first videos
+    victims = worker_pids()
+    assert victims, "no Ray worker appeared"
+    os.kill(victims[0], signal.SIGKILL)
+    stdout, stderr = job.communicate(timeout=400)
+    assert job.returncode == 0, stderr
+    summary = json.loads(stdout)
+    assert summary["totals"]["ok"] == 4
+    assert all(count_frames(tmp_path / "out" / f"clip{i}.mp4") == 60 for i in range(4))
+    home = tmp_path / "home"
+    with Ledger.open(
+        f"sqlite:///{home / 'veil.db'}", key_dir=home / "ledger", create=False
+    ) as ledger:
+        assert ledger.head().size == 4
+        assert ledger.verify().ok

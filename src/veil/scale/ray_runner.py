@@ -60,6 +60,22 @@ def _start_local(ray: Any, quiet: dict[str, Any]) -> None:
     ray.init(include_dashboard=False, _temp_dir=str(scratch), **quiet)
 
 
+def _messages_to_stderr() -> None:
+    """Ray's driver prints cluster messages ("a worker died ...") on stdout, which belongs to
+    ``--json``; send them to stderr instead (a guarded patch of Ray's printer)."""
+    import ray._private.worker as driver
+
+    printer = getattr(driver, "print_to_stdstream", None)
+    if printer is None or getattr(printer, "veil_stderr", False):
+        return
+
+    def to_stderr(data: dict[str, Any], ignore_prefix: bool) -> None:
+        printer({**data, "is_err": True}, ignore_prefix)
+
+    to_stderr.veil_stderr = True  # type: ignore[attr-defined]
+    driver.print_to_stdstream = to_stderr
+
+
 def connect(address: str) -> Any:
     """Join (or start) the cluster with telemetry off; returns the ``ray`` module."""
     os.environ.update(OFFLINE_ENV)
@@ -69,6 +85,7 @@ def connect(address: str) -> Any:
         raise ConfigError("--ray needs Ray: pip install 'veil[ray]'") from None
     if ray.is_initialized():
         return ray
+    _messages_to_stderr()
     quiet: dict[str, Any] = {"log_to_driver": False, "logging_level": "ERROR"}
     try:
         if address == "auto":
