@@ -182,3 +182,45 @@ def test_a_worker_killed_mid_job_is_retried_and_every_output_logged_once(
     ) as ledger:
         assert ledger.head().size == 4
         assert ledger.verify().ok
+
+
+def test_gate_on_ray_keeps_the_consenting_person_and_logs_like_the_local_gate(
+    tmp_path: Path, astronaut_bgr: np.ndarray, ray_cluster: Cluster
+) -> None:
+    pytest.importorskip("face_recognition_models", reason="dlib face models not installed")
+    env = {**ray_cluster.env, "VEIL_HOME": str(tmp_path / "home")}
+    env.pop("VEIL_MASTER_KEY", None)
+    photos = tmp_path / "in"
+    photos.mkdir()
+    write_image(photos / "eileen.png", astronaut_bgr)
+    write_image(photos / "flipped.png", np.ascontiguousarray(astronaut_bgr[:, ::-1]))
+    for args in (
+        ("consent", "init-key"),
+        ("consent", "purpose", "add", "greet"),
+        ("consent", "grant", "-s", "eileen", "--controller", "Shop", "-p", "greet",
+         "--notice-version", "v1", "--notice-digest", "sha256:" + "1" * 64, "--method", "app"),
+        ("consent", "enroll", "-s", "eileen", "-p", "greet", photos / "eileen.png"),
+    ):  # fmt: skip
+        assert veil(*args, env=env).returncode == 0, args
+    local = veil("gate", photos, "-p", "greet", "-o", tmp_path / "local", "--json", env=env)
+    ray = veil("gate", photos, "-p", "greet", "-o", tmp_path / "ray", "--json",
+               "--ray", ray_cluster.address, env=env)  # fmt: skip
+    assert ray.returncode == 0, ray.stderr
+    assert comparable(json.loads(ray.stdout)) == comparable(json.loads(local.stdout))
+    assert json.loads(ray.stdout)["totals"]["faces_kept"] == 2
+    for name in ("eileen.png", "flipped.png"):
+        ours = read_image(tmp_path / "ray" / name).pixels
+        assert np.array_equal(ours, read_image(tmp_path / "local" / name).pixels)
+    events = json.loads(veil("consent", "export", "-s", "eileen", "--json", env=env).stdout)
+    identified = [e for e in events["events"] if e["action"] == "identify"]
+    assert sum(e["counts"]["faces"] for e in identified) == 4  # two photos, twice: once each run
+
+
+def test_master_key_in_the_environment_is_not_sent_to_workers(
+    tmp_path: Path, astronaut_bgr: np.ndarray, ray_cluster: Cluster
+) -> None:
+    write_image(tmp_path / "a.png", astronaut_bgr)
+    env = {**ray_cluster.env, "VEIL_HOME": str(tmp_path / "home"), "VEIL_MASTER_KEY": "ab" * 32}
+    result = veil("gate", tmp_path / "a.png", "-p", "greet", "--ray", ray_cluster.address, env=env)
+    assert result.returncode == 2
+    assert "VEIL_MASTER_KEY_FILE" in result.stderr and "Traceback" not in result.stderr

@@ -29,6 +29,7 @@ from veil.vision.redact import MaskShape, RedactionMode, RedactionSettings
 from veil.vision.tracking import TrackerSettings
 
 if TYPE_CHECKING:
+    from veil.scale.policies import GatePolicySpec
     from veil.scale.ray_runner import RaySettings
 
 Inputs = Annotated[
@@ -297,11 +298,13 @@ def run_anonymize(
     quiet: bool = False,
     trace: TraceSettings | None = None,
     ray: RaySettings | None = None,
+    ray_policy: GatePolicySpec | None = None,
 ) -> int:
     """Anonymize a batch as the CLI does; returns the exit status.
 
     With ``trace``, each written output is logged in the ledger as it finishes; with ``ray``,
-    the batch runs on a Ray cluster (same outputs, summary and events).
+    the batch runs on a Ray cluster (same outputs, summary and events), each worker opening
+    ``ray_policy`` (a consent gate) for itself.
     """
     from veil.media.video import probe_video
     from veil.pipeline import Anonymizer, MediaKind, plan_outputs, run_batch
@@ -311,7 +314,7 @@ def run_anonymize(
     for problem in problems:
         _say(f"veil: error: {problem.error}")
     if ray is not None and (boxes_out is not None or policy is not None):
-        raise ConfigError("--ray does not support --boxes-out or consent gating yet; run locally")
+        raise ConfigError("--ray does not support --boxes-out yet; run without --ray")
     boxes = BoxesWriter(boxes_out) if boxes_out is not None else None
     show_progress = console.is_terminal and not quiet and not json_output
 
@@ -341,7 +344,9 @@ def run_anonymize(
         from veil.scale.ray_runner import run_batch_on_ray
 
         manifest = Manifest(options)
-        return run_batch_on_ray(jobs, options, ray, trace=ledger, manifest=manifest, **callbacks)
+        return run_batch_on_ray(
+            jobs, options, ray, policy=ray_policy, trace=ledger, manifest=manifest, **callbacks
+        )
 
     completed = False
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated
 
 import typer
@@ -91,6 +92,8 @@ def gate(
     quiet: flags.Quiet = False,
     ledger: flags.LedgerFlag = None,
     controller: flags.Controller = None,
+    ray: flags.RayAddress = None,
+    ray_workers: flags.RayWorkers = 0,
 ) -> None:
     from veil.consent.gate import ConsentGate, GateSettings
     from veil.consent.session import open_registry
@@ -100,25 +103,32 @@ def gate(
     settings = GateSettings(
         threshold=match_threshold, min_face=min_face, recheck_frames=recheck_frames
     )
+    run = functools.partial(
+        flags.run_anonymize,
+        inputs,
+        output,
+        options,
+        json_output=json_output,
+        boxes_out=boxes_out,
+        quiet=quiet,
+        trace=flags.trace_settings(
+            True if ledger is None else ledger,  # the gate always keeps a ledger
+            "veil-gate",
+            controller,
+            db,
+            purpose=f"{purpose}: recognize consenting people, redact everyone else",
+        ),
+    )
+    if ray is not None:
+        from veil.config import default_db_url
+        from veil.scale.policies import GatePolicySpec
+
+        spec = GatePolicySpec(db or default_db_url(), purpose, settings)
+        raise typer.Exit(run(ray=flags.ray_settings(ray, ray_workers), ray_policy=spec))
     with open_registry(db) as registry:
         policy = ConsentGate.open(registry, purpose, get_embedder(), settings)
         try:
-            status = flags.run_anonymize(
-                inputs,
-                output,
-                options,
-                policy=policy,
-                json_output=json_output,
-                boxes_out=boxes_out,
-                quiet=quiet,
-                trace=flags.trace_settings(
-                    True if ledger is None else ledger,  # the gate always keeps a ledger
-                    "veil-gate",
-                    controller,
-                    db,
-                    purpose=f"{purpose}: recognize consenting people, redact everyone else",
-                ),
-            )
+            status = run(policy=policy)
         finally:
             policy.close()
     raise typer.Exit(status)

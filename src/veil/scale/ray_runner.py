@@ -12,6 +12,7 @@ Ray stays optional: nothing imports it unless a run asks for ``--ray``.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import secrets
@@ -24,6 +25,7 @@ from veil.config import cache_dir
 from veil.errors import ConfigError, VeilError
 from veil.pipeline import AnonymizeOptions, BatchSummary, FileResult, Job, Status
 from veil.scale.manifest import Manifest
+from veil.scale.policies import GatePolicySpec, forwarded_env
 from veil.trace import RunTrace, file_digest
 
 # Ray would otherwise offer to send usage statistics; Veil sends nothing anywhere.
@@ -101,18 +103,24 @@ def connect(address: str) -> Any:
 
 
 class AnonymizeWorker:
-    """One Ray actor: a detector loaded once, anonymizing the jobs it is given."""
+    """One Ray actor: a detector (and a gate, when asked) opened once, anonymizing jobs."""
 
-    def __init__(self, options: AnonymizeOptions) -> None:
+    def __init__(self, options: AnonymizeOptions, policy: GatePolicySpec | None = None) -> None:
         from veil.pipeline import Anonymizer
 
-        self.anonymizer = Anonymizer(options)
+        self._resources = contextlib.ExitStack()
+        gate = policy.open(self._resources) if policy is not None else None
+        self.anonymizer = Anonymizer(options, policy=gate)
 
     def run(self, job: Job) -> FileResult:
         """Anonymize one input exactly as the local batch does (failures become results)."""
         from veil.pipeline import run_batch
 
         return run_batch([job], self.anonymizer).files[0]
+
+    def close(self) -> None:
+        """Close the gate (logging its counted matches) and the registry."""
+        self._resources.close()
 
 
 @dataclass
@@ -155,26 +163,35 @@ def run_batch_on_ray(
     options: AnonymizeOptions,
     settings: RaySettings,
     *,
+    policy: GatePolicySpec | None = None,
     trace: RunTrace | None = None,
     manifest: Manifest | None = None,
     on_start: Callable[[Job], None] | None = None,
     progress: Callable[[int], None] | None = None,
     on_done: Callable[[FileResult], None] | None = None,
 ) -> BatchSummary:
-    """Process ``jobs`` on the cluster; the summary lists them in order, as the local run does."""
+    """Process ``jobs`` on the cluster; the summary lists them in order, as the local run does.
+
+    ``policy`` opens a consent gate in each worker (default: redact every face).
+    """
     ray = connect(settings.address)
     slots, tasks = _plan(jobs, options, manifest)
     for result in slots:
         if result is not None and on_done is not None:
             on_done(result)
     if tasks:
-        _run_tasks(
-            ray, tasks, slots, options, settings, trace, manifest, on_start, progress, on_done
-        )
+        actors = _actors(ray, options, settings, policy, len(tasks))
+        _run_tasks(ray, actors, tasks, slots, trace, manifest, on_start, progress, on_done)
     return BatchSummary(files=[r for r in slots if r is not None])
 
 
-def _actors(ray: Any, options: AnonymizeOptions, settings: RaySettings, wanted: int) -> list[Any]:
+def _actors(
+    ray: Any,
+    options: AnonymizeOptions,
+    settings: RaySettings,
+    policy: GatePolicySpec | None,
+    wanted: int,
+) -> list[Any]:
     cpus = float(ray.cluster_resources().get("CPU", 1.0))
     count = settings.workers or max(1, int(cpus // settings.cpus_per_worker))
     threads = max(1, int(settings.cpus_per_worker))
@@ -184,17 +201,16 @@ def _actors(ray: Any, options: AnonymizeOptions, settings: RaySettings, wanted: 
         num_cpus=settings.cpus_per_worker,
         max_restarts=settings.retries,
         max_task_retries=settings.retries,
-        runtime_env={"env_vars": OFFLINE_ENV},
+        runtime_env={"env_vars": {**OFFLINE_ENV, **forwarded_env()}},
     )
-    return [remote.remote(worker_options) for _ in range(min(count, wanted))]
+    return [remote.remote(worker_options, policy) for _ in range(min(count, wanted))]
 
 
 def _run_tasks(
     ray: Any,
+    idle: list[Any],
     tasks: list[_Task],
     slots: list[FileResult | None],
-    options: AnonymizeOptions,
-    settings: RaySettings,
     trace: RunTrace | None,
     manifest: Manifest | None,
     on_start: Callable[[Job], None] | None,
@@ -203,7 +219,6 @@ def _run_tasks(
 ) -> None:
     from ray.exceptions import RayError
 
-    idle = _actors(ray, options, settings, len(tasks))
     waiting = deque(tasks)
     pending: dict[Any, tuple[_Task, Any]] = {}
     try:
@@ -235,8 +250,17 @@ def _run_tasks(
             if on_done is not None:
                 on_done(result)
     finally:
-        for actor in idle + [a for _, a in pending.values()]:
-            ray.kill(actor)
+        _close(ray, idle, [actor for _, actor in pending.values()])
+
+
+def _close(ray: Any, idle: list[Any], busy: list[Any]) -> None:
+    """Let idle workers close their gates (pending events logged); stop every worker."""
+    from ray.exceptions import RayError
+
+    with contextlib.suppress(RayError):  # a worker lost while closing: its counts are lost too
+        ray.get([actor.close.remote() for actor in idle], timeout=60)
+    for actor in idle + busy:
+        ray.kill(actor)
 
 
 def _log(
