@@ -136,6 +136,35 @@ class VideoReader:
         except (av.FFmpegError, OSError, ValueError) as exc:
             raise _error(self.path, exc) from exc
 
+    def frames_from(self, pts: int) -> Iterator[VideoFrame]:
+        """Decoded frames from the one at ``pts`` on (seeking to the key frame before it)."""
+        import av
+
+        try:
+            self._container.seek(pts, stream=self._video, backward=True, any_frame=False)
+            for frame in self._container.decode(self._video):
+                if frame.pts is None or frame.pts >= pts:
+                    yield self._to_frame(frame)
+        except (av.FFmpegError, OSError, ValueError) as exc:
+            raise _error(self.path, exc) from exc
+
+    def timestamps(self) -> tuple[list[int], set[int]]:
+        """Every video frame's timestamp in display order, and those of key frames (read from
+        the packets, nothing decoded; the reader is used up)."""
+        import av
+
+        stamps: list[int] = []
+        keys: set[int] = set()
+        try:
+            for packet in self._container.demux(self._video):
+                if packet.pts is not None:
+                    stamps.append(int(packet.pts))
+                    if packet.is_keyframe:
+                        keys.add(int(packet.pts))
+        except (av.FFmpegError, OSError, ValueError) as exc:
+            raise _error(self.path, exc) from exc
+        return sorted(stamps), keys
+
     @staticmethod
     def _to_frame(frame: Any) -> VideoFrame:
         rotation = int(getattr(frame, "rotation", 0) or 0) % 360
