@@ -26,6 +26,10 @@ from veil.service.db import PREFIX, ServiceDb
 Role = Literal["anonymous", "person", "operator", "auditor", "admin"]
 ACCOUNT_ROLES: tuple[Role, ...] = ("operator", "auditor", "admin")
 MIN_PASSWORD = 12
+# argon2id cost (RFC 9106, second recommendation); verification reads the cost from each hash
+ARGON2_ITERATIONS = 3
+ARGON2_MEMORY_KIB = 65536
+ARGON2_LANES = 4
 _NAME = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
 # the hash checked when the account does not exist, so unknown names cost the same time
 _DUMMY = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHRzYWx0c2FsdA$YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWE"
@@ -65,7 +69,10 @@ def sha256_hex(secret: str) -> str:
 
 def hash_password(password: str) -> str:
     """An argon2id PHC string for ``password``."""
-    kdf = Argon2id(salt=secrets.token_bytes(16), length=32, iterations=3, lanes=4, memory_cost=65536)
+    kdf = Argon2id(
+        salt=secrets.token_bytes(16), length=32, iterations=ARGON2_ITERATIONS,
+        lanes=ARGON2_LANES, memory_cost=ARGON2_MEMORY_KIB,
+    )  # fmt: skip
     return str(kdf.derive_phc_encoded(password.encode("utf-8")))
 
 
