@@ -84,7 +84,12 @@ def test_login_accepts_a_form_and_unknown_accounts_are_401(app: FastAPI) -> None
     c = client_for(app)
     assert c.post(LOGIN, data={"name": "olga", "password": PASSWORD}).status_code == 200
     assert c.post(LOGIN, data={"name": "nobody", "password": PASSWORD}).status_code == 401
-    assert c.post(LOGIN, content=b"{not json", headers={"content-type": "application/json"}).status_code == 422
+    assert (
+        c.post(
+            LOGIN, content=b"{not json", headers={"content-type": "application/json"}
+        ).status_code
+        == 422
+    )
 
 
 def test_cookie_posts_need_the_csrf_token_as_header_or_form_field(app: FastAPI) -> None:

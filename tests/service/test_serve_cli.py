@@ -16,7 +16,9 @@ from veil.service.settings import ServiceSettings
 from veil.service.tokens import resolve_token
 
 
-def veil(capsys: pytest.CaptureFixture[str], *args: str, stdin: str | None = None) -> tuple[int, str, str]:
+def veil(
+    capsys: pytest.CaptureFixture[str], *args: str, stdin: str | None = None
+) -> tuple[int, str, str]:
     old = sys.stdin
     if stdin is not None:
         sys.stdin = io.StringIO(stdin)
@@ -45,7 +47,10 @@ def test_user_add_generates_a_password_once_or_reads_stdin(
     assert authenticate(db, "ada", password.group(1), "cli") is not None
     assert authenticate(db, "olga", "a long enough password", "cli") is not None
     code, out, _ = veil(capsys, "serve", "user", "list")
-    assert [line.split("\t")[:2] for line in out.splitlines()] == [["ada", "admin"], ["olga", "operator"]]
+    assert [line.split("\t")[:2] for line in out.splitlines()] == [
+        ["ada", "admin"],
+        ["olga", "operator"],
+    ]
     db.close()
 
 
@@ -65,7 +70,9 @@ def test_bad_input_is_one_line_and_an_exit_status(
     assert got == code and err.startswith("veil: error: ") and err.count("\n") == 1
 
 
-def test_token_create_list_revoke(capsys: pytest.CaptureFixture[str], isolated_veil_home: Path) -> None:
+def test_token_create_list_revoke(
+    capsys: pytest.CaptureFixture[str], isolated_veil_home: Path
+) -> None:
     code, out, _ = veil(capsys, "serve", "token", "create", "--role", "auditor", "--label", "ci")
     assert code == 0
     secret = re.search(r"secret \(shown once\): (vt_\S+)", out)

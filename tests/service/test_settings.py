@@ -21,7 +21,7 @@ def test_flags_beat_environment_beat_the_config_file(tmp_path: Path) -> None:
 
 
 def test_the_config_file_in_the_home_is_read_without_a_flag(tmp_path: Path) -> None:
-    (tmp_path / "veil.config").write_text('port = 8123\n', encoding="utf-8")
+    (tmp_path / "veil.config").write_text("port = 8123\n", encoding="utf-8")
     assert load_settings(env={"VEIL_HOME": str(tmp_path)}).port == 8123
     assert load_settings({"home": tmp_path}, env={}).port == 8123
     assert load_settings(env={"VEIL_HOME": str(tmp_path / "empty")}).port == 8000

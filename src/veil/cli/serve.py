@@ -36,7 +36,8 @@ Db = Annotated[
     str | None, typer.Option("--db", help="Database URL (default: SQLite in $VEIL_HOME).")
 ]
 Config = Annotated[
-    Path | None, typer.Option("--config", help="TOML settings file (default: $VEIL_HOME/veil.config).")
+    Path | None,
+    typer.Option("--config", help="TOML settings file (default: $VEIL_HOME/veil.config)."),
 ]
 Json = Annotated[bool, typer.Option("--json", help="Print a JSON result instead of text.")]
 
@@ -52,11 +53,17 @@ def _db(db: str | None, config: Path | None) -> ServiceDb:
 def serve_command(
     ctx: typer.Context,
     host: Annotated[str | None, typer.Option("--host", help="Address (default 127.0.0.1).")] = None,
-    port: Annotated[int | None, typer.Option("--port", min=0, max=65535, help="Port (8000).")] = None,
+    port: Annotated[
+        int | None, typer.Option("--port", min=0, max=65535, help="Port (8000).")
+    ] = None,
     db: Db = None,
     config: Config = None,
-    certfile: Annotated[Path | None, typer.Option("--certfile", help="TLS certificate (PEM).")] = None,
-    keyfile: Annotated[Path | None, typer.Option("--keyfile", help="TLS private key (PEM).")] = None,
+    certfile: Annotated[
+        Path | None, typer.Option("--certfile", help="TLS certificate (PEM).")
+    ] = None,
+    keyfile: Annotated[
+        Path | None, typer.Option("--keyfile", help="TLS private key (PEM).")
+    ] = None,
 ) -> None:
     """Run the service. Settings: flags > VEIL_SERVE_* environment > veil.config (docs/service.md).
 

@@ -117,9 +117,7 @@ def add_account(db: ServiceDb, name: str, role: str, password: str) -> Account:
 
 def list_accounts(db: ServiceDb) -> list[Account]:
     """Every account, by name."""
-    rows = db.query(
-        f"SELECT name, role, pseudonym, created_at FROM {PREFIX}accounts ORDER BY name"
-    )
+    rows = db.query(f"SELECT name, role, pseudonym, created_at FROM {PREFIX}accounts ORDER BY name")
     return [_account(r) for r in rows]
 
 

@@ -57,7 +57,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     if settings.witness_home is not None:
         from veil.ledger.witness import Witness
 
-        app.include_router(build_witness_router(Witness.open(settings.witness_home)), prefix="/witness")
+        app.include_router(
+            build_witness_router(Witness.open(settings.witness_home)), prefix="/witness"
+        )
 
     @app.get("/healthz", tags=["service"])
     def healthz() -> dict[str, str]:

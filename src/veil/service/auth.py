@@ -64,11 +64,14 @@ async def _csrf_ok(request: Request, expected: str) -> bool:
         "application/x-www-form-urlencoded"
     ):
         form = parse_qs((await request.body()).decode("utf-8", "replace"))
-        given = (form.get(CSRF_FIELD) or [None])[0]
+        values = form.get(CSRF_FIELD)
+        given = values[0] if values else None
     return given is not None and same_secret(given, expected)
 
 
-def principal_from_credentials(state: ServiceState, request: Request) -> tuple[Principal, str | None]:
+def principal_from_credentials(
+    state: ServiceState, request: Request
+) -> tuple[Principal, str | None]:
     """The principal the request's credentials name, and the session's CSRF token when it came
     from a session cookie (raises 401 for a bad bearer credential). Blocking: database reads."""
     auth = request.headers.get("authorization")
@@ -99,9 +102,9 @@ async def resolve_principal(request: Request) -> Principal:
     principal, csrf = await run_in_threadpool(
         principal_from_credentials, service_state(request), request
     )
-    if csrf is not None and request.method not in SAFE_METHODS:
-        if not await _csrf_ok(request, csrf):
-            raise HTTPException(403, "missing or wrong CSRF token (X-CSRF-Token or csrf_token)")
+    needs_csrf = csrf is not None and request.method not in SAFE_METHODS
+    if needs_csrf and not await _csrf_ok(request, str(csrf)):
+        raise HTTPException(403, "missing or wrong CSRF token (X-CSRF-Token or csrf_token)")
     return principal
 
 

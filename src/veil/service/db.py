@@ -83,7 +83,9 @@ class ServiceDb:
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA secure_delete=ON")
             except (OSError, sqlite3.Error) as exc:
-                raise ServiceDbError(f"cannot open the service database {self.path}: {exc}") from None
+                raise ServiceDbError(
+                    f"cannot open the service database {self.path}: {exc}"
+                ) from None
             return conn
         import psycopg
 

@@ -30,20 +30,20 @@ class ServiceSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     host: str = "127.0.0.1"
-    port: int = Field(8000, ge=0, le=65535)
+    port: int = Field(default=8000, ge=0, le=65535)
     db: str | None = None  # None: the embedded SQLite database in ``home``
     home: Path | None = None  # None: $VEIL_HOME (default ~/.veil)
     certfile: Path | None = None
     keyfile: Path | None = None
     trusted_proxies: tuple[str, ...] = ()  # addresses whose X-Forwarded-* headers are believed
-    max_upload_bytes: int = Field(16 * 1024 * 1024, ge=1024)
-    session_ttl_s: int = Field(8 * 3600, ge=60)
-    login_max_failures: int = Field(5, ge=1)
-    login_window_s: int = Field(900, ge=1)
+    max_upload_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    session_ttl_s: int = Field(default=8 * 3600, ge=60)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_s: int = Field(default=900, ge=1)
     witness_home: Path | None = None  # a local witness folder to serve at /witness
     witnesses: tuple[str, ...] = ()  # witness URLs or folders the service checkpoints with
-    witness_quorum: int | None = Field(None, ge=0)
-    witness_interval_s: int = Field(60, ge=1)
+    witness_quorum: int | None = Field(default=None, ge=0)
+    witness_interval_s: int = Field(default=60, ge=1)
 
     @field_validator("trusted_proxies")
     @classmethod

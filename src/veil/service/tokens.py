@@ -160,8 +160,7 @@ def list_person_links(db: ServiceDb, subject: str | None = None) -> list[PersonL
     """Person links, newest first; only ``subject``'s when given."""
     where, params = ("WHERE subject = ?", (subject,)) if subject else ("", ())
     rows = db.query(
-        f"SELECT {_LINK_COLS} FROM {PREFIX}person_links {where} "
-        "ORDER BY created_at DESC, link_id",
+        f"SELECT {_LINK_COLS} FROM {PREFIX}person_links {where} ORDER BY created_at DESC, link_id",
         params,
     )
     return [_link(r) for r in rows]

@@ -190,9 +190,7 @@ def create_person_link(
     only (operator, admin). The link is bound to the subject's ledger pseudonym."""
     state = service_state(request)
     subject = state.ledger().pseudonym(body.subject_id)
-    secret, link = tokens.create_person_link(
-        state.db, subject, body.ttl_s, created_by=who.account
-    )
+    secret, link = tokens.create_person_link(state.db, subject, body.ttl_s, created_by=who.account)
     return NewLink(link=secret, **link.__dict__)
 
 
