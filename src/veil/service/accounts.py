@@ -164,7 +164,10 @@ def authenticate(
     with db.transaction() as cur:  # one atomic upsert: concurrent failures all count
         if ok:
             cur.execute(f"DELETE FROM {PREFIX}login_attempts WHERE attempt_key = ?", (key,))
-        else:
+        else:  # windows that are over are forgotten (client addresses are not kept longer)
+            cur.execute(
+                f"DELETE FROM {PREFIX}login_attempts WHERE window_start <= ?", (t - window_s,)
+            )
             cur.execute(
                 f"INSERT INTO {PREFIX}login_attempts AS a (attempt_key, failures, window_start) "
                 "VALUES (?, 1, ?) ON CONFLICT (attempt_key) DO UPDATE SET "

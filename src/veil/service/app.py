@@ -15,7 +15,6 @@ from fastapi import FastAPI, HTTPException, Request
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from veil import __version__
-from veil.errors import ConfigError
 from veil.service.auth import principal_from_credentials, service_state
 from veil.service.middleware import BodyLimit, SecurityHeaders
 from veil.service.protocols import build_log_router, build_witness_router
@@ -78,8 +77,6 @@ def serve(settings: ServiceSettings) -> None:
     """Run the app under uvicorn (TLS with ``certfile``/``keyfile``)."""
     import uvicorn
 
-    if (settings.certfile is None) != (settings.keyfile is None):
-        raise ConfigError("give both --certfile and --keyfile, or neither")
     uvicorn.run(
         create_app(settings),
         host=settings.host,

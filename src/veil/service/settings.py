@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from veil.errors import ConfigError
 
@@ -54,6 +54,12 @@ class ServiceSettings(BaseModel):
             except ValueError:
                 raise ValueError(f"not an IP address or network: {item!r}") from None
         return value
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> ServiceSettings:
+        if (self.certfile is None) != (self.keyfile is None):
+            raise ValueError("give both certfile and keyfile, or neither")
+        return self
 
     def veil_home(self) -> Path:
         """The home folder: ``home`` or ``$VEIL_HOME`` (default ``~/.veil``), created 0700."""
@@ -123,4 +129,5 @@ def load_settings(
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "settings"
-        raise ConfigError(f"invalid setting {where}: {first['msg']}") from None
+        msg = str(first["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"invalid setting {where}: {msg}") from None

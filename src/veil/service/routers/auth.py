@@ -111,7 +111,11 @@ staff = require("operator", "admin")
 @router.post("/login", response_model=LoginResponse, openapi_extra=_LOGIN_BODY)
 async def login(request: Request, response: Response) -> LoginResponse:
     """Sign in with an account's name and password: sets the session cookie, returns the CSRF
-    token (also in the ``veil_csrf`` cookie). 401 on a bad login, 429 when rate-limited."""
+    token (also in the ``veil_csrf`` cookie). 401 on a bad login, 429 when rate-limited, 403
+    when the browser says the form came from another site (login CSRF)."""
+    origin = request.headers.get("origin")
+    if origin is not None and origin != f"{request.url.scheme}://{request.url.netloc}":
+        raise HTTPException(403, "a login from another site is refused")
     body = await _login_request(request)
     state = service_state(request)
     s = state.settings
