@@ -103,3 +103,12 @@ def test_serve_refuses_a_certificate_without_its_key(
 ) -> None:
     code, _, err = veil(capsys, "serve", "--certfile", str(tmp_path / "c.pem"))
     assert code == 2 and "keyfile" in err and err.count("\n") == 1
+
+
+def test_a_db_given_before_the_subcommand_is_the_one_used(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, isolated_veil_home: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'other.db'}"
+    assert veil(capsys, "serve", "--db", url, "user", "add", "ada", "--role", "admin")[0] == 0
+    assert veil(capsys, "serve", "user", "list", "--db", url)[1].startswith("ada\tadmin")
+    assert veil(capsys, "serve", "user", "list")[1] == ""  # not in the default database

@@ -42,11 +42,14 @@ Config = Annotated[
 Json = Annotated[bool, typer.Option("--json", help="Print a JSON result instead of text.")]
 
 
-def _db(db: str | None, config: Path | None) -> ServiceDb:
+def _db(ctx: typer.Context, db: str | None, config: Path | None) -> ServiceDb:
+    """The service database: the subcommand's --db/--config, else those given to ``veil serve``."""
     from veil.service.db import ServiceDb
     from veil.service.settings import load_settings
 
-    return ServiceDb(load_settings({"db": db}, config).db_url())
+    outer = ctx.obj if isinstance(ctx.obj, dict) else {}
+    settings = load_settings({"db": db or outer.get("db")}, config or outer.get("config"))
+    return ServiceDb(settings.db_url())
 
 
 @serve_app.callback()
@@ -69,7 +72,8 @@ def serve_command(
 
     Example: veil serve --host 0.0.0.0 --port 8443 --certfile cert.pem --keyfile key.pem
     """
-    if ctx.invoked_subcommand is not None:
+    if ctx.invoked_subcommand is not None:  # `veil serve --db URL user add ...`
+        ctx.obj = {"db": db, "config": config}
         return
     from veil.service.app import serve
     from veil.service.settings import load_settings
@@ -80,6 +84,7 @@ def serve_command(
 
 @user_app.command("add")
 def user_add_command(
+    ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Account name (lower case).")],
     role: Annotated[str, typer.Option("--role", help="operator, auditor or admin.")],
     password_stdin: Annotated[
@@ -94,18 +99,20 @@ def user_add_command(
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else generate_password()
     if password_stdin and not password:
         raise BadInputError("no password on standard input")
-    acct = add_account(_db(db, config), name, role, password)
+    acct = add_account(_db(ctx, db, config), name, role, password)
     typer.echo(f"added {acct.role} account {acct.name}")
     if not password_stdin:
         typer.echo(f"password (shown once): {password}")
 
 
 @user_app.command("list")
-def user_list_command(db: Db = None, config: Config = None, as_json: Json = False) -> None:
+def user_list_command(
+    ctx: typer.Context, db: Db = None, config: Config = None, as_json: Json = False
+) -> None:
     """List accounts (name, role, pseudonym); never a password hash."""
     from veil.service.accounts import list_accounts
 
-    accts = list_accounts(_db(db, config))
+    accts = list_accounts(_db(ctx, db, config))
     if as_json:
         typer.echo(json.dumps([a.__dict__ for a in accts], indent=2))
         return
@@ -115,6 +122,7 @@ def user_list_command(db: Db = None, config: Config = None, as_json: Json = Fals
 
 @token_app.command("create")
 def token_create_command(
+    ctx: typer.Context,
     role: Annotated[str, typer.Option("--role", help="operator or auditor.")],
     label: Annotated[str, typer.Option("--label", help="What the token is for.")],
     ttl_days: Annotated[
@@ -127,17 +135,19 @@ def token_create_command(
     from veil.service.tokens import create_token
 
     ttl = None if ttl_days is None else ttl_days * 86400
-    secret, tok = create_token(_db(db, config), role, label, ttl_s=ttl)
+    secret, tok = create_token(_db(ctx, db, config), role, label, ttl_s=ttl)
     typer.echo(f"token {tok.token_id} ({tok.role}, {tok.label})")
     typer.echo(f"secret (shown once): {secret}")
 
 
 @token_app.command("list")
-def token_list_command(db: Db = None, config: Config = None, as_json: Json = False) -> None:
+def token_list_command(
+    ctx: typer.Context, db: Db = None, config: Config = None, as_json: Json = False
+) -> None:
     """List API tokens (never a secret); revoked ones are marked."""
     from veil.service.tokens import list_tokens
 
-    toks = list_tokens(_db(db, config))
+    toks = list_tokens(_db(ctx, db, config))
     if as_json:
         typer.echo(json.dumps([t.__dict__ for t in toks], indent=2))
         return
@@ -148,6 +158,7 @@ def token_list_command(db: Db = None, config: Config = None, as_json: Json = Fal
 
 @token_app.command("revoke")
 def token_revoke_command(
+    ctx: typer.Context,
     token_id: Annotated[str, typer.Argument(help="The token's id (veil serve token list).")],
     db: Db = None,
     config: Config = None,
@@ -155,7 +166,7 @@ def token_revoke_command(
     """Revoke an API token, effective at once."""
     from veil.service.tokens import revoke_token
 
-    if not revoke_token(_db(db, config), token_id):
+    if not revoke_token(_db(ctx, db, config), token_id):
         raise BadInputError(f"no live token with id {token_id!r}")
     typer.echo(f"revoked token {token_id}")
 

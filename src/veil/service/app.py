@@ -84,5 +84,6 @@ def serve(settings: ServiceSettings) -> None:
         ssl_certfile=str(settings.certfile) if settings.certfile else None,
         ssl_keyfile=str(settings.keyfile) if settings.keyfile else None,
         proxy_headers=False,  # the app's own middleware trusts only settings.trusted_proxies
+        server_header=False,
         log_level="warning",
     )
