@@ -1,0 +1,67 @@
+"""THE access table of the service: every route, and the roles that may call it.
+
+Every router added to ``create_app`` must list each of its routes here, or
+``test_role_matrix.py`` fails. The matrix then calls every route as every role below and checks
+allow (any status but 401/403) or deny (401 for anonymous, else 403, or ``deny_status``).
+
+Roles: ``anonymous``; ``person_a`` and ``person_b`` (capability links of two subjects: person A
+owns the example data, so a route about one person's data allows ``person_a`` only);
+``operator``, ``auditor``, ``admin`` (sessions, CSRF token sent); ``operator_token`` and
+``auditor_token`` (API tokens: expected like ``operator`` and ``auditor``).
+
+``path`` may use placeholders filled from the matrix's world: ``{subject_a_id}`` (person A's
+subject id), ``{subject_a}`` (A's pseudonym), ``{entries_tile}``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+ROLES = (
+    "anonymous", "person_a", "person_b", "operator", "auditor", "admin",
+    "operator_token", "auditor_token",
+)  # fmt: skip
+EVERYONE = frozenset(ROLES)
+ADMIN = frozenset({"admin"})
+STAFF = frozenset({"operator", "operator_token", "admin"})  # operators and admins
+AUDITORS = frozenset({"auditor", "auditor_token"})
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who may call one route, and how the matrix calls it."""
+
+    allowed: frozenset[str]
+    path: str | None = None  # the concrete path (default: the route's own path)
+    json: Any = None  # a valid JSON body, so that a 422 never hides a missing check
+    content: bytes | None = None  # a raw body instead
+    ends_session: bool = False  # called after every other route
+    deny_status: dict[str, int] = field(default_factory=dict)
+
+
+# "METHOD /path" as the route declares it -> Access
+ACCESS: dict[str, Access] = {
+    "GET /openapi.json": Access(EVERYONE),
+    "GET /healthz": Access(EVERYONE),
+    # auth
+    "POST /api/v1/auth/login": Access(
+        EVERYONE, json={"name": "matrix-login", "password": "correct horse battery staple"}
+    ),
+    "POST /api/v1/auth/logout": Access(EVERYONE, ends_session=True),
+    "GET /api/v1/auth/whoami": Access(EVERYONE),
+    "POST /api/v1/auth/tokens": Access(ADMIN, json={"role": "auditor", "label": "matrix"}),
+    "GET /api/v1/auth/tokens": Access(ADMIN),
+    "DELETE /api/v1/auth/tokens/{token_id}": Access(ADMIN, path="/api/v1/auth/tokens/00"),
+    "POST /api/v1/auth/person-links": Access(STAFF, json={"subject_id": "{subject_a_id}"}),
+    "GET /api/v1/auth/person-links": Access(STAFF),
+    "DELETE /api/v1/auth/person-links/{link_id}": Access(
+        STAFF, path="/api/v1/auth/person-links/00"
+    ),
+    # c2sp tlog-tiles: hash tiles and checkpoints public, entry bundles to auditors only
+    "GET /log/checkpoint": Access(EVERYONE),
+    "GET /log/tile/{rest:path}": Access(EVERYONE, path="/log/tile/0/000.p/3"),
+    "GET /log/tile/entries/{rest:path}": Access(AUDITORS, path="{entries_tile}"),
+    # c2sp tlog-witness: logs authenticate by their checkpoint signature, not by a role
+    "POST /witness/add-checkpoint": Access(EVERYONE, content=b"not a checkpoint\n"),
+}
