@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.tiny_apk import write_tiny_apk
+
 REPO = Path(__file__).resolve().parents[2]
 
 # Loads every runtime Veil uses the way a library user would (no CLI) and runs one detection.
@@ -64,7 +66,6 @@ def test_runtimes_open_no_internet_socket(tmp_path: Path) -> None:
 # --- every main command, as a user runs it, under `strace -f` ------------------------------------
 
 TRACE = "%network,openat,?open,?creat,?mkdir,mkdirat,?rename,renameat,renameat2"
-APK = REPO.parent / "shared" / "data" / "apks" / "TestActivity.apk"
 EVENT = (
     '{"action": "collect", "controller": "Example Shop Ltd", "system": "gate-1", '
     '"data_categories": ["image.scene"], "purpose": "entrance monitoring", '
@@ -113,14 +114,14 @@ class Session:
             path == a or a in path.parents or path in a.parents for a in self.allowed
         )
 
-    def run(self, name: str, *args: str | Path, stdin: str | None = None) -> Traced:
-        """Run ``veil ARGS`` under ``strace -f``; fail on a non-zero exit status."""
+    def run(self, name: str, *args: str | Path, stdin: str | None = None, code: int = 0) -> Traced:
+        """Run ``veil ARGS`` under ``strace -f``; fail unless it exits with ``code``."""
         trace = self.work / f"{name}.strace"
         command = [self.strace, "-f", "-qq", "-s", "4096", "-o", str(trace), "-e", TRACE]
         command += [sys.executable, "-m", "veil.cli.main", *map(str, args)]
         result = subprocess.run(command, env=self.env, cwd=self.work, input=stdin,
                                 capture_output=True, text=True, timeout=300)  # fmt: skip
-        assert result.returncode == 0, f"veil {name}: {result.stderr[-2000:]}"
+        assert result.returncode == code, f"veil {name}: {result.stderr[-2000:]}"
         found = Traced()
         for line in trace.read_text(errors="replace").splitlines():
             if _NETWORK.search(line):
@@ -162,10 +163,8 @@ def commands(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Traced]:
         s.run("init-key", "consent", "init-key")
         s.run("purpose", "consent", "purpose", "add", "greet")
         runs["gate"] = s.run("gate", "gate", photo, "-p", "greet", "-o", s.work / "gated.png")
-    if APK.exists():
-        runs["check apk"] = s.run("check-apk", "check", "apk", APK, "--type", "38")
-    else:
-        runs["check apk"] = Traced(skipped=f"no test APK at {APK} (../shared/data)")
+    apk = write_tiny_apk(s.work / "tiny.apk", ["android.permission.CAMERA"])
+    runs["check apk"] = s.run("check-apk", "check", "apk", apk, "--type", "38", code=1)
     return runs
 
 
