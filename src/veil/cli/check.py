@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from veil.rules.report import OutputFormat
+from veil.textsafe import safe_text
 
 
 def teach(text: str) -> str:
@@ -95,7 +96,7 @@ def _emit(report: object, fmt: OutputFormat, as_json: bool, output: Path | None)
         typer.echo(for_terminal(text, fmt), nl=False)
     else:
         write_atomic(output, text)
-        typer.echo(f"{summary_line(report)}; report written to {output}", err=True)
+        typer.echo(f"{summary_line(report)}; report written to {safe_text(output)}", err=True)
     raise SystemExit(report.exit_code)
 
 

@@ -527,7 +527,7 @@ def eval_identities(
     from rich.table import Table
 
     table = Table(
-        title=f"{report.dataset}: {report.usable}/{report.images} photos, {report.persons} persons",
+        title=f"{safe_markup(report.dataset)}: {report.usable}/{report.images} photos, {report.persons} persons",
         caption=(
             f"{report.model}; {report.genuine_pairs} genuine, {report.impostor_pairs} impostor "
             f"pairs; {report.seconds:.1f} s"

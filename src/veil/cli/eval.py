@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from veil.cli import anonymize as flags
-from veil.textsafe import safe_text
+from veil.textsafe import safe_markup, safe_text
 from veil.vision.redact import MaskShape
 
 D = flags.DEFAULTS
@@ -167,7 +167,7 @@ def _print_report(report: Any) -> None:
 
     settings = report.settings
     table = Table(
-        title=f"{report.dataset}: {report.images} images",
+        title=f"{safe_markup(report.dataset)}: {report.images} images",
         caption=(
             f"{settings['detector']}, thresh {settings['thresh']}, mask scale "
             f"{settings['mask_scale']} {settings['shape']}, max side {settings['max_side'] or 'full'}"
