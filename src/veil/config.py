@@ -15,12 +15,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from veil.private import private_home
+
 
 def veil_home() -> Path:
-    """Return (and create) Veil's home folder."""
+    """Return (and create, mode 0700) Veil's home folder; warn when an existing one is shared."""
     home = Path(os.environ.get("VEIL_HOME") or Path.home() / ".veil").expanduser()
-    home.mkdir(parents=True, exist_ok=True)
-    return home
+    return private_home(home)
 
 
 def default_db_url() -> str:

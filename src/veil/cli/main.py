@@ -13,6 +13,7 @@ import sys
 import typer
 
 from veil.errors import VeilError
+from veil.textsafe import safe_text
 
 COMMAND_MODULES = (
     "veil.cli.blur",
@@ -67,7 +68,7 @@ def build_app() -> typer.Typer:
 def error_line(exc: BaseException) -> str:
     """Return the one-line message printed for an error."""
     text = " ".join(str(exc).split()) or type(exc).__name__
-    return f"veil: error: {text}"
+    return f"veil: error: {safe_text(text)}"
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from veil.errors import BadInputError
+from veil.textsafe import safe_text
 
 witness_app = typer.Typer(
     name="witness",
@@ -175,7 +176,7 @@ def show_command(folder: Dir = None, as_json: Json = False) -> None:
         typer.echo(f"log {origin}: cosigned size {e['size']} root {e['root'] or '-'}")
     typer.echo(f"split-view evidence: {len(evidence)} record(s)")
     for rec in evidence:
-        typer.echo(f"  {rec['time']} {rec['origin']}: {rec['reason']}")
+        typer.echo(safe_text(f"  {rec['time']} {rec['origin']}: {rec['reason']}"))
 
 
 def register(app: typer.Typer) -> None:

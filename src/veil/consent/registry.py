@@ -30,6 +30,7 @@ from veil.consent.store import TABLE_PREFIX, ConsentStore, Cursor
 from veil.consent.vault import Vault
 from veil.errors import BadInputError, ConfigError
 from veil.ledger.events import Event
+from veil.textsafe import refuse_controls
 
 P = TABLE_PREFIX
 
@@ -94,6 +95,7 @@ class ConsentRegistry:
         replace: bool = False,
     ) -> Purpose:
         """Declare (or with ``replace`` redefine) a purpose."""
+        refuse_controls({"description": description, "alternative": alternative}, ConfigError)
         try:
             purpose = Purpose(
                 name=name, description=description, access=access, alternative=alternative
@@ -169,6 +171,7 @@ class ConsentRegistry:
         }
         if data_categories:
             fields["data_categories"] = tuple(data_categories)
+        refuse_controls(fields, ConsentError, "invalid consent: ")
         try:
             record = ConsentRecord.model_validate(fields)
             record = record.model_copy(update={"history": (_given(record),)})
