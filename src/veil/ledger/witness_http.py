@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from veil.errors import ConfigError, VeilError, VerificationError
+from veil.ledger.issued import record_issued
 from veil.ledger.note import (
     Checkpoint,
     NoteError,
@@ -189,5 +190,7 @@ def checkpoint_with_policy(
     if lines:
         ledger.store.add_cosignatures(cid, [ln for got in lines.values() for ln in got])
     cp = ledger.store.get_checkpoint(cid)
+    if cp is not None:
+        record_issued(ledger.key_dir, cp)
     full = ledger.note_with_cosignatures(cp) if cp is not None else note
     return PolicyCheckpoint(cid, head.size, full, quorum, tuple(outcomes))
