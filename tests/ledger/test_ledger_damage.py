@@ -111,3 +111,13 @@ def test_new_checkpoints_after_verify_keep_verifying(
     assert veil(capsys, "ledger", "checkpoint", *filled)[0] == 0
     code, out, err = veil(capsys, "ledger", "verify", *filled)
     assert code == 0 and "3 checkpoints verified" in out, err
+
+
+def test_unwritable_record_is_one_line(
+    filled: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    record = tmp_path / "keys" / "checkpoint.last"
+    record.unlink()
+    record.mkdir()  # a folder where the file goes: the rename fails for root too
+    code, _, err = veil(capsys, "ledger", "checkpoint", *filled)
+    assert code == 2 and err.count("\n") == 1 and "cannot be written" in err, err

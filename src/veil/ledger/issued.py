@@ -43,7 +43,13 @@ def record_issued(key_dir: Path, cp: StoredCheckpoint) -> StoredCheckpoint:
     text = json.dumps(
         {"id": cp.id, "size": cp.size, "root": base64.b64encode(cp.root).decode("ascii")}
     )
-    write_file_atomic(key_dir / RECORD_NAME, text + "\n", 0o600)
+    try:
+        write_file_atomic(key_dir / RECORD_NAME, text + "\n", 0o600)
+    except OSError as exc:
+        raise ConfigError(
+            f"checkpoint {cp.id} is stored but {key_dir / RECORD_NAME} cannot be written: "
+            f"{exc.strerror or exc}"
+        ) from None
     return cp
 
 
