@@ -5,6 +5,8 @@
 - ``pseudonym.key``: 32 random bytes (hex) keying HMAC-SHA256 subject pseudonyms, mode 0600
 - ``log.id``: the random id of the one database tree these keys sign (a log key that signed two
   different trees would show witnesses a split view, so a key folder belongs to one ledger)
+- ``checkpoint.last``: the last checkpoint these keys signed, mode 0600 (see
+  :mod:`veil.ledger.issued`)
 """
 
 from __future__ import annotations

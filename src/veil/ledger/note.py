@@ -377,7 +377,7 @@ def verify_checkpoint(
         raise NoteError("a witness key has the same name as the log key")
     opened = open_note(data, [log_key, *witnesses])
     if log_key.name not in opened.verified:
-        raise NoteError(f"checkpoint is not signed by the log key {log_key.name}")
+        raise NoteError(f"not signed by the log key {log_key.name}")  # callers name it
     cp = parse_checkpoint(opened.text)
     want = origin if origin is not None else log_key.name
     if cp.origin != want:
