@@ -45,13 +45,15 @@ def build_app() -> typer.Typer:
 
     @app.callback()
     def _root(
-        version: bool = typer.Option(False, "--version", help="Print Veil's version and exit."),
+        version: bool = typer.Option(
+            False,
+            "--version",
+            help="Print Veil's version and exit.",
+            is_eager=True,
+            callback=_print_version,
+        ),
     ) -> None:
-        if version:
-            from veil import __version__
-
-            print(f"veil {__version__}")
-            raise typer.Exit(0)
+        pass
 
     for module_name in COMMAND_MODULES:
         try:
@@ -62,6 +64,25 @@ def build_app() -> typer.Typer:
             raise
         module.register(app)
     return app
+
+
+def package_version() -> str:
+    """Return the installed distribution's version, or ``veil.__version__`` from a source tree."""
+    from importlib import metadata
+
+    from veil import __version__
+
+    try:
+        return metadata.version("veil")
+    except metadata.PackageNotFoundError:
+        return __version__
+
+
+def _print_version(value: bool) -> None:
+    """Eager ``--version``: print and exit 0 before click asks for a command."""
+    if value:
+        print(f"veil {package_version()}")
+        raise typer.Exit(0)
 
 
 def error_line(exc: BaseException) -> str:
