@@ -12,6 +12,7 @@ import sys
 
 import typer
 
+from veil.cli.signals import TERMINATED_EXIT, Terminated, terminate_gracefully
 from veil.errors import VeilError
 
 COMMAND_MODULES = (
@@ -95,13 +96,17 @@ def main(argv: list[str] | None = None) -> None:
     """Run the CLI; expected errors become one line on stderr and an exit status."""
     app = build_app()
     try:
-        status = app(args=argv, standalone_mode=False)
+        with terminate_gracefully():
+            status = app(args=argv, standalone_mode=False)
     except VeilError as exc:
         print(error_line(exc), file=sys.stderr)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         print("veil: interrupted", file=sys.stderr)
         sys.exit(130)
+    except Terminated:
+        print("veil: terminated", file=sys.stderr)
+        sys.exit(TERMINATED_EXIT)
     except SystemExit:
         raise
     except Exception as exc:  # click usage errors and anything unexpected
