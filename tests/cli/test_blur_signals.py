@@ -15,6 +15,9 @@ import pytest
 
 from veil.media.atomic import atomic_output, remove_stale_partials
 
+VEIL = [sys.executable, "-m", "veil.cli.main"]
+FLAGS = ["--precision", "fp32", "--no-ledger", "--quiet"]
+
 
 def partials(folder: Path) -> list[Path]:
     return sorted(folder.glob(".clip.*.partial.mp4")) if folder.exists() else []
@@ -22,8 +25,7 @@ def partials(folder: Path) -> list[Path]:
 
 def start_blur(clip: Path, target: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "veil.cli.main", "blur", str(clip), "-o", str(target)]
-        + ["--precision", "fp32", "--no-ledger", "--quiet"],
+        [*VEIL, "blur", str(clip), "-o", str(target), *FLAGS],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -72,8 +74,7 @@ def test_next_run_removes_what_sigkill_left(tmp_path: Path, long_clip: Path) -> 
     short.parent.mkdir()
     os.replace(long_clip, short)  # the rerun may be quick
     result = subprocess.run(
-        [sys.executable, "-m", "veil.cli.main", "blur", str(short), "-o", str(out / "clip.mp4")]
-        + ["--precision", "fp32", "--no-ledger", "--quiet", "--max-side", "160"],
+        [*VEIL, "blur", str(short), "-o", str(out / "clip.mp4"), *FLAGS, "--max-side", "160"],
         capture_output=True,
         text=True,
         timeout=600,

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_rules_deployments import compliant, gate
 
 from conftest import compliant_inventory, write_yaml
-from test_rules_deployments import compliant, gate
 from veil.rules.apps import check_app
 from veil.rules.deployments import check_deployment
 from veil.rules.models import CheckInputError
