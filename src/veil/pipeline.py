@@ -180,7 +180,7 @@ def default_output(path: Path) -> Path:
 def plan_outputs(inputs: Iterable[Path], output: Path | None) -> tuple[list[Job], list[FileResult]]:
     """Map inputs to output files; folders are searched recursively and mirrored.
 
-    With one input file, ``output`` may name the output file (it has a media suffix); otherwise
+    With one input file, ``output`` may name the output file (:mod:`veil.media.targets`); otherwise
     ``output`` is a folder. Several inputs each get a subfolder or file named after them.
     Returns the jobs and the inputs that cannot be processed (missing, unsupported).
     """
