@@ -97,8 +97,10 @@ def gate(
 ) -> None:
     from veil.consent.gate import ConsentGate, GateSettings
     from veil.consent.session import open_registry
+    from veil.media.targets import check_output_name
     from veil.vision.embeddings import get_embedder
 
+    check_output_name(inputs, output)  # a misnamed output is refused before the registry opens
     options = flags.options_from(locals())
     settings = GateSettings(
         threshold=match_threshold, min_face=min_face, recheck_frames=recheck_frames

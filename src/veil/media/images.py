@@ -78,8 +78,12 @@ def write_image(
     quality: int = 95,
 ) -> None:
     """Write BGR ``pixels`` to ``path`` atomically; the format follows the suffix."""
-    image = Image.fromarray(np.ascontiguousarray(pixels[:, :, ::-1]), "RGB")
     suffix = path.suffix.lower()
+    if suffix not in IMAGE_SUFFIXES:
+        raise MediaError(
+            f"{path}: not an image file name (use one of {', '.join(sorted(IMAGE_SUFFIXES))})"
+        )
+    image = Image.fromarray(np.ascontiguousarray(pixels[:, :, ::-1]), "RGB")
     options: dict[str, object] = {}
     if suffix in {".jpg", ".jpeg", ".webp"}:
         options["quality"] = quality
@@ -104,7 +108,7 @@ def _pil_format(suffix: str) -> str:
         ".bmp": "BMP",
         ".tif": "TIFF",
         ".tiff": "TIFF",
-    }.get(suffix, "PNG")
+    }[suffix]
 
 
 def _reason(exc: BaseException) -> str:
