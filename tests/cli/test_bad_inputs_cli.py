@@ -1,0 +1,86 @@
+"""Bad inputs through the command line: one line naming the file or setting, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from veil.media.images import write_image
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("VEIL_")}
+    environment["VEIL_HOME"] = str(tmp_path / "home")
+    return environment
+
+
+def veil(env: dict[str, str], *args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "veil.cli.main", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+
+
+def no_traceback(result: subprocess.CompletedProcess[str]) -> list[str]:
+    """The ``veil: error:`` lines of a run, after checking nothing else went wrong on stderr."""
+    assert "Traceback" not in result.stderr, result.stderr
+    return [line for line in result.stderr.splitlines() if line.startswith("veil: error:")]
+
+
+@pytest.fixture
+def huge_and_good(tmp_path: Path) -> tuple[Path, Path]:
+    """A 12000x12000 PNG (144 megapixels, a few kB) and a small good image beside it."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    huge = folder / "huge.png"
+    Image.new("1", (12000, 12000), 0).save(huge)
+    good = folder / "good.png"
+    write_image(good, np.full((64, 64, 3), 90, np.uint8))
+    return huge, good
+
+
+def test_blur_refuses_huge_images_and_goes_on(
+    env: dict[str, str], tmp_path: Path, huge_and_good: tuple[Path, Path]
+) -> None:
+    huge, good = huge_and_good
+    out = tmp_path / "out"
+    result = veil(env, "blur", huge, good, "-o", out, "--json", "--precision", "fp32")
+    assert result.returncode == 1
+    errors = no_traceback(result)
+    assert len(errors) == 1 and "huge.png" in errors[0] and "too large" in errors[0]
+    assert json.loads(result.stdout)["totals"]["ok"] == 1
+    assert (out / "good.png").exists() and not (out / "huge.png").exists()
+
+
+def test_gate_and_enroll_refuse_huge_images(
+    env: dict[str, str], tmp_path: Path, huge_and_good: tuple[Path, Path]
+) -> None:
+    pytest.importorskip("face_recognition_models", reason="dlib face models not installed")
+    huge, good = huge_and_good
+    assert veil(env, "consent", "init-key").returncode == 0
+    assert veil(env, "consent", "purpose", "add", "greet").returncode == 0
+    out = tmp_path / "out"
+    result = veil(env, "gate", huge, good, "-p", "greet", "-o", out, "-q", "--precision", "fp32")
+    assert result.returncode == 1
+    errors = no_traceback(result)
+    assert len(errors) == 1 and "huge.png" in errors[0] and "too large" in errors[0]
+    assert (out / "good.png").exists() and not (out / "huge.png").exists()
+    grant = veil(env, "consent", "grant", "-s", "m", "--controller", "Shop", "-p", "greet",
+                 "--notice-version", "v1", "--notice-digest", "sha256:" + "0" * 64,
+                 "--method", "app")  # fmt: skip
+    assert grant.returncode == 0, grant.stderr
+    enrolled = veil(env, "consent", "enroll", "-s", "m", "-p", "greet", huge)
+    assert enrolled.returncode == 1
+    errors = no_traceback(enrolled)
+    assert len(errors) == 1 and "huge.png" in errors[0] and "too large" in errors[0]
