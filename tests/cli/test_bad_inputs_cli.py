@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -84,3 +85,42 @@ def test_gate_and_enroll_refuse_huge_images(
     assert enrolled.returncode == 1
     errors = no_traceback(enrolled)
     assert len(errors) == 1 and "huge.png" in errors[0] and "too large" in errors[0]
+
+
+@pytest.mark.parametrize("where", ["under-a-file", "proc"])
+def test_blur_to_an_unwritable_folder_is_one_line_per_input(
+    env: dict[str, str],
+    tmp_path: Path,
+    astronaut_bgr: np.ndarray,
+    make_video: Callable[..., Path],
+    where: str,
+) -> None:
+    regular = tmp_path / "somefile.txt"
+    regular.write_text("x")
+    out = regular / "out" if where == "under-a-file" else Path("/proc/version/out")
+    photo = tmp_path / "a.png"
+    write_image(photo, astronaut_bgr)
+    clip = make_video(tmp_path / "clip.mp4", frames=4)
+    result = veil(env, "blur", photo, clip, "-o", out, "-q", "--precision", "fp32")
+    assert result.returncode == 1  # an output that cannot be written is a failed input
+    errors = no_traceback(result)
+    assert len(errors) == 2
+    assert all("cannot write output" in e and "not a folder" in e for e in errors)
+    assert {Path(e.split(": ")[2]).name for e in errors} == {"a.png", "clip.mp4"}
+    single = veil(env, "blur", clip, "-o", out / "clip.mp4", "-q", "--precision", "fp32")
+    assert single.returncode == 1 and len(no_traceback(single)) == 1
+
+
+def test_ledger_init_with_an_unwritable_home_is_a_config_error(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    regular = tmp_path / "somefile.txt"
+    regular.write_text("x")
+    for home in (regular / "home", Path("/proc/version/home")):
+        result = veil({**env, "VEIL_HOME": str(home)}, "ledger", "init")
+        assert result.returncode == 2
+        errors = no_traceback(result)
+        assert errors == result.stderr.strip().splitlines()
+        assert len(errors) == 1 and "VEIL_HOME" in errors[0] and str(home) in errors[0]
+    keys = veil(env, "ledger", "init", "--keys", regular / "keys")
+    assert keys.returncode == 2 and len(no_traceback(keys)) == 1 and "keys" in keys.stderr

@@ -17,25 +17,49 @@ def atomic_output(target: Path, overwrite: bool = False) -> Iterator[Path]:
 
     The temporary file keeps ``target``'s suffix (encoders choose formats by it) and starts with a
     dot, so a partial output never looks complete. On error it is removed and ``target`` is left
-    as it was. Without ``overwrite``, an existing ``target`` is an error.
+    as it was. Without ``overwrite``, an existing ``target`` is an error. A folder that cannot be
+    created or written raises :class:`MediaError` naming ``target``.
     """
     if target.exists() and not overwrite:
         raise MediaError(f"{target}: output exists (use --overwrite to replace it)")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(
-        prefix=f".{target.stem}.", suffix=f".partial{target.suffix}", dir=target.parent
-    )
+    for folder in (target.parent, *target.parent.parents):
+        if folder.exists():
+            if not folder.is_dir():
+                raise MediaError(f"{target}: cannot write output: {folder} is not a folder")
+            break
+    with _writing(target):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(
+            prefix=f".{target.stem}.", suffix=f".partial{target.suffix}", dir=target.parent
+        )
     os.close(fd)
     temporary = Path(name)
     umask = os.umask(0)
     os.umask(umask)
-    os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes 0600; outputs get ordinary permissions
     try:
+        with _writing(target):
+            os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes 0600; outputs get ordinary ones
         yield temporary
-        with open(temporary, "rb+") as handle:
-            os.fsync(handle.fileno())
+        with _writing(target):
+            with open(temporary, "rb+") as handle:
+                os.fsync(handle.fileno())
         if target.exists() and not overwrite:
             raise MediaError(f"{target}: output appeared while writing (use --overwrite)")
-        os.replace(temporary, target)
+        with _writing(target):
+            os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _writing(target: Path) -> Iterator[None]:
+    try:
+        yield
+    except OSError as exc:
+        raise _unwritable(target, exc) from exc
+
+
+def _unwritable(target: Path, exc: OSError) -> MediaError:
+    reason = exc.strerror or " ".join(str(exc).split()) or type(exc).__name__
+    where = f" ({exc.filename})" if exc.filename and str(exc.filename) != str(target) else ""
+    return MediaError(f"{target}: cannot write output: {reason}{where}")
