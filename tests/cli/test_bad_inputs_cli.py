@@ -124,3 +124,60 @@ def test_ledger_init_with_an_unwritable_home_is_a_config_error(
         assert len(errors) == 1 and "VEIL_HOME" in errors[0] and str(home) in errors[0]
     keys = veil(env, "ledger", "init", "--keys", regular / "keys")
     assert keys.returncode == 2 and len(no_traceback(keys)) == 1 and "keys" in keys.stderr
+
+
+def truncated_copy(original: Path, folder: Path) -> Path:
+    """The first third of a model file, under its own name in ``folder`` (other files linked)."""
+    folder.mkdir(parents=True)
+    for other in original.parent.iterdir():
+        if other.is_file() and other.name != original.name:
+            (folder / other.name).symlink_to(other)
+    copy = folder / original.name
+    copy.write_bytes(original.read_bytes()[: original.stat().st_size // 3])
+    return copy
+
+
+def test_a_truncated_centerface_file_is_a_config_error_and_nothing_is_written(
+    env: dict[str, str], tmp_path: Path, astronaut_bgr: np.ndarray
+) -> None:
+    from veil.vision.detectors.centerface import find_weights
+
+    photo = tmp_path / "a.png"
+    write_image(photo, astronaut_bgr)
+    weights = truncated_copy(find_weights(), tmp_path / "models")
+    out = tmp_path / "out"
+    damaged = {**env, "VEIL_CENTERFACE_ONNX": str(weights)}
+    result = veil(damaged, "blur", photo, "-o", out, "-q")
+    assert result.returncode == 2, result.stderr
+    errors = no_traceback(result)
+    assert errors == result.stderr.strip().splitlines() and len(errors) == 1
+    assert "VEIL_CENTERFACE_ONNX" in errors[0] and str(weights) in errors[0]
+    assert not out.exists()  # fail closed: no output at all, least of all an unredacted one
+
+
+def test_a_truncated_dlib_model_is_a_config_error_at_gate_and_enroll(
+    env: dict[str, str], tmp_path: Path, astronaut_bgr: np.ndarray
+) -> None:
+    pytest.importorskip("face_recognition_models", reason="dlib face models not installed")
+    from veil.vision.embeddings import models_dir
+
+    photo = tmp_path / "a.png"
+    write_image(photo, astronaut_bgr)
+    assert veil(env, "consent", "init-key").returncode == 0
+    assert veil(env, "consent", "purpose", "add", "greet").returncode == 0
+    grant = veil(env, "consent", "grant", "-s", "m", "--controller", "Shop", "-p", "greet",
+                 "--notice-version", "v1", "--notice-digest", "sha256:" + "0" * 64,
+                 "--method", "app")  # fmt: skip
+    assert grant.returncode == 0, grant.stderr
+    name = "shape_predictor_5_face_landmarks.dat"
+    damaged = truncated_copy(models_dir() / name, tmp_path / "dlib")
+    bad_env = {**env, "VEIL_DLIB_MODELS": str(damaged.parent)}
+    out = tmp_path / "out.png"
+    gate = veil(bad_env, "gate", photo, "-p", "greet", "-o", out, "-q", "--precision", "fp32")
+    enroll = veil(bad_env, "consent", "enroll", "-s", "m", "-p", "greet", photo)
+    for result in (gate, enroll):
+        assert result.returncode == 2, result.stderr
+        errors = no_traceback(result)
+        assert errors == result.stderr.strip().splitlines() and len(errors) == 1
+        assert "VEIL_DLIB_MODELS" in errors[0] and name in errors[0]
+    assert not out.exists()
