@@ -181,3 +181,18 @@ def test_a_truncated_dlib_model_is_a_config_error_at_gate_and_enroll(
         assert errors == result.stderr.strip().splitlines() and len(errors) == 1
         assert "VEIL_DLIB_MODELS" in errors[0] and name in errors[0]
     assert not out.exists()
+
+
+def test_consent_grant_with_too_many_days_is_a_usage_error(env: dict[str, str]) -> None:
+    assert veil(env, "consent", "purpose", "add", "greet").returncode == 0
+    grant = ("consent", "grant", "-s", "m", "--controller", "Shop", "-p", "greet",
+             "--notice-version", "v1", "--notice-digest", "sha256:" + "0" * 64, "--method", "app")  # fmt: skip
+    for days in ("3000000", "36501", "99999999999999"):
+        result = veil(env, *grant, "--days", days)
+        assert result.returncode == 2, result.stderr
+        errors = no_traceback(result)
+        assert errors == result.stderr.strip().splitlines() and len(errors) == 1
+        assert "1 to 36500 days" in errors[0]
+    listed = veil(env, "consent", "list", "--json")
+    assert listed.returncode == 0 and json.loads(listed.stdout) == []
+    assert veil(env, *grant, "--days", "36500").returncode == 0
