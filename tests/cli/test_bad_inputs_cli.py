@@ -64,7 +64,7 @@ def test_blur_refuses_huge_images_and_goes_on(
     assert (out / "good.png").exists() and not (out / "huge.png").exists()
 
 
-def test_gate_and_enroll_refuse_huge_images(
+def test_gate_and_enroll_refuse_huge_images_and_gate_unwritable_outputs(
     env: dict[str, str], tmp_path: Path, huge_and_good: tuple[Path, Path]
 ) -> None:
     pytest.importorskip("face_recognition_models", reason="dlib face models not installed")
@@ -77,6 +77,12 @@ def test_gate_and_enroll_refuse_huge_images(
     errors = no_traceback(result)
     assert len(errors) == 1 and "huge.png" in errors[0] and "too large" in errors[0]
     assert (out / "good.png").exists() and not (out / "huge.png").exists()
+    regular = tmp_path / "somefile.txt"
+    regular.write_text("x")
+    unwritable = veil(env, "gate", good, "-p", "greet", "-o", regular / "out", "-q")
+    assert unwritable.returncode == 1
+    (error,) = no_traceback(unwritable)
+    assert "cannot write output" in error and "somefile.txt is not a folder" in error
     grant = veil(env, "consent", "grant", "-s", "m", "--controller", "Shop", "-p", "greet",
                  "--notice-version", "v1", "--notice-digest", "sha256:" + "0" * 64,
                  "--method", "app")  # fmt: skip
