@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -195,7 +195,7 @@ def grant(
     notice_digest: Annotated[
         str | None, typer.Option("--notice-digest", help="sha256:... of the notice text.")
     ] = None,
-    days: Annotated[int, typer.Option("--days", min=1, help="Valid for this many days.")] = 365,
+    days: Annotated[int, typer.Option("--days", min=1, help="Valid for 1 to 36500 days.")] = 365,
     expires: Annotated[
         datetime | None, typer.Option("--expires", help="Expiry (UTC date/time; overrides --days).")
     ] = None,
@@ -214,7 +214,7 @@ def grant(
     json_output: Json = False,
 ) -> None:
     """Record a separate consent to facial recognition for the given purposes."""
-    from veil.consent.records import Guardian, utcnow
+    from veil.consent.records import Guardian, consent_validity, utcnow
     from veil.consent.registry import notice_digest as digest_of
     from veil.consent.session import open_registry
     from veil.errors import BadInputError, ConfigError
@@ -244,7 +244,7 @@ def grant(
             notice_version=notice_version,
             notice_digest=digest,
             collection_method=method,
-            valid_for=timedelta(days=days),
+            valid_for=consent_validity(days),
             expires_at=expires_at,
             given_at=now,
             under_14=under_14,

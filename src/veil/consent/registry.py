@@ -24,6 +24,7 @@ from veil.consent.records import (
     Guardian,
     Purpose,
     StateChange,
+    consent_validity,
     utcnow,
 )
 from veil.consent.store import TABLE_PREFIX, ConsentStore, Cursor
@@ -155,7 +156,7 @@ class ConsentRegistry:
             self.purpose(name)
         given = given_at or utcnow()
         if expires_at is None:
-            expires_at = given + (valid_for or timedelta(days=365))
+            expires_at = given + consent_validity(valid_for or timedelta(days=365))
         fields: dict[str, object] = {
             "subject": subject,
             "controller": controller,

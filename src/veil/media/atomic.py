@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from veil.errors import MediaError
+from veil.errors import MediaError, OutputError
 
 _RANDOM = r"[a-z0-9_]{8}"  # what tempfile.mkstemp puts between prefix and suffix
 
@@ -57,26 +57,49 @@ def atomic_output(target: Path, overwrite: bool = False) -> Iterator[Path]:
     The temporary file keeps ``target``'s suffix (encoders choose formats by it) and starts with a
     dot, so a partial output never looks complete. On error it is removed and ``target`` is left
     as it was. Without ``overwrite``, an existing ``target`` is an error. Stale temporary files of
-    ``target`` left by a killed run are removed first.
+    ``target`` left by a killed run are removed first. A folder that cannot be created or written
+    raises :class:`~veil.errors.OutputError` naming ``target``.
     """
     remove_stale_partials(target)
     if target.exists() and not overwrite:
         raise MediaError(f"{target}: output exists (use --overwrite to replace it)")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    for folder in (target.parent, *target.parent.parents):
+        if folder.exists():
+            if not folder.is_dir():
+                raise OutputError(f"{target}: cannot write output: {folder} is not a folder")
+            break
     prefix, suffix = _partial_affixes(target)
-    fd, name = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=target.parent)
+    with _writing(target):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=target.parent)
     temporary = Path(name)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)  # ours until closed: not stale while we write
         umask = os.umask(0)
         os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes 0600; outputs get ordinary permissions
+        with _writing(target):
+            os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes 0600; outputs get ordinary ones
         yield temporary
-        with open(temporary, "rb+") as handle:
+        with _writing(target), open(temporary, "rb+") as handle:
             os.fsync(handle.fileno())
         if target.exists() and not overwrite:
             raise MediaError(f"{target}: output appeared while writing (use --overwrite)")
-        os.replace(temporary, target)
+        with _writing(target):
+            os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
         os.close(fd)
+
+
+@contextlib.contextmanager
+def _writing(target: Path) -> Iterator[None]:
+    try:
+        yield
+    except OSError as exc:
+        raise _unwritable(target, exc) from exc
+
+
+def _unwritable(target: Path, exc: OSError) -> OutputError:
+    reason = exc.strerror or " ".join(str(exc).split()) or type(exc).__name__
+    where = f" ({exc.filename})" if exc.filename and str(exc.filename) != str(target) else ""
+    return OutputError(f"{target}: cannot write output: {reason}{where}")
