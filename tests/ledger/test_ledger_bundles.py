@@ -223,3 +223,15 @@ def test_each_layer_names_its_context_once(world: dict[str, Any]) -> None:
     with pytest.raises(BundleError) as err:
         verify_bundle(json.dumps(trace), led.verifier, _keys(ws))
     assert str(err.value) == "entry 0: checkpoint: not signed by the log key log.example"
+
+
+def test_a_malformed_checkpoint_is_named_once(world: dict[str, Any]) -> None:
+    led = world["led"]
+    doc = json.loads(led.prove(world["events"][0].id))
+    proof, _, _ = doc["entries"][0]["tlog_proof"].partition("\n\n")
+    text = f"{led.origin}\nnot-a-size\nroot\n"  # signed by the log itself, but malformed
+    doc["entries"][0]["tlog_proof"] = proof + "\n\n" + text + "\n" + led.keys.signer.sign_line(text)
+    with pytest.raises(BundleError) as err:
+        verify_bundle(json.dumps(doc), led.verifier)
+    assert str(err.value).count("checkpoint") == 1, str(err.value)
+    assert "tree size is not a decimal" in str(err.value)

@@ -427,7 +427,7 @@ def _verify_export(
         try:
             old = verify_checkpoint(_read_note(path), lkey).checkpoint
         except NoteError as exc:
-            raise VerificationError(f"{path}: {exc}") from None
+            raise VerificationError(f"{path}: checkpoint: {exc}") from None
         if old.size > cp.size or merkle.root_from_leaf_hashes(hashes[: old.size]) != old.root:
             raise VerificationError(
                 f"{path}: the earlier checkpoint (size {old.size}) is not a prefix of this log: "
