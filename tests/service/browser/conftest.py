@@ -55,5 +55,3 @@ def browser() -> Iterator[Any]:
 def viewport(request: pytest.FixtureRequest) -> str:
     """Each test using this runs at a phone's and a desktop's viewport."""
     return str(request.param)
-
-

@@ -1,14 +1,13 @@
 """The browser-test harness: a local page server with the service's CSP, pages at a viewport,
 screenshots under test-artifacts/browser/ (git-ignored) and axe-core checks."""
 
-
 from __future__ import annotations
 
 import mimetypes
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit

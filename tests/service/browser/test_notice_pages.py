@@ -25,7 +25,9 @@ HEADINGS = ("Who and why", "Face recognition", "Compliance check", "Public log")
 
 @pytest.fixture
 def notice(tmp_path: Path) -> DeploymentNotice:
-    with Ledger.open(f"sqlite:///{tmp_path / 'l.db'}", tmp_path / "k", origin="veil.test/log") as led:
+    with Ledger.open(
+        f"sqlite:///{tmp_path / 'l.db'}", tmp_path / "k", origin="veil.test/log"
+    ) as led:
         w = Witness.create(tmp_path / "w", "w1.example")
         w.add_log(led.vkey)
         led.append(event(led.pseudonym("visitor-1"), "collect"))

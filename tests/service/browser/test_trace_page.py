@@ -3,7 +3,6 @@ WebCrypto checks against the keys on the page, and any changed byte shows "not v
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,11 @@ def fixture(tmp_path: Path) -> TraceFixture:
 
 
 def _open_trace(
-    browser: Any, server: PageServer, fx: TraceFixture, trace: PersonTrace, viewport: str,
+    browser: Any,
+    server: PageServer,
+    fx: TraceFixture,
+    trace: PersonTrace,
+    viewport: str,
     lang: Language = "en",
 ) -> tuple[Any, list[str]]:
     html = render_trace(trace, lang, fx.log_vkey, fx.witness_vkeys, bundle_url="/bundle")
@@ -37,7 +40,9 @@ def _open_trace(
 
 
 def _states(page: Any) -> list[str]:
-    return [str(el.get_attribute("data-verified")) for el in page.locator("[data-trace-entry]").all()]
+    return [
+        str(el.get_attribute("data-verified")) for el in page.locator("[data-trace-entry]").all()
+    ]
 
 
 def test_every_entry_of_a_real_trace_is_verified_in_the_browser(

@@ -40,7 +40,9 @@ class TraceFixture:
 
 def make_trace(folder: Path) -> TraceFixture:
     """A cosigned ledger in ``folder`` and the trace of its person ``resident-7``."""
-    with Ledger.open(f"sqlite:///{folder / 'ledger.db'}", folder / "keys", origin="veil.test/log") as led:
+    with Ledger.open(
+        f"sqlite:///{folder / 'ledger.db'}", folder / "keys", origin="veil.test/log"
+    ) as led:
         me, other = led.pseudonym("resident-7"), led.pseudonym("resident-8")
         led.append(event(me, "consent_granted", 0))
         led.append(event(other, "consent_granted", 1))

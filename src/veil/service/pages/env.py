@@ -55,6 +55,9 @@ def environment(lang: Language) -> Environment:
 
 def render(template: str, lang: Language, static_url: str, **context: Any) -> str:
     """Render ``template`` in ``lang``; ``static_url`` is where :data:`STATIC_DIR` is served."""
-    return environment(lang).get_template(template).render(
-        lang=lang, static=static_url.rstrip("/"), **context
+    page: str = (
+        environment(lang)
+        .get_template(template)
+        .render(lang=lang, static=static_url.rstrip("/"), **context)
     )
+    return page

@@ -4,7 +4,7 @@ message ids: ``N_`` marks them for extraction; templates translate them with ``_
 from __future__ import annotations
 
 
-def N_(message: str) -> str:  # noqa: N802 (the gettext convention)
+def N_(message: str) -> str:
     """Mark ``message`` for the catalogs without translating it here."""
     return message
 
@@ -76,4 +76,13 @@ def label(table: dict[str, str], code: str) -> str:
     """The message id for ``code``, or the code itself when the table does not know it."""
     return table.get(code, code)
 
-ROLES = (N_("operator"), N_("auditor"), N_("admin"))
+
+# reads of the person's records (veil.ledger.person_trace.record_read), by "<role>:<action>"
+READS = {
+    "operator:use": N_("An operator looked at your records"),
+    "operator:export": N_("An operator exported your records"),
+    "auditor:use": N_("An auditor looked at your records"),
+    "auditor:export": N_("An auditor exported your records"),
+    "admin:use": N_("An administrator looked at your records"),
+    "admin:export": N_("An administrator exported your records"),
+}
