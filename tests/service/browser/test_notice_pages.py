@@ -74,6 +74,10 @@ def test_a_visitor_reads_the_notice_in_both_languages(
     assert "PIPL Art. 29" in text and "1 witness cosigned it" in text
     check_accessibility(page)
     screenshot(page, f"notice-en-{viewport}")
+    page.keyboard.press("Tab")  # the first stop is the skip link, and it leads to the content
+    assert page.evaluate("document.activeElement.getAttribute('href')") == "#main"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
     assert not errors, errors
     page.context.close()
 
