@@ -29,8 +29,12 @@ def _open_trace(
     trace: PersonTrace,
     viewport: str,
     lang: Language = "en",
+    edit: tuple[str, str] | None = None,
 ) -> tuple[Any, list[str]]:
     html = render_trace(trace, lang, fx.log_vkey, fx.witness_vkeys, bundle_url="/bundle")
+    if edit is not None:  # the server shows other text than it proves
+        assert html.count(edit[0]) >= 1
+        html = html.replace(edit[0], edit[1], 1)
     url = server.page("/trace", html)
     server.add("/bundle", lambda _r: ("application/json", trace.bundle().encode()))
     page, errors = open_page(browser, viewport, locale=lang, timezone="Asia/Shanghai")
@@ -183,4 +187,25 @@ def test_a_witness_key_on_the_page_that_did_not_cosign_fails_the_page(
     page, _ = _open_trace(browser, server, fx, fixture.trace, "phone")
     assert _states(page) == ["false"] * 3
     assert "w9.example did not cosign" in page.locator("[data-checkpoint-badge]").inner_text()
+    page.context.close()
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        ('data-field="purpose">open the lobby gate', 'data-field="purpose">keep the lobby safe'),
+        ('data-field="system">gate-1', 'data-field="system">gate-2'),
+        (
+            'data-field="data_categories">biometric.facial_template',
+            'data-field="data_categories">image.scene',
+        ),
+        ('data-action="consent_granted"', 'data-action="consent_withdrawn"'),
+        ('datetime="2026-03-01T01:30:00Z"', 'datetime="2026-03-01T02:30:00Z"'),
+    ],
+)
+def test_text_shown_beside_a_valid_proof_but_not_proved_shows_not_verified(
+    browser: Any, server: PageServer, fixture: TraceFixture, edit: tuple[str, str]
+) -> None:
+    page, _ = _open_trace(browser, server, fixture, fixture.trace, "phone", edit=edit)
+    assert _states(page) == ["false", "true", "true"]
     page.context.close()

@@ -227,7 +227,28 @@ export async function verifyEntry(el, ctx) {
   const shown = JSON.parse(el.dataset.event || "null");
   if (canonical(event) !== canonical(shown)) fail("the entry shown is not the entry proved");
   if (event.subject !== ctx.subject) fail("the entry is about someone else");
+  checkShown(el, event);
   return event;
+}
+
+// What the page shows of an entry must be what was proved, not other text beside it.
+function checkShown(el, event) {
+  const want = {
+    purpose: event.purpose,
+    controller: event.controller,
+    system: event.system,
+    data_categories: (event.data_categories || []).join(", "),
+  };
+  for (const [name, value] of Object.entries(want)) {
+    const shown = el.querySelector(`[data-field="${name}"]`);
+    if (!shown || shown.textContent !== value) fail(`the ${name} shown is not the one proved`);
+  }
+  const time = el.querySelector('[data-field="time"]');
+  const proved = Math.floor(Date.parse(event.time) / 1000);
+  if (!time || Math.floor(Date.parse(time.getAttribute("datetime")) / 1000) !== proved) {
+    fail("the time shown is not the one proved");
+  }
+  if (el.dataset.action !== event.action) fail("the action shown is not the one proved");
 }
 
 function mark(el, badge, ok, text, error) {
