@@ -145,4 +145,3 @@ def poll_camera(camera: Camera, *, timeout_s: float = TIMEOUT_S) -> CameraStatus
         frames_blanked=_int(data, "frames_blanked"),
         error=data.get("error") if isinstance(data.get("error"), str) else None,
     )
-

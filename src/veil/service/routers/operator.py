@@ -122,8 +122,10 @@ def withdraw(
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {f"image/{t}": {"schema": {"type": "string", "format": "binary"}}
-                        for t in ("jpeg", "png", "webp")},  # fmt: skip
+            "content": {
+                f"image/{t}": {"schema": {"type": "string", "format": "binary"}}
+                for t in ("jpeg", "png", "webp")
+            },
         }
     },
 )

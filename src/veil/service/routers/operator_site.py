@@ -5,6 +5,7 @@ checkpoints and witnesses, and the cameras (each a ``veil stream --serve`` healt
 from __future__ import annotations
 
 import base64
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
@@ -70,7 +71,7 @@ def list_deployments(request: Request, _: Principal = Depends(staff)) -> list[De
         return [deployment_info(home, n) for n in deployment_names(home)]
 
 
-_REPORT = {
+_REPORT: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "the report",
         "content": {t: {"schema": {"type": "string"}} for t in MEDIA_TYPES.values()},
@@ -84,9 +85,7 @@ _UPLOAD = {
 }
 
 
-@router.post(
-    "/checks/{kind}", response_class=Response, responses=_REPORT, openapi_extra=_UPLOAD
-)
+@router.post("/checks/{kind}", response_class=Response, responses=_REPORT, openapi_extra=_UPLOAD)
 async def run_check(
     kind: CheckKind,
     request: Request,
@@ -103,9 +102,7 @@ async def run_check(
 
     def work() -> tuple[str, str]:
         with as_http():
-            return check_upload(
-                kind, data, scratch, format, file_name=file_name, app_type=app_type
-            )
+            return check_upload(kind, data, scratch, format, file_name=file_name, app_type=app_type)
 
     text, media_type = await run_in_threadpool(work)
     return Response(text, media_type=media_type)
@@ -174,4 +171,3 @@ def remove_camera(name: str, request: Request, _: Principal = Depends(staff)) ->
     with as_http():
         cams.remove_camera(service_state(request).settings.veil_home(), name)
     return Response(status_code=204)
-
