@@ -47,8 +47,8 @@ def register_site(operator: TestClient) -> dict[str, object]:
     return body
 
 
-@pytest.fixture
-def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+@pytest.fixture(name="world")
+def world_fixture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     monkeypatch.delenv("VEIL_MASTER_KEY", raising=False)
     monkeypatch.delenv("VEIL_MASTER_KEY_FILE", raising=False)
     seed = seed_demo(tmp_path / "home", events=12, enroll_sample=False)

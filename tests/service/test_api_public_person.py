@@ -3,7 +3,7 @@ withdraw with receipts), trace with proofs, rights requests; person A never sees
 
 from __future__ import annotations
 
-from tests.service.api_world import SITE, World, world  # noqa: F401
+from tests.service.api_world import SITE, World, world_fixture  # noqa: F401
 from veil.consent.registry import notice_digest
 from veil.ledger.proofs import parse_tlog_proof
 from veil.service.demo import CONTROLLER, GREETING, NOTICE

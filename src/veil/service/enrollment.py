@@ -37,7 +37,7 @@ def models() -> tuple[Detector, Embedder]:
     return get_detector(DEFAULT_DETECTOR, DetectorSettings(threshold=0.3)), get_embedder()
 
 
-def image_suffix(data: bytes, max_pixels: int = MAX_PIXELS) -> str:
+def image_suffix(data: bytes, max_pixels: int | None = None) -> str:
     """The file suffix of the uploaded image ``data``, after checking its format and size
     from its header (no pixel is decoded)."""
     try:
@@ -45,6 +45,7 @@ def image_suffix(data: bytes, max_pixels: int = MAX_PIXELS) -> str:
             fmt, (width, height) = image.format, image.size
     except (UnidentifiedImageError, OSError, ValueError):
         raise UploadError("the upload is not a JPEG, PNG or WebP image") from None
+    max_pixels = MAX_PIXELS if max_pixels is None else max_pixels
     if fmt not in FORMATS:
         raise UploadError(f"{fmt} images are not accepted: send JPEG, PNG or WebP")
     if width * height > max_pixels:
