@@ -43,7 +43,10 @@ class Camera(BaseModel):
     @field_validator("health_url")
     @classmethod
     def _http(cls, value: str) -> str:
-        url = httpx.URL(value)
+        try:
+            url = httpx.URL(value)
+        except httpx.InvalidURL:
+            raise ValueError("the health URL is not a valid URL") from None
         if url.scheme not in ("http", "https") or not url.host:
             raise ValueError("the health URL must be an http:// or https:// URL")
         return value

@@ -99,7 +99,7 @@ def demo_banner(world: DemoWorld, base_url: str) -> str:
     ]
     for role in ("operator", "auditor", "admin"):
         c = world.credential(role)
-        lines.append(f"  {role:<8} name {c.name:<14} password {c.secret}   (one-time)")
+        lines.append(f"  {role:<8} name {c.name:<14} password {c.secret}   (shown once)")
     lines += [
         f'      sign in: POST {api}/auth/login with JSON {{"name": ..., "password": ...}}',
         "",
