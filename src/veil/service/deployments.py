@@ -99,6 +99,8 @@ def register_deployment(home: Path, info: DeploymentInfo, content: bytes) -> Dep
         with os.fdopen(fd, "wb") as handle:
             handle.write(content)
         parse_deployment(read_source(Path(tmp), "deployment"))
+    except BadInputError as exc:  # name the upload, not a path of the server
+        raise DeploymentError(str(exc).replace(tmp, path.name)) from None
     finally:
         Path(tmp).unlink(missing_ok=True)
     write_private(path, content)
