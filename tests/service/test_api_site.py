@@ -3,6 +3,7 @@ reads of the rights queue showing in the person's trace."""
 
 from __future__ import annotations
 
+import json
 import stat
 
 import yaml
@@ -53,3 +54,20 @@ def test_an_upload_over_the_limit_is_413(app: FastAPI) -> None:
     assert r.status_code == 413
     r = op.post("/api/v1/operator/checks/apk?app_type=1", content=big)
     assert r.status_code == 413
+
+
+def test_an_uploaded_inventory_gets_the_clis_report(world: World) -> None:
+    from pathlib import Path
+
+    from veil.rules.apps import check_app
+    from veil.rules.report import render_json
+
+    example = Path(__file__).parents[2] / "docs" / "examples" / "app-shop.yaml"
+    url = "/api/v1/operator/checks/app?format=json&file_name=app-shop.yaml"
+    r = world.operator.post(url, content=example.read_bytes())
+    assert r.status_code == 200, r.text
+    cli = json.loads(render_json(check_app(example)))
+    api = r.json()
+    assert api["compliant"] is cli["compliant"] is False and api["summary"] == cli["summary"]
+    assert [f["check_id"] for f in api["findings"]] == [f["check_id"] for f in cli["findings"]]
+    assert len(api["findings"]) == 4 and "app-shop.yaml" in r.text
