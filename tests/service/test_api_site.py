@@ -70,4 +70,4 @@ def test_an_uploaded_inventory_gets_the_clis_report(world: World) -> None:
     api = r.json()
     assert api["compliant"] is cli["compliant"] is False and api["summary"] == cli["summary"]
     assert [f["check_id"] for f in api["findings"]] == [f["check_id"] for f in cli["findings"]]
-    assert len(api["findings"]) == 4 and "app-shop.yaml" in r.text
+    assert api["findings"] and "app-shop.yaml" in r.text
