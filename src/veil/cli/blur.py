@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from veil.cli import anonymize as flags
+from veil.cli.quality import QualityOption, with_quality_option
 from veil.vision.redact import MaskShape, RedactionMode
 
 D = flags.DEFAULTS
@@ -39,6 +40,7 @@ def blur(
     detector: flags.DetectorName = D["detector"],
     max_side: flags.MaxSide = D["max_side"],
     tiles: flags.Tiles = D["tiles"],
+    quality: QualityOption = None,
     detect_every: flags.DetectEvery = D["detect_every"],
     track: flags.Track = D["track"],
     hold_frames: flags.HoldFrames = D["hold_frames"],
@@ -56,7 +58,7 @@ def blur(
     controller: flags.Controller = None,
     db: flags.LedgerDb = None,
 ) -> None:
-    options = flags.options_from(locals())
+    options = with_quality_option(flags.options_from(locals()), quality)
     status = flags.run_anonymize(
         inputs,
         output,

@@ -8,6 +8,7 @@ import typer
 
 from veil.cli import anonymize as flags
 from veil.cli.consent import Db
+from veil.cli.quality import QualityOption, with_quality_option
 from veil.consent.matching import DEFAULT_THRESHOLD
 from veil.vision.redact import MaskShape, RedactionMode
 
@@ -76,6 +77,7 @@ def gate(
     detector: flags.DetectorName = D["detector"],
     max_side: flags.MaxSide = D["max_side"],
     tiles: flags.Tiles = D["tiles"],
+    quality: QualityOption = None,
     detect_every: flags.DetectEvery = D["detect_every"],
     track: flags.Track = D["track"],
     hold_frames: flags.HoldFrames = D["hold_frames"],
@@ -96,7 +98,7 @@ def gate(
     from veil.consent.session import open_registry
     from veil.vision.embeddings import get_embedder
 
-    options = flags.options_from(locals())
+    options = with_quality_option(flags.options_from(locals()), quality)
     settings = GateSettings(
         threshold=match_threshold, min_face=min_face, recheck_frames=recheck_frames
     )
