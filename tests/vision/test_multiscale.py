@@ -76,3 +76,43 @@ def test_presets_resolve_to_documented_settings() -> None:
     assert with_quality(base, "fast") is base
     with pytest.raises(ConfigError):
         resolve_quality("best")
+
+
+def test_photo_and_video_defaults_and_explicit_presets() -> None:
+    from veil.pipeline import AnonymizeOptions
+    from veil.vision.quality import PHOTO_QUALITY, photo_and_video
+
+    assert photo_and_video(None) == (PHOTO_QUALITY, "fast")
+    assert photo_and_video("thorough") == ("thorough", "thorough")
+    with pytest.raises(ConfigError, match="unknown quality"):
+        AnonymizeOptions(quality="best")
+
+
+class TilesOnly(Painted):
+    """Painted on frames of at most a 1024 px tile; larger (native) frames: nothing, no memory."""
+
+    def detect(self, frame: npt.NDArray[np.uint8]) -> Detections:
+        if frame.shape[0] * frame.shape[1] > 1024 * 1024:
+            self.shapes.append(frame.shape)
+            return Detections.empty()
+        return super().detect(frame)
+
+
+def test_memory_stays_bounded_on_a_50_megapixel_photo_at_thorough() -> None:
+    import tracemalloc
+
+    frame = np.full((5800, 8660, 3), 40, np.uint8)  # 50.2 megapixels, 151 MB
+    frame[3000:3010, 4000:4010] = 255  # one 10 px face, found only upscaled
+    painted = TilesOnly(16, 200)
+    detector = with_quality(painted, "thorough")
+    tracemalloc.start()
+    try:
+        found = detector.detect(frame)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(found) == 1
+    # The flipped native pass copies the frame once; the 2x pass never holds more than a tile
+    # (an untiled 2x pass would need 4 frames, 600 MB).
+    assert peak < 1.3 * frame.nbytes
+    assert max(s[0] * s[1] for s in painted.shapes[2:]) <= 1024 * 1024
