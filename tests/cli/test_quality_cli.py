@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -20,7 +21,7 @@ class Recorder:
     """Finds nothing; records the shape of every frame it is shown."""
 
     name = "recorder"
-    shapes: list[tuple[int, ...]] = []
+    shapes: ClassVar[list[tuple[int, ...]]] = []
 
     def __init__(self, settings: DetectorSettings | None = None) -> None:
         pass
@@ -75,7 +76,9 @@ def test_blur_video_keeps_fast_unless_thorough_is_asked(
     assert (240, 320, 3) in recorder.shapes
 
 
-def test_unknown_quality_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_unknown_quality_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert _run("blur", _photo(tmp_path), "--quality", "best", "--no-ledger") == 2
     assert "best" in capsys.readouterr().err
 
