@@ -106,3 +106,10 @@ def test_quality_help_documents_every_preset(capsys: pytest.CaptureFixture[str])
         text = " ".join(capsys.readouterr().out.replace("│", " ").split())
         for name, figures in MEASURED.items():
             assert f"{name}: {' '.join(figures.split())}" in text
+
+
+def test_stream_offers_no_quality(capsys: pytest.CaptureFixture[str]) -> None:
+    # Live streams never use a mode they cannot sustain: they keep the native pass.
+    assert _run("stream", "--help") == 0
+    assert "--quality" not in capsys.readouterr().out
+    assert _run("stream", "--quality", "thorough") == 2

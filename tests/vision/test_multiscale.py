@@ -116,3 +116,29 @@ def test_memory_stays_bounded_on_a_50_megapixel_photo_at_thorough() -> None:
     # (an untiled 2x pass would need 4 frames, 600 MB).
     assert peak < 1.3 * frame.nbytes
     assert max(s[0] * s[1] for s in painted.shapes[2:]) <= 1024 * 1024
+
+
+class Scripted:
+    """Returns fixed boxes: ``native`` on the first call, ``others`` (frame pixels) after it."""
+
+    name = "scripted"
+
+    def __init__(self, native: list[list[float]], others: list[list[float]]) -> None:
+        self.native, self.others, self.calls = native, others, 0
+
+    def detect(self, frame: npt.NDArray[np.uint8]) -> Detections:
+        self.calls += 1
+        boxes = self.native if self.calls == 1 else self.others
+        scores = [0.3] * len(boxes) if self.calls == 1 else [0.99] * len(boxes)
+        return Detections(np.array(boxes, np.float32).reshape(-1, 4), np.array(scores))
+
+
+def test_native_detections_are_never_replaced_by_other_passes() -> None:
+    # The flipped pass (same frame size) finds the native face again, shifted and more
+    # confidently, plus a face native missed: the native box stays exactly, the new face joins.
+    frame = np.zeros((200, 200, 3), np.uint8)
+    base = Scripted([[50, 50, 110, 110]], [[90, 40, 150, 100], [10, 150, 40, 180]])
+    found = MultiScaleDetector(base, flip_native=True).detect(frame)
+    boxes = sorted(found.boxes.tolist())
+    # flipped boxes come back mirrored: x -> 200 - x
+    assert boxes == [[50, 50, 110, 110], [160, 150, 190, 180]]
