@@ -6,11 +6,12 @@ import typer
 
 from veil.cli import anonymize as flags
 from veil.cli.quality import QualityOption, with_quality_option
+from veil.vision.quality import PHOTO_QUALITY, VIDEO_QUALITY
 from veil.vision.redact import MaskShape, RedactionMode
 
 D = flags.DEFAULTS
 
-HELP = """Redact every face in images, folders and videos, irreversibly.
+HELP = f"""Redact every face in images, folders and videos, irreversibly.
 
 Outputs carry no metadata (EXIF, GPS, video tags) unless --keep-metadata; video keeps its frame
 count, timing and audio. A frame whose detection fails is written fully blanked, never raw.
@@ -24,6 +25,11 @@ Examples:
   veil blur lobby.mp4 -o lobby.mp4 --mode pixelate --json
 
   veil blur big.jpg --max-side 1280 --tiles # small faces in large frames
+
+  veil blur archive.mp4 --quality thorough  # video too: small faces, slower
+
+--quality picks the detection preset: photos default to {PHOTO_QUALITY}, video to
+{VIDEO_QUALITY} (real time); `veil eval faces DIR --all-presets` measures them on your data.
 
 Once `veil ledger init` has been run, every output is also logged in the trace ledger as an
 'anonymize' event (digests and counts only); --no-ledger turns that off.
