@@ -120,3 +120,23 @@ def test_a_chunk_that_cannot_be_decoded_fails_the_video(
     chunk = plan_chunks(clip, anonymizer.options, pieces=4, min_frames=20)[1]
     with pytest.raises(MediaError, match="expected"):
         anonymize_chunk(anonymizer, clip, replace(chunk, end=chunk.end + 5))
+
+
+def test_chunks_use_the_video_preset(tmp_path: Path, astronaut_bgr: np.ndarray) -> None:
+    calls: list[str] = []
+
+    class Spy:
+        def __init__(self, inner: object, name: str) -> None:
+            self.inner, self.name = inner, name
+
+        def detect(self, frame: np.ndarray) -> object:
+            calls.append(self.name)
+            return self.inner.detect(frame)  # type: ignore[attr-defined]
+
+    clip = make_clip(tmp_path / "clip.mp4", astronaut_bgr)
+    anonymizer = Anonymizer(AnonymizeOptions())  # photos thorough, video fast
+    anonymizer.detector = Spy(anonymizer.detector, "photo")  # type: ignore[assignment]
+    anonymizer.video_detector = Spy(anonymizer.video_detector, "video")  # type: ignore[assignment]
+    chunk = plan_chunks(clip, anonymizer.options, pieces=4, min_frames=20)[1]
+    anonymize_chunk(anonymizer, clip, chunk)
+    assert calls and set(calls) == {"video"}
