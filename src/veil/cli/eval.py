@@ -91,9 +91,10 @@ def faces(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from veil.detector_eval import evaluate
     from veil.errors import ConfigError
     from veil.vision.detectors import DetectorSettings, get_detector
-    from veil.vision.evaluation import evaluate, read_boxes_csv
+    from veil.vision.evaluation import read_boxes_csv
     from veil.vision.redact import RedactionSettings
 
     if not 0.0 < thresh < 1.0:
