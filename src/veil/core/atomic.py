@@ -2,9 +2,12 @@
 
 :func:`atomic_output` is the general form (a path to hand to any encoder). :func:`write_file_atomic`
 writes bytes or text with a given mode through the same steps; keys, vault, witness and ledger
-records use it. A writer holds an exclusive ``flock`` on its temporary file while it writes. A temporary file of
-the same target that nobody holds is left over from a killed run (SIGKILL, power loss) and is
-removed the next time that target is written; one still held belongs to a live writer and stays.
+records use it.
+
+A writer holds an exclusive ``flock`` on its temporary file while it writes. A temporary file of
+an :func:`atomic_output` target that nobody holds is left over from a killed run (SIGKILL, power
+loss) and is removed the next time that target is written; one still held belongs to a live
+writer and stays.
 """
 
 from __future__ import annotations
@@ -113,7 +116,7 @@ def write_file_atomic(path: Path, data: str | bytes, mode: int = 0o644) -> None:
 
 
 def _create_temporary(target: Path, prefix: str, suffix: str) -> tuple[int, Path]:
-    """A new 0600 file beside ``target`` (creating the folder), locked for as long as ``fd`` is open."""
+    """A new 0600 file beside ``target`` (creating the folder), locked while ``fd`` is open."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=target.parent)
     try:

@@ -33,7 +33,7 @@ def is_postgres_url(url: str) -> bool:
 
 
 def sqlite_path(url: str) -> Path:
-    """The file path of a SQLite URL (``sqlite:///relative``, ``sqlite:////absolute``, or a path)."""
+    """The file path of a SQLite URL: ``sqlite:///relative``, ``sqlite:////absolute`` or a path."""
     if url.startswith(_SQLITE):
         return Path(url[len(_SQLITE) :])
     if url.startswith("sqlite:"):
