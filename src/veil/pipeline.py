@@ -20,8 +20,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from veil.core.atomic import atomic_output
 from veil.errors import ConfigError, MediaError, VeilError
-from veil.media.atomic import atomic_output
 from veil.media.images import IMAGE_SUFFIXES, read_image, write_image
 from veil.media.targets import is_file_target
 from veil.media.video import (

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import shared_data
+from veil.detector_eval import evaluate
 from veil.errors import BadInputError
 from veil.media.images import write_image
 from veil.vision.detections import Detections
@@ -16,7 +17,6 @@ from veil.vision.evaluation import (
     LabelledImage,
     Tally,
     box_coverage,
-    evaluate,
     read_boxes_csv,
     redaction_mask,
     score_image,

@@ -104,11 +104,11 @@ def faces(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from veil.detector_eval import evaluate_presets
     from veil.errors import ConfigError
     from veil.vision.detectors import DetectorSettings, get_detector
     from veil.vision.evaluation import read_boxes_csv
     from veil.vision.quality import PHOTO_QUALITY, PRESETS
-    from veil.vision.quality_eval import evaluate_presets
     from veil.vision.redact import RedactionSettings
 
     if not 0.0 < thresh < 1.0:

@@ -29,7 +29,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from veil.errors import BadInputError
+from veil.core.frame import Frame
+from veil.errors import BadInputError, MediaError
 from veil.vision.detections import BoolArray, Detections, FloatArray, box_iou
 from veil.vision.detectors import Detector
 from veil.vision.masks import box_coverage as box_coverage
@@ -299,7 +300,7 @@ def _join(parts: list[Any], dtype: type) -> npt.NDArray[Any]:
 
 @dataclass(frozen=True)
 class EvaluationReport:
-    """The result of :func:`evaluate`: per-bucket scores plus what produced them."""
+    """The result of :func:`score_detector`: per-bucket scores plus what produced them."""
 
     dataset: str
     images: int
@@ -330,26 +331,26 @@ class EvaluationReport:
         }
 
 
-def evaluate(
+def score_detector(
     images: Iterable[LabelledImage],
     detector: Detector,
     threshold: float,
     redaction: RedactionSettings,
+    read: Callable[[Path], Frame],
     *,
     dataset: str = "",
     settings: dict[str, Any] | None = None,
     coverage: float = PROTECTED_COVERAGE,
     progress: Callable[[LabelledImage], None] | None = None,
 ) -> EvaluationReport:
-    """Run ``detector`` on every image, render the redaction mask, and score it.
+    """Run ``detector`` on every image ``read`` returns, render the redaction mask, and score it.
 
-    Images are read as ``veil blur`` reads them (upright, BGR). An image that cannot be read is
-    listed in ``failed_images`` and its faces count as unprotected (fail closed would blank it,
-    but a reader failure here is a data problem worth seeing in the figures).
+    ``read`` gives an image's pixels (upright, BGR) or raises :class:`~veil.errors.MediaError`;
+    such an image is listed in ``failed_images`` and its faces count as unprotected (fail closed
+    would blank it, but a reader failure here is a data problem worth seeing in the figures).
+    Reading files is left to the caller (:func:`veil.detector_eval.evaluate`), so vision needs
+    no media code.
     """
-    from veil.errors import MediaError
-    from veil.media.images import read_image
-
     tally = Tally()
     failed: list[str] = []
     count = 0
@@ -357,7 +358,7 @@ def evaluate(
     for item in images:
         count += 1
         try:
-            pixels = read_image(item.path).pixels
+            pixels: Frame | None = read(item.path)
         except MediaError:
             failed.append(str(item.path))
             pixels = None

@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Protocol
 
-from veil.errors import BadInputError, ConfigError
+from veil.core.dburl import parse_db_url
+from veil.errors import BadInputError
 
 TABLE_PREFIX = "veil_ledger_"
 LEVEL_SHIFT = 56
@@ -112,30 +112,13 @@ class Store(Protocol):
     def close(self) -> None: ...
 
 
-def is_postgres_url(url: str) -> bool:
-    return url.startswith(("postgresql://", "postgres://"))
-
-
-def sqlite_path(url: str) -> Path:
-    """The file path of a SQLite URL (``sqlite:///relative``, ``sqlite:////absolute``, or a path)."""
-    if url.startswith("sqlite:///"):
-        rest = url[len("sqlite:///") :]
-        return Path(rest)
-    if url.startswith("sqlite:"):
-        raise ConfigError(f"unsupported SQLite URL {url!r}: use sqlite:///path/to/file.db")
-    return Path(url)
-
-
 def open_store(url: str) -> Store:
     """Open (creating tables if needed) the store a database URL names."""
-    if is_postgres_url(url):
+    path = parse_db_url(url).path
+    if path is None:
         from veil.ledger.stores.postgres import PostgresStore
 
         return PostgresStore(url)
-    if "://" in url and not url.startswith("sqlite:"):
-        raise ConfigError(
-            f"unsupported database URL {url!r}: use sqlite:///... or postgresql://..."
-        )
     from veil.ledger.stores.sqlite import SqliteStore
 
-    return SqliteStore(sqlite_path(url), url)
+    return SqliteStore(path, url)
