@@ -140,3 +140,17 @@ def _unwritable(target: Path, exc: OSError) -> OutputError:
     reason = exc.strerror or " ".join(str(exc).split()) or type(exc).__name__
     where = f" ({exc.filename})" if exc.filename and str(exc.filename) != str(target) else ""
     return OutputError(f"{target}: cannot write output: {reason}{where}")
+
+
+@contextlib.contextmanager
+def scratch_file(folder: Path, data: bytes, suffix: str = "") -> Iterator[Path]:
+    """``data`` in a private (0600), hidden temporary file in ``folder`` for the block; removed
+    afterwards (e.g. an upload a file-based checker or reader must see as a path)."""
+    fd, name = tempfile.mkstemp(dir=folder, prefix=".scratch-", suffix=suffix)
+    path = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
