@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from veil.errors import VerificationError
 from veil.ledger import merkle
@@ -14,6 +15,10 @@ from veil.ledger.stores import MIN_STORED_LEVEL, Store, StoredCheckpoint, Stored
 
 LeafCheck = Callable[[StoredLeaf], list[str]]
 Fetch = Callable[[Sequence[NodeId]], dict[NodeId, bytes]]
+Progress = Callable[[int, int], None]
+
+if TYPE_CHECKING:
+    from veil.ledger.log import TransparencyLog
 
 
 @dataclass
@@ -39,35 +44,32 @@ class AuditReport:
         return self.problem_count == 0
 
 
-def audit_store(
-    store: Store,
-    fetch: Fetch,
+def audit_log(
+    log: TransparencyLog,
     log_key: Verifier,
     witness_keys: Sequence[Verifier] = (),
     leaf_check: LeafCheck | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> AuditReport:
-    """Recheck a stored log (``fetch`` reads subtree hashes, as ``TransparencyLog.fetch``)."""
-    return _Audit(store, fetch).run(log_key, witness_keys, leaf_check, progress)
+    """Recheck the whole store of ``log``: every leaf hash, every node, the head and every
+    checkpoint. ``leaf_check(leaf)`` adds problems of each leaf's content;
+    ``progress(leaves_done, size)`` is called every few thousand leaves of the first pass.
+    """
+    return _Audit(log.store, log.fetch, leaf_check, progress).run(log_key, witness_keys)
 
 
 class _Audit:
-    def __init__(self, store: Store, fetch: Fetch) -> None:
+    def __init__(
+        self, store: Store, fetch: Fetch, leaf_check: LeafCheck | None, progress: Progress | None
+    ) -> None:
         self.store = store
         self.fetch = fetch
+        self.leaf_check = leaf_check
+        self.progress = progress
 
-    def run(
-        self,
-        log_key: Verifier,
-        witness_keys: Sequence[Verifier] = (),
-        leaf_check: LeafCheck | None = None,
-        progress: Callable[[int, int], None] | None = None,
-    ) -> AuditReport:
-        """Recheck the whole store: every leaf hash, every node, the head and every checkpoint.
-
-        ``progress(leaves_done, size)`` is called every few thousand leaves of the first pass.
-        """
+    def run(self, log_key: Verifier, witness_keys: Sequence[Verifier]) -> AuditReport:
         rep = AuditReport()
+        leaf_check, progress = self.leaf_check, self.progress
         size, head_root = self.store.head()
         rep.size = size
         # level 0: leaf bytes against stored leaf hashes

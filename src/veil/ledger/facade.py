@@ -10,12 +10,13 @@ from typing import IO
 
 from veil.config import default_db_url
 from veil.errors import BadInputError, ConfigError, VerificationError
+from veil.ledger.audit import AuditReport, audit_log
 from veil.ledger.binding import bind_keys
 from veil.ledger.cosign import checked_cosignatures, cosigned_by
 from veil.ledger.events import Event, pseudonym, raw_identifier_in
 from veil.ledger.issued import issued_problems, record_issued
 from veil.ledger.keys import LedgerKeys, default_key_dir
-from veil.ledger.log import AuditReport, TransparencyLog, TreeHead
+from veil.ledger.log import TransparencyLog, TreeHead
 from veil.ledger.note import Verifier, add_signature_lines, cosigner_verifier, parse_vkey
 from veil.ledger.proofs import TlogProof, make_bundle
 from veil.ledger.rows import check_pseudonym, event_id_bytes, event_row, leaf_event, leaf_problems
@@ -303,7 +304,7 @@ class Ledger:
         keys = [parse_vkey(k) if isinstance(k, str) else k for k in witness_keys]
         integrity = self.store.check_integrity()
         try:
-            report = self.log.audit(self.verifier, keys, leaf_problems, progress)
+            report = audit_log(self.log, self.verifier, keys, leaf_problems, progress)
         except StoreCorruptError as exc:
             report = AuditReport()
             report.problem(str(exc))

@@ -1,5 +1,6 @@
 """The transparency log over a :class:`~veil.ledger.stores.Store`: durable batched appends,
-proofs from stored complete subtrees, signed checkpoints, and a full audit of the store.
+proofs from stored complete subtrees and signed checkpoints (the audit of a stored log is
+:func:`veil.ledger.audit.audit_log`).
 
 Appends are O(log n) reads and O(batch) writes: the log reads the O(log n) complete subtrees on
 the right edge of the tree (its compact range), hashes the new leaves in, and writes each new
@@ -17,9 +18,9 @@ from dataclasses import dataclass
 
 from veil.errors import VerificationError
 from veil.ledger import merkle
-from veil.ledger.audit import AuditReport, LeafCheck, audit_store
+from veil.ledger.audit import AuditReport, LeafCheck
 from veil.ledger.merkle import NodeId, node_hash
-from veil.ledger.note import Checkpoint, Signer, Verifier, sign_checkpoint
+from veil.ledger.note import Checkpoint, Signer, sign_checkpoint
 from veil.ledger.stores import (
     LEVEL_SHIFT,
     MIN_STORED_LEVEL,
@@ -213,18 +214,3 @@ class TransparencyLog:
 
     def checkpoints(self) -> list[StoredCheckpoint]:
         return self.store.checkpoints()
-
-    # -- audit -------------------------------------------------------------------------------
-
-    def audit(
-        self,
-        log_key: Verifier,
-        witness_keys: Sequence[Verifier] = (),
-        leaf_check: LeafCheck | None = None,
-        progress: Callable[[int, int], None] | None = None,
-    ) -> AuditReport:
-        """Recheck the whole store: every leaf hash, every node, the head and every checkpoint.
-
-        ``progress(leaves_done, size)`` is called every few thousand leaves of the first pass.
-        """
-        return audit_store(self.store, self.fetch, log_key, witness_keys, leaf_check, progress)

@@ -4,7 +4,8 @@ metadata writes, and the append transaction's head and tree-head statements.
 A concrete store supplies its connection (:meth:`SqlStore._conn`, which turns the driver's
 errors into one-line Veil errors), a short write transaction (:meth:`SqlStore._txn`), and the
 two statements the dialects do differently for speed: reading many node hashes at once
-(:meth:`SqlStore._get_nodes`) and bulk-inserting an append's rows (:meth:`SqlStore._insert`).
+(:meth:`SqlStore._get_nodes`) and bulk-inserting an append's rows (its :class:`SqlTxn`'s
+``insert``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from veil.errors import ConfigError
-from veil.ledger.stores import LEVEL_SHIFT, LeafRow, StoredCheckpoint, StoredLeaf, subject_key
+from veil.ledger.stores import LEVEL_SHIFT, StoredCheckpoint, StoredLeaf, subject_key
 from veil.ledger.stores.errors import StoreCorruptError
 from veil.ledger.stores.sql import SUBJECT_INDEX, Queries
 
@@ -57,7 +58,8 @@ def _checkpoint(row: Any, lines: Sequence[str]) -> StoredCheckpoint:
 
 
 class SqlTxn:
-    """One append transaction; the store's write lock is held while it lives."""
+    """One append transaction; the store's write lock is held while it lives. A dialect's
+    subclass adds ``insert``, its fastest bulk insert of an append's rows."""
 
     def __init__(self, store: SqlStore, conn: Any) -> None:
         self.store = store
@@ -70,16 +72,6 @@ class SqlTxn:
     def get_nodes(self, keys: Sequence[int]) -> dict[int, bytes]:
         """Hashes by node key, inside this transaction."""
         return self.store._get_nodes(self.conn, keys)
-
-    def insert(
-        self,
-        start: int,
-        leaves: Sequence[LeafRow],
-        leaf_hashes: Sequence[bytes],
-        nodes: Sequence[tuple[int, bytes]],
-    ) -> None:
-        """Store new leaves from index ``start`` and the subtree hashes they complete."""
-        self.store._insert(self.conn, start, leaves, leaf_hashes, nodes)
 
     def set_head(self, size: int, root: bytes) -> None:
         """Move the tree head."""
@@ -101,16 +93,6 @@ class SqlStore:
         raise NotImplementedError
 
     def _get_nodes(self, conn: Any, keys: Sequence[int]) -> dict[int, bytes]:
-        raise NotImplementedError
-
-    def _insert(
-        self,
-        conn: Any,
-        start: int,
-        leaves: Sequence[LeafRow],
-        leaf_hashes: Sequence[bytes],
-        nodes: Sequence[tuple[int, bytes]],
-    ) -> None:
         raise NotImplementedError
 
     # -- shared ----------------------------------------------------------------------------------

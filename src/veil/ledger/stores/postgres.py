@@ -26,6 +26,37 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())
 
 
+class _PostgresTxn(SqlTxn):
+    """An append on PostgreSQL: leaves and nodes by ``COPY``."""
+
+    def insert(
+        self,
+        start: int,
+        leaves: Sequence[LeafRow],
+        leaf_hashes: Sequence[bytes],
+        nodes: Sequence[tuple[int, bytes]],
+    ) -> None:
+        import psycopg
+
+        with self.conn.cursor() as cur:
+            try:
+                with cur.copy(
+                    "COPY veil_ledger_leaves (idx, hash, data, event_id, subject, subject_key) "
+                    "FROM STDIN"
+                ) as cp:
+                    for i, (h, r) in enumerate(zip(leaf_hashes, leaves, strict=True)):
+                        cp.write_row(
+                            (start + i, h, r.data, r.event_id, r.subject, subject_key(r.subject))
+                        )
+            except psycopg.errors.UniqueViolation:
+                raise DuplicateEventError(
+                    "an event with the same id is already in the log"
+                ) from None
+            with cur.copy("COPY veil_ledger_nodes (id, hash) FROM STDIN") as cp:
+                for row in nodes:
+                    cp.write_row(row)
+
+
 class PostgresStore(SqlStore):
     """Ledger tables in a PostgreSQL database (other tables may share it)."""
 
@@ -80,10 +111,10 @@ class PostgresStore(SqlStore):
             yield c
 
     @contextmanager
-    def write(self) -> Iterator[SqlTxn]:
+    def write(self) -> Iterator[_PostgresTxn]:
         """The append transaction (its head read locks the head row)."""
         with self._txn() as c:
-            yield SqlTxn(self, c)
+            yield _PostgresTxn(self, c)
 
     def _get_nodes(self, conn: Any, keys: Sequence[int]) -> dict[int, bytes]:
         if not keys:
@@ -96,34 +127,6 @@ class PostgresStore(SqlStore):
             (leaves, nodes),
         ).fetchall()
         return {int(k): bytes(h) for k, h in rows}
-
-    def _insert(
-        self,
-        conn: Any,
-        start: int,
-        leaves: Sequence[LeafRow],
-        leaf_hashes: Sequence[bytes],
-        nodes: Sequence[tuple[int, bytes]],
-    ) -> None:
-        import psycopg
-
-        with conn.cursor() as cur:
-            try:
-                with cur.copy(
-                    "COPY veil_ledger_leaves (idx, hash, data, event_id, subject, subject_key) "
-                    "FROM STDIN"
-                ) as cp:
-                    for i, (h, r) in enumerate(zip(leaf_hashes, leaves, strict=True)):
-                        cp.write_row(
-                            (start + i, h, r.data, r.event_id, r.subject, subject_key(r.subject))
-                        )
-            except psycopg.errors.UniqueViolation:
-                raise DuplicateEventError(
-                    "an event with the same id is already in the log"
-                ) from None
-            with cur.copy("COPY veil_ledger_nodes (id, hash) FROM STDIN") as cp:
-                for row in nodes:
-                    cp.write_row(row)
 
     def storage_bytes(self) -> int | None:
         """Bytes the ledger's tables, their indexes and TOAST take."""

@@ -21,6 +21,32 @@ __all__ = ["SqliteStore", "StoreCorruptError"]
 _SQL = Queries(SQLITE)
 
 
+class _SqliteTxn(SqlTxn):
+    """An append on SQLite: leaves and nodes by ``executemany``."""
+
+    def insert(
+        self,
+        start: int,
+        leaves: Sequence[LeafRow],
+        leaf_hashes: Sequence[bytes],
+        nodes: Sequence[tuple[int, bytes]],
+    ) -> None:
+        try:
+            self.conn.executemany(
+                "INSERT INTO veil_ledger_leaves (idx, hash, data, event_id, subject, subject_key) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (i, h, r.data, r.event_id, r.subject, subject_key(r.subject))
+                    for i, h, r in zip(
+                        range(start, start + len(leaves)), leaf_hashes, leaves, strict=True
+                    )
+                ],
+            )
+        except sqlite3.IntegrityError:
+            raise DuplicateEventError("an event with the same id is already in the log") from None
+        self.conn.executemany("INSERT INTO veil_ledger_nodes (id, hash) VALUES (?, ?)", nodes)
+
+
 class SqliteStore(SqlStore):
     """Ledger tables in one SQLite file (other tables may share the file)."""
 
@@ -92,7 +118,7 @@ class SqliteStore(SqlStore):
             yield c
 
     @contextmanager
-    def write(self) -> Iterator[SqlTxn]:
+    def write(self) -> Iterator[_SqliteTxn]:
         """The append transaction (``BEGIN IMMEDIATE``: the write lock from the start)."""
         with self._lock:
             try:
@@ -100,7 +126,7 @@ class SqliteStore(SqlStore):
             except sqlite3.DatabaseError as exc:
                 raise StoreCorruptError(f"SQLite database {self.path}: {exc}") from None
             try:
-                yield SqlTxn(self, self.conn)
+                yield _SqliteTxn(self, self.conn)
                 self.conn.execute("COMMIT")
             except BaseException as exc:
                 if self.conn.in_transaction:
@@ -129,29 +155,6 @@ class SqliteStore(SqlStore):
                         h if type(h) is bytes else blob(h, f"tree node {int(k) >> LEVEL_SHIFT}")
                     )
         return out
-
-    def _insert(
-        self,
-        conn: sqlite3.Connection,
-        start: int,
-        leaves: Sequence[LeafRow],
-        leaf_hashes: Sequence[bytes],
-        nodes: Sequence[tuple[int, bytes]],
-    ) -> None:
-        try:
-            conn.executemany(
-                "INSERT INTO veil_ledger_leaves (idx, hash, data, event_id, subject, subject_key) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    (i, h, r.data, r.event_id, r.subject, subject_key(r.subject))
-                    for i, h, r in zip(
-                        range(start, start + len(leaves)), leaf_hashes, leaves, strict=True
-                    )
-                ],
-            )
-        except sqlite3.IntegrityError:
-            raise DuplicateEventError("an event with the same id is already in the log") from None
-        conn.executemany("INSERT INTO veil_ledger_nodes (id, hash) VALUES (?, ?)", nodes)
 
     def storage_bytes(self) -> int | None:
         """Bytes the ledger's tables and indexes take (SQLite's dbstat), if available."""
