@@ -41,9 +41,11 @@ def damaged(db_url: str, tmp_path: Path, event_factory: Callable[..., Event]) ->
 
 
 def test_both_stores_raise_the_one_corruption_error(db_url: str, damaged: Path) -> None:
-    with Ledger.open(db_url, damaged, create=False) as led:
-        with pytest.raises(StoreCorruptError) as caught:
-            list(led.store.iter_nodes(2))
+    with (
+        Ledger.open(db_url, damaged, create=False) as led,
+        pytest.raises(StoreCorruptError) as caught,
+    ):
+        list(led.store.iter_nodes(2))
     assert isinstance(caught.value, VerificationError)  # exit status 3, like any damage
     assert "\n" not in str(caught.value)
 
