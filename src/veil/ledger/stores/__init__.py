@@ -5,7 +5,9 @@ complete subtrees (``nodes``; the log decides which levels it stores), the tree 
 signed checkpoint and its cosignatures, in tables prefixed ``veil_ledger_`` so that other parts of Veil
 can keep their own tables in the same database. Writes happen in a :class:`WriteTxn`, which
 holds the log's write lock (SQLite ``BEGIN IMMEDIATE``; PostgreSQL ``SELECT ... FOR UPDATE`` on
-the head row) so concurrent appenders, in threads or processes, never fork the tree.
+the head row) so concurrent appenders, in threads or processes, never fork the tree. Both stores
+run the same tables and statements (:mod:`.sql`, :mod:`.base`) and raise one
+:class:`StoreCorruptError` when their tables cannot be read as written.
 """
 
 from __future__ import annotations
@@ -17,10 +19,14 @@ from typing import Protocol
 
 from veil.core.dburl import parse_db_url
 from veil.errors import BadInputError
+from veil.ledger.stores.errors import StoreCorruptError as StoreCorruptError
 
 TABLE_PREFIX = "veil_ledger_"
 LEVEL_SHIFT = 56
 LEVEL_ONE = 1 << LEVEL_SHIFT  # node keys below this are leaf hashes (level 0)
+# Level 0 (leaf hashes) lives in the leaves table; level 1 is never stored (two leaf hashes away,
+# it would double the rows an append writes); levels 2 and up are rows of the nodes table.
+MIN_STORED_LEVEL = 2
 
 
 class DuplicateEventError(BadInputError):
