@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
@@ -25,6 +25,7 @@ router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 auditor = require("auditor")
 auditor_or_admin = require("auditor", "admin")
 MAX_PAGE = 1000
+MAX_INT = (1 << 63) - 1  # the databases' BIGINT: larger numbers are refused (422)
 VERIFY = "verify"
 
 
@@ -86,7 +87,7 @@ class MonitorOut(BaseModel):
 @router.get("/entries", response_model=EntriesPage)
 def entries(
     request: Request,
-    start: int = Query(0, ge=0),
+    start: int = Query(0, ge=0, le=MAX_INT),
     limit: int = Query(100, ge=1, le=MAX_PAGE),
     _: Principal = Depends(auditor),
 ) -> EntriesPage:
@@ -121,7 +122,7 @@ def export(
     ledger = service_state(request).ledger()
     head = ledger.head().size
     if size is not None and size > head:
-        raise HTTPException(422, f"size {size} is beyond the log's size {head}")
+        raise HTTPException(400, f"size {size} is beyond the log's size {head}")
     fd, path = tempfile.mkstemp(prefix="veil-export-", suffix=".jsonl")  # created 0600
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -157,7 +158,9 @@ def checkpoints(
 
 @router.get("/checkpoints/{checkpoint_id}", response_model=CheckpointOut)
 def checkpoint(
-    checkpoint_id: int, request: Request, _: Principal = Depends(auditor_or_admin)
+    request: Request,
+    checkpoint_id: int = Path(ge=0, le=MAX_INT),
+    _: Principal = Depends(auditor_or_admin),
 ) -> CheckpointOut:
     """One checkpoint with its cosignatures (auditors, admins); 404 when there is none."""
     cp = service_state(request).ledger().store.get_checkpoint(checkpoint_id)
@@ -177,7 +180,7 @@ def consistency(
     log = service_state(request).ledger().log
     head = log.head().size
     if not old <= new <= head:
-        raise HTTPException(422, f"need 0 <= old <= new <= {head} (the log's size)")
+        raise HTTPException(400, f"need 0 <= old <= new <= {head} (the log's size)")
     return ConsistencyOut(
         old_size=old, new_size=new, old_root=_b64(log.root_at(old)), new_root=_b64(log.root_at(new)),
         proof=[_b64(h) for h in log.consistency_proof(old, new)],
@@ -228,13 +231,13 @@ def verify_status(
 
 
 def _evidence(request: Request) -> list[dict[str, Any]]:
-    from pathlib import Path
+    from pathlib import Path as FsPath
 
     from veil.ledger.witness import Witness
 
     s = service_state(request).settings
     folders = [s.witness_home] if s.witness_home is not None else []
-    folders += [Path(w) for w in s.witnesses if "://" not in w]
+    folders += [FsPath(w) for w in s.witnesses if "://" not in w]
     out: list[dict[str, Any]] = []
     for folder in folders:
         try:
