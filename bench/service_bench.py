@@ -64,7 +64,8 @@ def wait_http(url: str, proc: subprocess.Popen[bytes] | None = None) -> None:
             return
         except httpx.TransportError:
             if proc is not None and proc.poll() is not None:
-                raise SystemExit(f"server exited: {proc.stdout.read() if proc.stdout else ''}")
+                out = proc.stdout.read() if proc.stdout else b""
+                raise SystemExit(f"server exited: {out!r}") from None
             time.sleep(0.1)
     raise SystemExit(f"{url} did not answer")
 
@@ -115,7 +116,9 @@ def lua_paths(paths: list[str], work: Path, method: str = "GET", body: str | Non
 
 def start_nginx(root: Path, work: Path, port: int) -> subprocess.Popen[bytes] | None:
     """nginx serving ``root`` at ``/log/`` on ``port`` (None when nginx is missing)."""
-    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    nginx = shutil.which("nginx") or (
+        "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
+    )
     if nginx is None:
         return None
     conf = work / "nginx.conf"
@@ -271,7 +274,9 @@ def main() -> None:
         if nginx is None:
             notes.append("nginx is not installed: the static floor is skipped")
         seq = witness_sequence(base, led, witness, 300 if args.quick else 1000)
-        readd = wrk(base, secs, 8, lua_paths(["/witness/add-checkpoint"], work, "POST", seq["last"]))
+        readd = wrk(
+            base, secs, 8, lua_paths(["/witness/add-checkpoint"], work, "POST", seq["last"])
+        )
         n_batches = 30 if args.quick else 60
         ingest_r = {c: ingest(base, token, batches(n_batches), c) for c in (1, 4)}
         check = Ledger.open(db_url, home / "ledger", create=False)
@@ -330,7 +335,9 @@ def write(args: Any, size: int, rows: list[Any], seq: dict[str, Any], readd: dic
     out.append(f"- Ingestion >= 20,000 events/s: {best_ingest:,.0f}/s "
                f"({'met' if best_ingest >= 20_000 else 'missed'}).")  # fmt: skip
     best_w = max(seq["rps"], readd["rps"] if readd else 0)
-    out.append(f"- add-checkpoint >= 200/s: {best_w:,.0f}/s ({'met' if best_w >= 200 else 'missed'}).")
+    out.append(
+        f"- add-checkpoint >= 200/s: {best_w:,.0f}/s ({'met' if best_w >= 200 else 'missed'})."
+    )
     p99s = [r[1]["p99_ms"] for r in rows if r[1]] + [seq["p99_ms"]]
     out.append(f"- p99 under 50 ms: reads and witness p99 up to {max(p99s):.1f} ms "
                f"({'met' if max(p99s) < 50 else 'missed'}); a 1,000-event batch is one request, "

@@ -7,6 +7,7 @@ processes on one PostgreSQL share sessions, tokens and the login rate limit.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import threading
@@ -57,10 +58,8 @@ def _private_file(path: Path) -> None:
     ledger's), and another process could then delete the WAL they still use.
     """
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    try:
+    with contextlib.suppress(FileExistsError):
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600))
-    except FileExistsError:
-        pass
     for extra in ("", "-wal", "-shm"):
         p = Path(str(path) + extra)
         if p.exists():
