@@ -105,7 +105,7 @@ def lua_paths(paths: list[str], work: Path, method: str = "GET", body: str | Non
     items = ",".join(json.dumps(p) for p in paths)
     lines = [f"local paths = {{{items}}}"]
     if body is not None:
-        lines += [f'wrk.method = "{method}"', f"wrk.body = {json.dumps(body)}",
+        lines += [f'wrk.method = "{method}"', f"wrk.body = [==[{body}]==]",
                   'wrk.headers["Content-Type"] = "text/plain"']  # fmt: skip
         lines += ["request = function() return wrk.format(nil, paths[1]) end"]
     else:
@@ -122,7 +122,8 @@ def start_nginx(root: Path, work: Path, port: int) -> subprocess.Popen[bytes] | 
     if nginx is None:
         return None
     conf = work / "nginx.conf"
-    conf.write_text(f"""worker_processes 2;
+    user = "user root;\n" if os.geteuid() == 0 else ""  # workers must read the 0700 work dir
+    conf.write_text(f"""{user}worker_processes 2;
 pid {work}/nginx.pid;
 error_log {work}/nginx-error.log;
 events {{ worker_connections 1024; }}
@@ -222,8 +223,12 @@ def witness_sequence(base: str, led: Ledger, w: Witness, n: int) -> dict[str, An
             if r.status_code != 200:
                 raise SystemExit(f"witness answered {r.status_code}: {r.text}")
         wall = time.perf_counter() - t0
+        same = AddCheckpointRequest(old, (), note).render()  # what wrk repeats: size to size
+        again = c.post("/witness/add-checkpoint", content=same)
+        if again.status_code != 200:
+            raise SystemExit(f"re-adding the latest checkpoint: {again.status_code} {again.text}")
     lat.sort()
-    return {"rps": n / wall, "p99_ms": lat[min(n - 1, int(n * 0.99))] * 1000, "last": bodies[-1]}
+    return {"rps": n / wall, "p99_ms": lat[min(n - 1, int(n * 0.99))] * 1000, "last": same}
 
 
 def main() -> None:
@@ -313,6 +318,9 @@ def write(args: Any, size: int, rows: list[Any], seq: dict[str, Any], readd: dic
             "| read | veil serve req/s | p99 ms | nginx req/s | p99 ms | nginx / veil |",
             "| --- | ---: | ---: | ---: | ---: | ---: |"]  # fmt: skip
     for label, v, n in rows:
+        for who, r in (("veil serve", v), ("nginx", n)):
+            if r and (r["non2xx"] or r["socket_errors"]):
+                notes.append(f"{label} from {who}: {r['non2xx']} non-2xx, {r['socket_errors']}")
         ratio = f"{n['rps'] / v['rps']:.1f}x" if v and n else "-"
         out.append(f"| {label} | {_cell(v, 'rps', ',.0f')} | {_cell(v, 'p99_ms', '.1f')} | "
                    f"{_cell(n, 'rps', ',.0f')} | {_cell(n, 'p99_ms', '.1f')} | {ratio} |")  # fmt: skip
@@ -320,6 +328,8 @@ def write(args: Any, size: int, rows: list[Any], seq: dict[str, Any], readd: dic
             f"| growing checkpoints, one client in order | {seq['rps']:,.0f} | {seq['p99_ms']:.1f} |",
             f"| wrk re-adding the latest (8 connections) | {_cell(readd, 'rps', ',.0f')} | "
             f"{_cell(readd, 'p99_ms', '.1f')} |"]  # fmt: skip
+    if readd and (readd["non2xx"] or readd["socket_errors"]):
+        notes.append(f"witness re-add: {readd['non2xx']} non-2xx, {readd['socket_errors']}")
     out += ["", "### Events ingested over HTTP (batches of 1,000, durable before each answer)", "",
             "| clients | events/s | batch p50 ms | batch p99 ms |", "| ---: | ---: | ---: | ---: |"]  # fmt: skip
     for c, r in ingest_r.items():
@@ -334,7 +344,8 @@ def write(args: Any, size: int, rows: list[Any], seq: dict[str, Any], readd: dic
                    f"({'met' if ratio <= 3 else 'missed'}).")  # fmt: skip
     out.append(f"- Ingestion >= 20,000 events/s: {best_ingest:,.0f}/s "
                f"({'met' if best_ingest >= 20_000 else 'missed'}).")  # fmt: skip
-    best_w = max(seq["rps"], readd["rps"] if readd else 0)
+    clean = readd is not None and not readd["non2xx"] and not readd["socket_errors"]
+    best_w = max(seq["rps"], readd["rps"] if readd and clean else 0)
     out.append(
         f"- add-checkpoint >= 200/s: {best_w:,.0f}/s ({'met' if best_w >= 200 else 'missed'})."
     )
