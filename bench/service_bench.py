@@ -268,11 +268,13 @@ def main() -> None:
     notes: list[str] = []
     try:
         for label, script in (
+            ("`/healthz` (the framework's floor, no database)", lua_paths(["/healthz"], work)),
             ("checkpoint", lua_paths(["/log/checkpoint"], work)),
             (f"hash tiles ({len(paths)} paths, random)", lua_paths(paths, work)),
         ):
             veil_r = wrk(base, secs, 32, script)
-            nginx_r = wrk(f"http://127.0.0.1:{nport}", secs, 32, script) if nginx else None
+            static = nginx is not None and "healthz" not in label  # nginx has no /healthz
+            nginx_r = wrk(f"http://127.0.0.1:{nport}", secs, 32, script) if static else None
             rows.append((label, veil_r, nginx_r))
         if rows[0][1] is None:
             notes.append("wrk is not installed: read rates skipped (apt-get install wrk)")
@@ -335,7 +337,7 @@ def write(args: Any, size: int, rows: list[Any], seq: dict[str, Any], readd: dic
     for c, r in ingest_r.items():
         out.append(f"| {c} | {r['events_per_s']:,.0f} | {r['p50_ms']:.0f} | {r['p99_ms']:.0f} |")
         notes += [f"ingest with {c} clients: {f}" for f in r["failures"][:3]]
-    best_tile = rows[1]
+    best_tile = rows[2]
     best_ingest = max(r["events_per_s"] for r in ingest_r.values())
     out += ["", "### Targets (issue 13)", ""]
     if best_tile[1] and best_tile[2]:
@@ -349,7 +351,7 @@ def write(args: Any, size: int, rows: list[Any], seq: dict[str, Any], readd: dic
     out.append(
         f"- add-checkpoint >= 200/s: {best_w:,.0f}/s ({'met' if best_w >= 200 else 'missed'})."
     )
-    p99s = [r[1]["p99_ms"] for r in rows if r[1]] + [seq["p99_ms"]]
+    p99s = [r[1]["p99_ms"] for r in rows[1:] if r[1]] + [seq["p99_ms"]]
     out.append(f"- p99 under 50 ms: reads and witness p99 up to {max(p99s):.1f} ms "
                f"({'met' if max(p99s) < 50 else 'missed'}); a 1,000-event batch is one request, "
                "its p99 is in the ingest table.")  # fmt: skip
