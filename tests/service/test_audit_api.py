@@ -7,6 +7,7 @@ import base64
 import io
 import json
 import sqlite3
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -129,3 +130,34 @@ def test_monitor_reports_the_cli_monitors_findings(app: FastAPI) -> None:
     rules = {(f["rule"], f["index"]) for f in got["findings"]}
     assert ("identify-without-consent", 1) in rules and ("no-checkpoint", None) in rules
     assert who not in json.dumps(got)  # findings name events, never the subject
+
+
+def test_a_job_whose_process_died_reads_lost(app: FastAPI) -> None:
+    from veil.service import jobs
+
+    db = app.state.veil.db
+    release = threading.Event()
+    job = jobs.start_job(db, "verify", lambda progress: release.wait(10) and {"size": 0}, None)
+    with db.transaction() as cur:  # as if its process died long ago: no heartbeat since
+        cur.execute(f"UPDATE {jobs.TABLE} SET updated_at = 0 WHERE job_id = ?", (job.job_id,))
+    aud = login(app, "aud", "auditor")
+    assert aud.get(f"/api/v1/audit/verify/{job.job_id}").json()["state"] == "lost"
+    release.set()  # a live job's next write revives it
+    for _ in range(200):
+        if aud.get(f"/api/v1/audit/verify/{job.job_id}").json()["state"] == "done":
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError("the job never finished")
+
+
+def test_a_failing_job_reports_its_error(app: FastAPI) -> None:
+    from veil.service import jobs
+
+    def work(progress: Any) -> dict[str, Any]:
+        progress(1, 2)
+        raise RuntimeError("the store went away")
+
+    job = jobs.start_job(app.state.veil.db, "verify", work, None)
+    got = _poll(login(app, "aud", "auditor"), job.job_id)
+    assert got["state"] == "failed" and got["result"] == {"error": "the store went away"}

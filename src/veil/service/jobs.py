@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from veil.errors import VeilError
 from veil.service.db import PREFIX, ServiceDb
 
 TABLE = f"{PREFIX}jobs"
@@ -103,7 +104,10 @@ def start_job(db: ServiceDb, kind: str, work: Work, created_by: str | None) -> J
 
     def heartbeat() -> None:
         while not stop.wait(HEARTBEAT_S):
-            _update(db, job_id)
+            try:
+                _update(db, job_id)
+            except VeilError:
+                return
 
     def run() -> None:
         beat = threading.Thread(target=heartbeat, name=f"veil-job-beat-{job_id[:8]}", daemon=True)
@@ -111,12 +115,16 @@ def start_job(db: ServiceDb, kind: str, work: Work, created_by: str | None) -> J
         try:
             result = work(progress)
             done = int(result.get("size", 0))
-            _update(db, job_id, state="done", done=done, total=done, result=json.dumps(result))
+            final: dict[str, Any] = {"state": "done", "done": done, "total": done}
         except Exception as exc:  # the job's failure is its result, never a crash of the app
-            msg = " ".join(str(exc).split()) or type(exc).__name__
-            _update(db, job_id, state="failed", result=json.dumps({"error": msg}))
+            result = {"error": " ".join(str(exc).split()) or type(exc).__name__}
+            final = {"state": "failed"}
         finally:
             stop.set()
+        try:
+            _update(db, job_id, result=json.dumps(result), **final)
+        except VeilError:
+            pass  # the app is shutting down: the job stops beating and reads ``lost``
 
     threading.Thread(target=run, name=f"veil-job-{job_id[:8]}", daemon=True).start()
     job = get_job(db, job_id, kind)
