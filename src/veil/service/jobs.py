@@ -9,6 +9,7 @@ that died: it is reported ``lost`` (start it again).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 import threading
@@ -121,10 +122,9 @@ def start_job(db: ServiceDb, kind: str, work: Work, created_by: str | None) -> J
             final = {"state": "failed"}
         finally:
             stop.set()
-        try:
+        # if the app is shutting down the write fails: the job stops beating and reads ``lost``
+        with contextlib.suppress(VeilError):
             _update(db, job_id, result=json.dumps(result), **final)
-        except VeilError:
-            pass  # the app is shutting down: the job stops beating and reads ``lost``
 
     threading.Thread(target=run, name=f"veil-job-{job_id[:8]}", daemon=True).start()
     job = get_job(db, job_id, kind)
