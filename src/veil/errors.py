@@ -38,3 +38,10 @@ class VerificationError(VeilError):
     """A proof, signature, checkpoint or stored record failed verification."""
 
     exit_code = 3
+
+
+class OutputError(MediaError, OSError):
+    """An output (file or folder) that cannot be created or written.
+
+    Also an :class:`OSError`, so code that already handles failed writes keeps handling it.
+    """

@@ -23,6 +23,7 @@ from typing import Any
 from veil.errors import ConfigError, MediaError, VeilError
 from veil.media.atomic import atomic_output
 from veil.media.images import IMAGE_SUFFIXES, read_image, write_image
+from veil.media.targets import is_file_target
 from veil.media.video import (
     DEFAULT_CRF,
     VIDEO_SUFFIXES,
@@ -179,20 +180,14 @@ def default_output(path: Path) -> Path:
 def plan_outputs(inputs: Iterable[Path], output: Path | None) -> tuple[list[Job], list[FileResult]]:
     """Map inputs to output files; folders are searched recursively and mirrored.
 
-    With one input file, ``output`` may name the output file (it has a media suffix); otherwise
+    With one input file, ``output`` may name the output file (:mod:`veil.media.targets`); otherwise
     ``output`` is a folder. Several inputs each get a subfolder or file named after them.
     Returns the jobs and the inputs that cannot be processed (missing, unsupported).
     """
     inputs = list(inputs)
     jobs: list[Job] = []
     problems: list[FileResult] = []
-    single_file_target = (
-        output is not None
-        and len(inputs) == 1
-        and not inputs[0].is_dir()
-        and output.suffix.lower() in MEDIA_SUFFIXES
-        and not output.is_dir()
-    )
+    single_file_target = is_file_target(inputs, output)
     for source in inputs:
         if not source.exists():
             problems.append(

@@ -80,3 +80,23 @@ def test_access_purpose_needs_a_non_biometric_alternative() -> None:
     assert Purpose(name="access-gate", access=True, alternative="key card").access
     with pytest.raises(ValidationError):
         Purpose(name="Access Gate")
+
+
+def test_consent_validity_is_bounded() -> None:
+    from datetime import timedelta
+
+    from veil.consent.records import MAX_CONSENT_DAYS, consent_validity
+    from veil.errors import ConfigError
+
+    assert consent_validity(MAX_CONSENT_DAYS) == timedelta(days=MAX_CONSENT_DAYS)
+    assert consent_validity(timedelta(hours=1)) == timedelta(hours=1)
+    for bad in (
+        0,
+        -1,
+        MAX_CONSENT_DAYS + 1,
+        3_000_000,
+        10**13,
+        timedelta(days=MAX_CONSENT_DAYS + 1),
+    ):
+        with pytest.raises(ConfigError, match=f"1 to {MAX_CONSENT_DAYS} days"):
+            consent_validity(bad)

@@ -108,3 +108,11 @@ def test_valid_records_filters(registry: ConsentRegistry, grant) -> None:
     gone = grant("c")
     registry.withdraw(gone.record_id)
     assert [r.subject for r in registry.valid_records(PURPOSE)] == ["a"]
+
+
+def test_a_validity_out_of_range_is_refused_and_changes_nothing(registry, grant, sink) -> None:
+    for days in (3_000_000, 36501):  # 3 million days overflowed the datetime before
+        with pytest.raises(ConfigError, match="1 to 36500 days"):
+            grant("m", valid_for=timedelta(days=days))
+    assert registry.records() == [] and sink.events == []
+    assert grant("m", valid_for=timedelta(days=36500)).expires_at.year >= utcnow().year + 99

@@ -193,3 +193,45 @@ def test_c2sp_spec_examples_parse_and_render_byte_for_byte() -> None:
         "witness.example/w2"
     ]
     assert all(len(s.raw) == 8 + 64 for s in both.signatures[2:])  # timestamped cosignatures
+
+
+def _swap_first_hashes(entry: dict[str, Any]) -> None:
+    lines = entry["tlog_proof"].split("\n")
+    lines[3], lines[4] = lines[4], lines[3]
+    entry["tlog_proof"] = "\n".join(lines)
+
+
+def test_each_layer_names_its_context_once(world: dict[str, Any]) -> None:
+    led, ws = world["led"], world["ws"]
+    doc = json.loads(led.prove(world["events"][0].id))
+    _swap_first_hashes(doc["entries"][0])
+    with pytest.raises(BundleError) as err:
+        verify_bundle(json.dumps(doc), led.verifier)
+    assert str(err.value) == (
+        "entry 0: inclusion proof for leaf 0 does not lead to the root of size 12"
+    )
+    trace = json.loads(led.trace(world["alice"], ws))
+    _swap_first_hashes(trace["entries"][1])
+    with pytest.raises(BundleError) as err:
+        verify_bundle(json.dumps(trace), led.verifier)
+    assert str(err.value) == (
+        "entry 1: inclusion proof for leaf 4 does not lead to the root of size 12"
+    )
+    trace = json.loads(led.trace(world["alice"], ws))
+    for entry in trace["entries"]:  # only the witnesses' cosignatures are left
+        entry["tlog_proof"] = entry["tlog_proof"].replace("\u2014 log.example", "\u2014 x")
+    with pytest.raises(BundleError) as err:
+        verify_bundle(json.dumps(trace), led.verifier, _keys(ws))
+    assert str(err.value) == "entry 0: checkpoint: not signed by the log key log.example"
+
+
+def test_a_malformed_checkpoint_is_named_once(world: dict[str, Any]) -> None:
+    led = world["led"]
+    doc = json.loads(led.prove(world["events"][0].id))
+    proof, _, _ = doc["entries"][0]["tlog_proof"].partition("\n\n")
+    text = f"{led.origin}\nnot-a-size\nroot\n"  # signed by the log itself, but malformed
+    doc["entries"][0]["tlog_proof"] = proof + "\n\n" + text + "\n" + led.keys.signer.sign_line(text)
+    with pytest.raises(BundleError) as err:
+        verify_bundle(json.dumps(doc), led.verifier)
+    assert str(err.value).count("checkpoint") == 1, str(err.value)
+    assert "tree size is not a decimal" in str(err.value)

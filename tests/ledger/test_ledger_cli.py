@@ -297,7 +297,7 @@ def test_bad_input_gives_one_line_errors(
     )
     assert code == 1 and "cannot read" in err
     code, _, err = veil(capsys, "witness", "cosign", "--dir", operator["w0"], stdin="garbage")
-    assert code == 1 and "400 Bad Request" in err
+    assert code == 2 and "400 Bad Request" in err
 
 
 def test_cli_entry_point_runs_as_a_process(tmp_path: Path) -> None:

@@ -34,3 +34,18 @@ def test_refuses_to_overwrite_without_permission(tmp_path: Path) -> None:
     target.write_bytes(b"old")
     with pytest.raises(MediaError, match="--overwrite"), atomic_output(target):
         pass
+
+
+@pytest.mark.parametrize("where", ["file", "proc-file", "proc"])
+def test_an_unwritable_folder_is_a_media_error(tmp_path: Path, where: str) -> None:
+    regular = tmp_path / "notes.txt"
+    regular.write_text("a file, not a folder")
+    target = {
+        "file": regular / "out" / "x.png",  # fails even for root, unlike chmod 0500
+        "proc-file": Path("/proc/version/out/x.png"),
+        "proc": Path("/proc/veil-test-x.png"),  # the folder exists; nothing can be created in it
+    }[where]
+    with pytest.raises(MediaError, match="cannot write output") as info, atomic_output(target):
+        pytest.fail("the block must not run")
+    assert str(target) in str(info.value) and "\n" not in str(info.value)
+    assert regular.read_text() == "a file, not a folder"

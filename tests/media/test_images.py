@@ -93,3 +93,24 @@ def test_existing_output_is_not_overwritten(tmp_path: Path) -> None:
     assert target.read_bytes() == b"keep me"
     write_image(target, np.zeros((4, 4, 3), np.uint8), overwrite=True)
     assert target.read_bytes() != b"keep me"
+
+
+def blank_png(path: Path, width: int, height: int) -> Path:
+    """A 1-bit, all-black PNG: a few kB on disk however many pixels it declares."""
+    Image.new("1", (width, height), 0).save(path)
+    return path
+
+
+@pytest.mark.parametrize("size", [(12000, 12000), (14000, 13000)])  # Pillow warns / raises
+def test_images_over_the_pixel_limit_are_bad_input(tmp_path: Path, size: tuple[int, int]) -> None:
+    big = blank_png(tmp_path / "big.png", *size)
+    with pytest.raises(MediaError, match="image too large") as info:
+        read_image(big)
+    assert str(big) in str(info.value) and "\n" not in str(info.value)
+
+
+def test_the_pixel_limit_is_one_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("veil.media.images.MAX_IMAGE_PIXELS", 100 * 100)
+    assert read_image(blank_png(tmp_path / "edge.png", 100, 100)).pixels.shape[:2] == (100, 100)
+    with pytest.raises(MediaError, match="101x100"):
+        read_image(blank_png(tmp_path / "over.png", 101, 100))

@@ -248,3 +248,17 @@ def test_cli_real_apk_quiet(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert done.stderr == ""  # androguard's loguru output is silenced
     assert "VEIL-APK-001" in done.stdout and "READ_CALENDAR" in done.stdout
+
+
+def test_a_package_made_in_the_test_is_checked(tmp_path: Path) -> None:
+    """The tiny APK the offline test uses is a package androguard reads like a real one."""
+    from tests.tiny_apk import write_tiny_apk
+
+    apk = write_tiny_apk(tmp_path / "tiny.apk", ["android.permission.CAMERA"])
+    manifest = read_manifest(apk)
+    assert manifest.package == "org.example.tiny" and manifest.target_sdk == 30
+    assert manifest.permissions == ("android.permission.CAMERA",)
+    report = check_apk(apk, resolve_app_type(38))
+    assert [(f.check_id, f.subject) for f in report.findings] == [
+        ("VEIL-APK-002", "android.permission.CAMERA")
+    ]

@@ -115,7 +115,7 @@ def test_unexplained_and_purposeless_items(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", [6, "6", "网上购物类", "网上购物", "Online shopping", "online-shopping"]
+    "name", [6, "网上购物类", "网上购物", "Online shopping", "online-shopping"]
 )
 def test_type_by_number_chinese_or_english_name(tmp_path: Path, name: object) -> None:
     inventory = compliant_inventory(resolve_app_type(6))

@@ -32,14 +32,13 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    token = {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(32)}
+    patch = pytest.MonkeyPatch()
+    for name, value in token.items():  # set before Ray loads: a test may be the driver itself
+        patch.setenv(name, value)
     pytest.importorskip("ray", reason="Ray is not installed (pip install 'veil[ray]')")
     temp = tmp_path_factory.mktemp("ray")
-    env = {
-        **os.environ,
-        "RAY_USAGE_STATS_ENABLED": "0",
-        "RAY_AUTH_MODE": "token",
-        "RAY_AUTH_TOKEN": secrets.token_hex(32),
-    }
+    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", **token}
     port = free_port()
     subprocess.run(
         [
@@ -76,3 +75,4 @@ def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         yield Cluster(f"127.0.0.1:{port}", env)
     finally:
         subprocess.run([ray_cli(), "stop", "--force"], env=env, capture_output=True, timeout=120)
+        patch.undo()

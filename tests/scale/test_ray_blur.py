@@ -224,3 +224,34 @@ def test_master_key_in_the_environment_is_not_sent_to_workers(
     result = veil("gate", tmp_path / "a.png", "-p", "greet", "--ray", ray_cluster.address, env=env)
     assert result.returncode == 2
     assert "VEIL_MASTER_KEY_FILE" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_long_video_is_split_across_workers_and_stitched(
+    tmp_path: Path, astronaut_bgr: np.ndarray, ray_cluster: Cluster
+) -> None:
+    import ray as ray_module
+
+    from tests.scale.test_chunks import FRAMES, audio_packets, make_clip
+    from veil.pipeline import AnonymizeOptions, MediaKind
+    from veil.pipeline import Job as PlannedJob
+    from veil.scale.cluster import RaySettings
+    from veil.scale.ray_runner import run_batch_on_ray
+
+    clip = make_clip(tmp_path / "long.mp4", astronaut_bgr)
+    job = PlannedJob(clip, tmp_path / "out" / "long.mp4", MediaKind.VIDEO)
+    starts: list[Path] = []
+    try:
+        summary = run_batch_on_ray(
+            [job], AnonymizeOptions(),
+            RaySettings(address=ray_cluster.address, workers=3, min_chunk_frames=20),
+            on_start=lambda j: starts.append(j.source),
+        )  # fmt: skip
+    finally:
+        ray_module.shutdown()
+    (result,) = summary.files
+    assert result.status.value == "ok", result.error
+    assert result.frames == FRAMES == count_frames(job.target)
+    assert result.audio_packets == audio_packets(clip)
+    assert result.faces_redacted >= FRAMES  # the face in every frame
+    assert starts == [clip]  # one file started, whatever its chunks
+    assert not list(job.target.parent.glob(".*partial*"))

@@ -23,6 +23,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from veil.errors import ConfigError
+from veil.textsafe import safe_markup, safe_text
 from veil.trace import RunTrace, TraceSettings, ledger_configured
 from veil.vision.detectors import DEFAULT_DETECTOR, DETECTORS, DetectorSettings
 from veil.vision.redact import MaskShape, RedactionMode, RedactionSettings
@@ -398,13 +399,13 @@ def trace_settings(
 
 def _say(line: str) -> None:
     """One whole line on stderr (never wrapped, so scripts can grep it)."""
-    sys.stderr.write(line + "\n")
+    sys.stderr.write(safe_text(line) + "\n")
     sys.stderr.flush()
 
 
 def _short(path: Path, width: int = 40) -> str:
-    text = str(path)
-    return text if len(text) <= width else "…" + text[-(width - 1) :]
+    text = safe_text(path)
+    return safe_markup(text if len(text) <= width else "…" + text[-(width - 1) :])
 
 
 def _print_summary(console: Console, summary: Any) -> None:
@@ -418,9 +419,9 @@ def _print_summary(console: Console, summary: Any) -> None:
         table.add_column(column, overflow="fold")
     for f in shown:
         table.add_row(
-            f.input,
-            f.output or "-",
-            f.status.value if f.error is None else f"{f.status.value}: {f.error}",
+            safe_markup(f.input),
+            safe_markup(f.output or "-"),
+            f.status.value if f.error is None else safe_markup(f"{f.status.value}: {f.error}"),
             str(f.frames),
             str(f.faces_redacted),
             str(f.frames_blanked),

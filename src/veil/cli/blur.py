@@ -5,14 +5,17 @@ from __future__ import annotations
 import typer
 
 from veil.cli import anonymize as flags
+from veil.media.images import MAX_IMAGE_PIXELS
 from veil.vision.redact import MaskShape, RedactionMode
 
 D = flags.DEFAULTS
 
-HELP = """Redact every face in images, folders and videos, irreversibly.
+HELP = f"""Redact every face in images, folders and videos, irreversibly.
 
 Outputs carry no metadata (EXIF, GPS, video tags) unless --keep-metadata; video keeps its frame
 count, timing and audio. A frame whose detection fails is written fully blanked, never raw.
+Images over {MAX_IMAGE_PIXELS / 1e6:.1f} megapixels are refused as bad input (exit status 1, the
+rest of the batch is still processed).
 
 Examples:
 

@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from veil.rules.report import OutputFormat
+from veil.textsafe import safe_text
 
 
 def teach(text: str) -> str:
@@ -86,15 +87,16 @@ OutputOption = Annotated[
 
 def _emit(report: object, fmt: OutputFormat, as_json: bool, output: Path | None) -> None:
     from veil.rules.models import Report
-    from veil.rules.report import render, summary_line, write_atomic
+    from veil.rules.report import for_terminal, render, summary_line, write_atomic
 
     assert isinstance(report, Report)
-    text = render(report, OutputFormat.JSON if as_json else fmt)
+    fmt = OutputFormat.JSON if as_json else fmt
+    text = render(report, fmt)
     if output is None:
-        typer.echo(text, nl=False)
+        typer.echo(for_terminal(text, fmt), nl=False)
     else:
         write_atomic(output, text)
-        typer.echo(f"{summary_line(report)}; report written to {output}", err=True)
+        typer.echo(f"{summary_line(report)}; report written to {safe_text(output)}", err=True)
     raise SystemExit(report.exit_code)
 
 

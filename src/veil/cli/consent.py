@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+
+from veil.textsafe import safe_json, safe_markup, safe_text
 
 consent_app = typer.Typer(
     no_args_is_help=True,
@@ -61,7 +63,7 @@ Examples:
 
 
 def _emit(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.write(safe_json(json.dumps(data, indent=2, ensure_ascii=False)) + "\n")
 
 
 def _console() -> Any:
@@ -103,20 +105,20 @@ def _print_record(record: Any) -> None:
     table.add_column(style="bold")
     table.add_column(overflow="fold")
     for key, value in _record_lines(record):
-        table.add_row(key, value)
+        table.add_row(key, safe_markup(value))
     _console().print(table)
 
 
 def _print_records(records: list[Any], title: str) -> None:
     from rich.table import Table
 
-    table = Table(title=title)
+    table = Table(title=safe_markup(title))
     for column in ("record", "subject", "purposes", "state", "expires"):
         table.add_column(column, overflow="fold")
     for r in records:
         table.add_row(
             r.record_id,
-            r.subject,
+            safe_markup(r.subject),
             ", ".join(r.purposes),
             r.validity(r.purposes[0]) if r.state.value == "given" else r.state.value,
             r.expires_at.date().isoformat(),
@@ -169,7 +171,7 @@ def purpose_list(db: Db = None, json_output: Json = False) -> None:
         return
     for p in purposes:
         extra = f" (access; alternative: {p.alternative})" if p.access else ""
-        print(f"{p.name}{extra}{': ' + p.description if p.description else ''}")
+        print(safe_text(f"{p.name}{extra}{': ' + p.description if p.description else ''}"))
 
 
 # -- records ----------------------------------------------------------------------------------
@@ -193,7 +195,7 @@ def grant(
     notice_digest: Annotated[
         str | None, typer.Option("--notice-digest", help="sha256:... of the notice text.")
     ] = None,
-    days: Annotated[int, typer.Option("--days", min=1, help="Valid for this many days.")] = 365,
+    days: Annotated[int, typer.Option("--days", min=1, help="Valid for 1 to 36500 days.")] = 365,
     expires: Annotated[
         datetime | None, typer.Option("--expires", help="Expiry (UTC date/time; overrides --days).")
     ] = None,
@@ -212,7 +214,7 @@ def grant(
     json_output: Json = False,
 ) -> None:
     """Record a separate consent to facial recognition for the given purposes."""
-    from veil.consent.records import Guardian, utcnow
+    from veil.consent.records import Guardian, consent_validity, utcnow
     from veil.consent.registry import notice_digest as digest_of
     from veil.consent.session import open_registry
     from veil.errors import BadInputError, ConfigError
@@ -242,7 +244,7 @@ def grant(
             notice_version=notice_version,
             notice_digest=digest,
             collection_method=method,
-            valid_for=timedelta(days=days),
+            valid_for=consent_validity(days),
             expires_at=expires_at,
             given_at=now,
             under_14=under_14,
@@ -414,7 +416,7 @@ def enroll(
         )
     else:
         print(
-            f"{len(result.template_ids)} template(s) stored for {subject} "
+            f"{len(result.template_ids)} template(s) stored for {safe_text(subject)} "
             f"under consent {result.record.record_id}"
         )
 
@@ -525,7 +527,7 @@ def eval_identities(
     from rich.table import Table
 
     table = Table(
-        title=f"{report.dataset}: {report.usable}/{report.images} photos, {report.persons} persons",
+        title=f"{safe_markup(report.dataset)}: {report.usable}/{report.images} photos, {report.persons} persons",
         caption=(
             f"{report.model}; {report.genuine_pairs} genuine, {report.impostor_pairs} impostor "
             f"pairs; {report.seconds:.1f} s"
@@ -554,4 +556,4 @@ def eval_identities(
         f"FAR {d.far:.2e} ({d.false_accepts} false accepts)"
     )
     for line in report.unusable:
-        out.print(f"unusable: {line}", markup=False)
+        out.print(f"unusable: {safe_text(line)}", markup=False)

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from veil.cli import anonymize as flags
+from veil.textsafe import safe_markup, safe_text
 from veil.vision.redact import MaskShape
 
 D = flags.DEFAULTS
@@ -166,7 +167,7 @@ def _print_report(report: Any) -> None:
 
     settings = report.settings
     table = Table(
-        title=f"{report.dataset}: {report.images} images",
+        title=f"{safe_markup(report.dataset)}: {report.images} images",
         caption=(
             f"{settings['detector']}, thresh {settings['thresh']}, mask scale "
             f"{settings['mask_scale']} {settings['shape']}, max side {settings['max_side'] or 'full'}"
@@ -187,7 +188,7 @@ def _print_report(report: Any) -> None:
     console = Console()
     console.print(table)
     for path in report.failed_images:
-        console.print(f"unreadable (counted unprotected): {path}", markup=False, highlight=False)
+        console.print(f"unreadable (counted unprotected): {safe_text(path)}", markup=False)
 
 
 # `veil eval identities` (face matching) lives with the consent commands.

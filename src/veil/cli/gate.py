@@ -10,13 +10,15 @@ import typer
 from veil.cli import anonymize as flags
 from veil.cli.consent import Db
 from veil.consent.matching import DEFAULT_THRESHOLD
+from veil.media.images import MAX_IMAGE_PIXELS
 from veil.vision.redact import MaskShape, RedactionMode
 
 D = flags.DEFAULTS
 
 HELP = f"""Recognize only the people who consented to PURPOSE; redact everyone else.
 
-Same inputs, outputs and options as `veil blur`. A face stays visible only when it matches the
+Same inputs, outputs and options as `veil blur` (images over {MAX_IMAGE_PIXELS / 1e6:.1f} megapixels
+are refused). A face stays visible only when it matches the
 enrolled templates of a person whose consent for --purpose is valid now (given, not expired, not
 withdrawn, with a guardian's consent under 14); each identification is logged to the ledger under
 the person's pseudonym. Every other face is redacted and its embedding forgotten at once: never
@@ -97,8 +99,10 @@ def gate(
 ) -> None:
     from veil.consent.gate import ConsentGate, GateSettings
     from veil.consent.session import open_registry
+    from veil.media.targets import check_output_name
     from veil.vision.embeddings import get_embedder
 
+    check_output_name(inputs, output)  # a misnamed output is refused before the registry opens
     options = flags.options_from(locals())
     settings = GateSettings(
         threshold=match_threshold, min_face=min_face, recheck_frames=recheck_frames

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from veil.errors import BadInputError, ConfigError, VerificationError
+from veil.textsafe import safe_json, safe_text
 
 ledger_app = typer.Typer(
     name="ledger",
@@ -117,7 +118,7 @@ def _progress(label: str) -> Iterator[Callable[[int, int], None] | None]:
 
 
 def _print_json(data: Any) -> None:
-    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    typer.echo(safe_json(json.dumps(data, indent=2, ensure_ascii=False)))
 
 
 # -- init ---------------------------------------------------------------------------------------
@@ -426,7 +427,7 @@ def _verify_export(
         try:
             old = verify_checkpoint(_read_note(path), lkey).checkpoint
         except NoteError as exc:
-            raise VerificationError(f"{path}: {exc}") from None
+            raise VerificationError(f"{path}: checkpoint: {exc}") from None
         if old.size > cp.size or merkle.root_from_leaf_hashes(hashes[: old.size]) != old.root:
             raise VerificationError(
                 f"{path}: the earlier checkpoint (size {old.size}) is not a prefix of this log: "
@@ -535,7 +536,7 @@ def verify_command(
         )
         return
     for text in report.problems:
-        typer.echo(f"problem: {text}", err=True)
+        typer.echo(f"problem: {safe_text(text)}", err=True)
     more = report.problem_count - len(report.problems)
     raise VerificationError(
         f"the ledger failed verification: {report.problem_count} problems"
@@ -705,7 +706,7 @@ def status_command(db: Db = None, keys: Keys = None, as_json: Json = False) -> N
         _print_json(st)
         return
     for k, v in st.items():
-        typer.echo(f"{k}: {v}")
+        typer.echo(f"{k}: {safe_text(v)}")
 
 
 def register(app: typer.Typer) -> None:

@@ -12,7 +12,9 @@ import sys
 
 import typer
 
+from veil.cli.signals import TERMINATED_EXIT, Terminated, terminate_gracefully
 from veil.errors import VeilError
+from veil.textsafe import safe_text
 
 COMMAND_MODULES = (
     "veil.cli.blur",
@@ -45,13 +47,15 @@ def build_app() -> typer.Typer:
 
     @app.callback()
     def _root(
-        version: bool = typer.Option(False, "--version", help="Print Veil's version and exit."),
+        version: bool = typer.Option(
+            False,
+            "--version",
+            help="Print Veil's version and exit.",
+            is_eager=True,
+            callback=_print_version,
+        ),
     ) -> None:
-        if version:
-            from veil import __version__
-
-            print(f"veil {__version__}")
-            raise typer.Exit(0)
+        pass
 
     for module_name in COMMAND_MODULES:
         try:
@@ -64,23 +68,46 @@ def build_app() -> typer.Typer:
     return app
 
 
+def package_version() -> str:
+    """Return the installed distribution's version, or ``veil.__version__`` from a source tree."""
+    from importlib import metadata
+
+    from veil import __version__
+
+    try:
+        return metadata.version("veil")
+    except metadata.PackageNotFoundError:
+        return __version__
+
+
+def _print_version(value: bool) -> None:
+    """Eager ``--version``: print and exit 0 before click asks for a command."""
+    if value:
+        print(f"veil {package_version()}")
+        raise typer.Exit(0)
+
+
 def error_line(exc: BaseException) -> str:
     """Return the one-line message printed for an error."""
     text = " ".join(str(exc).split()) or type(exc).__name__
-    return f"veil: error: {text}"
+    return f"veil: error: {safe_text(text)}"
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; expected errors become one line on stderr and an exit status."""
     app = build_app()
     try:
-        status = app(args=argv, standalone_mode=False)
+        with terminate_gracefully():
+            status = app(args=argv, standalone_mode=False)
     except VeilError as exc:
         print(error_line(exc), file=sys.stderr)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         print("veil: interrupted", file=sys.stderr)
         sys.exit(130)
+    except Terminated:
+        print("veil: terminated", file=sys.stderr)
+        sys.exit(TERMINATED_EXIT)
     except SystemExit:
         raise
     except Exception as exc:  # click usage errors and anything unexpected

@@ -11,6 +11,7 @@ import typer
 
 from veil.cli.ledger import Db, Keys, Witnesses, ledger_app
 from veil.cli.witness import witness_app
+from veil.textsafe import safe_text
 
 Json = Annotated[bool, typer.Option("--json", help="Print a JSON result instead of text.")]
 
@@ -61,7 +62,7 @@ def monitor_command(
     else:
         for f in report.findings:
             where = f"entry {f.index}" if f.index is not None else "log"
-            typer.echo(f"{where} {f.event_id or '-'} {f.rule}: {f.detail}")
+            typer.echo(f"{where} {f.event_id or '-'} {f.rule}: {safe_text(f.detail)}")
         typer.echo(f"{report.size} entries, {len(report.findings)} finding(s)")
     if not report.ok:
         raise VerificationError(f"the monitor found {len(report.findings)} policy finding(s)")
@@ -100,5 +101,5 @@ def policy_checkpoint(
     done = checkpoint_with_policy(led, ws, vkeys, len(ws) if quorum is None else quorum)
     for o in done.outcomes:
         if o.cosigner is None:
-            typer.echo(f"warning: witness {o.witness}: {o.detail}", err=True)
+            typer.echo(f"warning: witness {safe_text(o.witness)}: {safe_text(o.detail)}", err=True)
     return done.note, led.store.get_checkpoint(done.checkpoint_id)

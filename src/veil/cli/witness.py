@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from veil.errors import BadInputError
+from veil.textsafe import safe_text
 
 witness_app = typer.Typer(
     name="witness",
@@ -97,9 +98,10 @@ def cosign_command(
 ) -> None:
     """Handle an add-checkpoint request and print the cosignature line(s).
 
-    Refusals follow the spec's statuses and exit non-zero: 400 malformed or 404 unknown log
-    (exit 1); 403 bad log signature, 409 stale old size or same size with another root, 422
-    consistency proof fails (exit 3). Inconsistent checkpoints are kept under evidence/.
+    Refusals follow the spec's statuses: 409 stale old size or same size with another root and
+    422 consistency proof fails are evidence about the log (exit 3); 400 malformed request, 403
+    bad log signature and 404 unknown log are configuration (exit 2). Inconsistent checkpoints
+    are kept under evidence/.
 
     Examples:
 
@@ -175,7 +177,7 @@ def show_command(folder: Dir = None, as_json: Json = False) -> None:
         typer.echo(f"log {origin}: cosigned size {e['size']} root {e['root'] or '-'}")
     typer.echo(f"split-view evidence: {len(evidence)} record(s)")
     for rec in evidence:
-        typer.echo(f"  {rec['time']} {rec['origin']}: {rec['reason']}")
+        typer.echo(safe_text(f"  {rec['time']} {rec['origin']}: {rec['reason']}"))
 
 
 def register(app: typer.Typer) -> None:

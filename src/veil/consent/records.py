@@ -18,12 +18,17 @@ from __future__ import annotations
 import base64
 import os
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from veil.errors import ConfigError
+
+MAX_CONSENT_DAYS: Final = (
+    36500  # 100 years: longer is a mistake, and past year 9999 cannot be stored
+)
 DEFAULT_CATEGORIES = ("biometric.facial_image", "biometric.facial_template")
 LEGAL_BASIS: Final = "separate_consent"
 _NAME = re.compile(r"^[a-z][a-z0-9_.-]{0,63}$")
@@ -192,3 +197,18 @@ class ConsentRecord(BaseModel):
         """A copy in ``state``, with the change appended to the history."""
         change = StateChange(state=state, at=at, note=note)
         return self.model_copy(update={"state": state, "history": (*self.history, change)})
+
+
+def consent_validity(period: int | timedelta) -> timedelta:
+    """How long a consent lasts (``period`` in days or as a timedelta), checked against the range.
+
+    Raises :class:`~veil.errors.ConfigError` unless it is more than zero and at most
+    :data:`MAX_CONSENT_DAYS` days.
+    """
+    days = period.total_seconds() / 86400 if isinstance(period, timedelta) else period
+    if not 0 < days <= MAX_CONSENT_DAYS:
+        raise ConfigError(
+            f"a consent must be valid for 1 to {MAX_CONSENT_DAYS} days (100 years),"
+            f" not {period if isinstance(period, int) else round(days, 3)}"
+        )
+    return period if isinstance(period, timedelta) else timedelta(days=period)

@@ -24,12 +24,14 @@ from veil.consent.records import (
     Guardian,
     Purpose,
     StateChange,
+    consent_validity,
     utcnow,
 )
 from veil.consent.store import TABLE_PREFIX, ConsentStore, Cursor
 from veil.consent.vault import Vault
 from veil.errors import BadInputError, ConfigError
 from veil.ledger.events import Event
+from veil.textsafe import refuse_controls
 
 P = TABLE_PREFIX
 
@@ -94,6 +96,7 @@ class ConsentRegistry:
         replace: bool = False,
     ) -> Purpose:
         """Declare (or with ``replace`` redefine) a purpose."""
+        refuse_controls({"description": description, "alternative": alternative}, ConfigError)
         try:
             purpose = Purpose(
                 name=name, description=description, access=access, alternative=alternative
@@ -153,7 +156,7 @@ class ConsentRegistry:
             self.purpose(name)
         given = given_at or utcnow()
         if expires_at is None:
-            expires_at = given + (valid_for or timedelta(days=365))
+            expires_at = given + consent_validity(valid_for or timedelta(days=365))
         fields: dict[str, object] = {
             "subject": subject,
             "controller": controller,
@@ -169,6 +172,7 @@ class ConsentRegistry:
         }
         if data_categories:
             fields["data_categories"] = tuple(data_categories)
+        refuse_controls(fields, ConsentError, "invalid consent: ")
         try:
             record = ConsentRecord.model_validate(fields)
             record = record.model_copy(update={"history": (_given(record),)})

@@ -26,6 +26,7 @@ from veil.config import default_db_url
 from veil.errors import ConfigError, VeilError
 from veil.ledger.stores import is_postgres_url
 from veil.ledger.stores import sqlite_path as ledger_sqlite_path
+from veil.private import connect_private
 
 TABLE_PREFIX = "veil_consent_"
 _SCHEMA = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -118,11 +119,7 @@ class ConsentStore:
     def _connect(self) -> Any:
         if self.path is not None:
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                conn = sqlite3.connect(
-                    str(self.path), isolation_level=None, check_same_thread=False, timeout=30
-                )
-                conn.execute("PRAGMA journal_mode=WAL")  # as the ledger's connection does
+                conn = connect_private(self.path, timeout=30)  # WAL, as the ledger's connection
                 conn.execute("PRAGMA secure_delete=ON")
                 conn.execute("PRAGMA foreign_keys=ON")
             except (OSError, sqlite3.Error) as exc:

@@ -29,6 +29,7 @@ from typing import IO, Any
 from veil.config import default_db_url
 from veil.errors import BadInputError, ConfigError, VerificationError
 from veil.ledger.events import Event, EventError, pseudonym, raw_identifier_in
+from veil.ledger.issued import issued_problems, record_issued, refuse_headless
 from veil.ledger.keys import (
     LedgerKeys,
     bind_log_id,
@@ -154,6 +155,7 @@ class Ledger:
     @staticmethod
     def _bind(store: Store, url: str, kd: Path, create: bool, origin: str | None) -> LedgerKeys:
         meta = store.meta()
+        refuse_headless(store, meta, url)
         if keys_exist(kd):
             keys = load_keys(kd)
             if origin is not None and origin != keys.signer.name:
@@ -334,7 +336,7 @@ class Ledger:
         """Sign the current tree head as a C2SP checkpoint, keep it, and have each witness
         cosign it; return the signed note (with the cosignatures)."""
         cid, _ = self.log.checkpoint(self.keys.signer, self.origin)
-        return self._cosign(self._stored_checkpoint(cid), witnesses)
+        return self._cosign(record_issued(self.key_dir, self._stored_checkpoint(cid)), witnesses)
 
     def checkpoints(self) -> list[StoredCheckpoint]:
         """Every checkpoint this ledger signed, oldest first."""
@@ -433,7 +435,7 @@ class Ledger:
         cp = self.latest_checkpoint()
         if cp is None or cp.size < size:
             cid, _ = self.log.checkpoint(self.keys.signer, self.origin)
-            cp = self._stored_checkpoint(cid)
+            cp = record_issued(self.key_dir, self._stored_checkpoint(cid))
         if witnesses:
             self._cosign(cp, witnesses)
             cp = self._stored_checkpoint(cp.id)
@@ -502,7 +504,7 @@ class Ledger:
         except StoreCorruptError as exc:
             report = AuditReport()
             report.problem(str(exc))
-        for text in integrity:
+        for text in integrity + issued_problems(self.key_dir, self.store):
             report.problem(text)
         meta = self.store.meta()
         if meta.get("log_vkey") != self.vkey:

@@ -216,6 +216,19 @@ class Event(BaseModel):
             )
         return value
 
+    @field_validator("counts", "v", mode="before")
+    @classmethod
+    def _no_bool_or_text_numbers(cls, value: Any, info: Any) -> Any:
+        # in every mode: true is not the number 1, and neither is "1" (Event.new is lax)
+        if info.field_name == "counts" and not isinstance(value, dict):
+            return value  # pydantic names the wrong type
+        items = value.items() if isinstance(value, dict) else [(None, value)]
+        for k, n in items:
+            if isinstance(n, bool | str | float):
+                name = info.field_name if k is None else f"count {k!r}"
+                raise ValueError(f"{name} must be an integer, not {type(n).__name__}")
+        return value
+
     @field_validator("counts")
     @classmethod
     def _check_counts(cls, value: dict[str, int]) -> dict[str, int]:
@@ -292,12 +305,16 @@ class Event(BaseModel):
                 "subject": subject_pseudonym,
                 "counts": counts or {},
                 "digests": digests or {},
-            }
+            },
+            strict=False,
         )
 
     @classmethod
-    def parse(cls, data: Any) -> Event:
-        """Validate a mapping (or JSON text) into an event, with one clear error on failure."""
+    def parse(cls, data: Any, *, strict: bool = True) -> Event:
+        """Validate a mapping (or JSON text) into an event, with one clear error on failure.
+
+        ``strict`` (the default, for everything read from files and JSON): every value keeps
+        its JSON type; no string, number or boolean is converted into another type."""
         if isinstance(data, str | bytes):
             try:
                 data = json.loads(data)
@@ -306,7 +323,7 @@ class Event(BaseModel):
         if not isinstance(data, dict):
             raise EventError("event must be a JSON object")
         try:
-            return cls.model_validate(data)
+            return cls.model_validate(data, strict=strict)
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"]) or "event"

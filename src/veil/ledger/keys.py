@@ -5,6 +5,8 @@
 - ``pseudonym.key``: 32 random bytes (hex) keying HMAC-SHA256 subject pseudonyms, mode 0600
 - ``log.id``: the random id of the one database tree these keys sign (a log key that signed two
   different trees would show witnesses a split view, so a key folder belongs to one ledger)
+- ``checkpoint.last``: the last checkpoint these keys signed, mode 0600 (see
+  :mod:`veil.ledger.issued`)
 """
 
 from __future__ import annotations
@@ -78,12 +80,16 @@ def create_keys(key_dir: Path, origin: str) -> LedgerKeys:
         raise ConfigError(f"bad origin {origin!r}: it must be non-empty, without spaces or '+'")
     if keys_exist(key_dir):
         raise ConfigError(f"ledger keys already exist in {key_dir}; refusing to overwrite them")
-    key_dir.mkdir(parents=True, exist_ok=True)
-    os.chmod(key_dir, 0o700)
     keys = LedgerKeys(Signer.generate(origin), secrets.token_bytes(32))
-    write_file_atomic(key_dir / "pseudonym.key", keys.pseudonym_key.hex() + "\n", 0o600)
-    write_file_atomic(key_dir / "log.vkey", keys.signer.verifier().vkey + "\n", 0o644)
-    write_file_atomic(key_dir / "log.key", keys.signer.skey + "\n", 0o600)
+    try:
+        key_dir.mkdir(parents=True, exist_ok=True)
+        os.chmod(key_dir, 0o700)
+        write_file_atomic(key_dir / "pseudonym.key", keys.pseudonym_key.hex() + "\n", 0o600)
+        write_file_atomic(key_dir / "log.vkey", keys.signer.verifier().vkey + "\n", 0o644)
+        write_file_atomic(key_dir / "log.key", keys.signer.skey + "\n", 0o600)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ConfigError(f"ledger keys folder {key_dir}: cannot write it ({reason})") from None
     return keys
 
 

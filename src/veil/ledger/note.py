@@ -325,22 +325,22 @@ class Checkpoint:
 def parse_checkpoint(text: str) -> Checkpoint:
     """Parse checkpoint note text (the part before the signatures)."""
     if not text.endswith("\n"):
-        raise NoteError("malformed checkpoint: text must end in a newline")
+        raise NoteError("malformed: text must end in a newline")
     lines = text[:-1].split("\n")
     if len(lines) < 3:
-        raise NoteError("malformed checkpoint: fewer than three lines")
+        raise NoteError("malformed: fewer than three lines")
     origin, size_s, root_s, *ext = lines
     if not origin:
-        raise NoteError("malformed checkpoint: empty origin")
+        raise NoteError("malformed: empty origin")
     if not size_s.isascii() or not size_s.isdigit() or (size_s != "0" and size_s[0] == "0"):
-        raise NoteError("malformed checkpoint: tree size is not a decimal without leading zeros")
+        raise NoteError("malformed: tree size is not a decimal without leading zeros")
     if len(size_s) > 20 or int(size_s) >= 1 << 63:
-        raise NoteError("malformed checkpoint: tree size too large")
+        raise NoteError("malformed: tree size too large")
     root = b64decode_strict(root_s, "checkpoint root hash")
     if len(root) != 32:
-        raise NoteError("malformed checkpoint: root hash is not 32 bytes")
+        raise NoteError("malformed: root hash is not 32 bytes")
     if any(not line for line in ext):
-        raise NoteError("malformed checkpoint: empty extension line")
+        raise NoteError("malformed: empty extension line")
     return Checkpoint(origin, int(size_s), root, tuple(ext))
 
 
@@ -377,11 +377,11 @@ def verify_checkpoint(
         raise NoteError("a witness key has the same name as the log key")
     opened = open_note(data, [log_key, *witnesses])
     if log_key.name not in opened.verified:
-        raise NoteError(f"checkpoint is not signed by the log key {log_key.name}")
+        raise NoteError(f"not signed by the log key {log_key.name}")  # callers name it
     cp = parse_checkpoint(opened.text)
     want = origin if origin is not None else log_key.name
     if cp.origin != want:
-        raise NoteError(f"checkpoint origin {cp.origin!r} is not the expected {want!r}")
+        raise NoteError(f"origin {cp.origin!r} is not the expected {want!r}")  # callers name it
     cosigned = {k: v for k, v in opened.verified.items() if k != log_key.name}
     return SignedCheckpoint(cp, opened.note, cosigned)
 

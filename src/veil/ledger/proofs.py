@@ -139,7 +139,7 @@ def verify_tlog_proof(
     try:
         merkle.verify_inclusion(p.index, cp.size, merkle.leaf_hash(data), p.hashes, cp.root)
     except merkle.ProofError as exc:
-        raise BundleError(f"entry {p.index}: {exc}") from None
+        raise BundleError(str(exc)) from None  # it names the leaf; the bundle names the entry
     return cp, signed.cosigned_by, data
 
 

@@ -58,8 +58,15 @@ class WitnessError(VerificationError):
         super().__init__(f"{status} {STATUS_TEXT[status]}: {message}")
         self.status = status
         self.latest_size = latest_size
-        # malformed requests and unknown logs are bad input; the rest failed verification
-        self.exit_code = 1 if status in (400, 404) else 3
+        self.exit_code = refusal_exit_code(status)
+
+
+def refusal_exit_code(status: int) -> int:
+    """The one rule for a witness's refusal: 3 when it is evidence about the log (409 another
+    root or a stale size that a retry did not settle, 422 a consistency proof that fails); 2
+    for the rest (400 malformed request, 403 a key the witness does not hold for the log, 404
+    unknown log, or no answer): configuration to fix, not evidence."""
+    return 3 if status in (409, 422) else 2
 
 
 def default_witness_dir() -> Path:

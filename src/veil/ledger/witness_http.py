@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from veil.errors import ConfigError, VeilError, VerificationError
+from veil.ledger.issued import record_issued
 from veil.ledger.note import (
     Checkpoint,
     NoteError,
@@ -33,9 +34,10 @@ MAX_RESPONSE_BYTES = 64 * 1024
 
 
 class WitnessUnreachableError(VeilError):
-    """An HTTP witness that did not answer (connection refused, timeout, bad status)."""
+    """An HTTP witness that did not answer (connection refused, timeout, bad status): a
+    configuration or availability problem, not evidence about the log (exit 2)."""
 
-    exit_code = 3
+    exit_code = 2
 
 
 class CosigningWitness(Protocol):
@@ -106,6 +108,7 @@ class WitnessOutcome:
     witness: str
     cosigner: str | None
     detail: str
+    exit_code: int = 0
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,11 @@ def _verified_lines(text: str, lines: str, keys: Sequence[Verifier]) -> tuple[st
                 key.verify(text.encode("utf-8"), s.raw)
             return key.vkey, [s.line for s in mine]
     raise VerificationError("no cosignature from a trusted witness key")
+
+
+def exc_code(exc: Exception) -> int:
+    """The exit status an error would give (3 for a bad note, which is a verification error)."""
+    return exc.exit_code if isinstance(exc, VeilError) else 3
 
 
 def _ask(ledger: Ledger, w: CosigningWitness, old: int, size: int, note: str) -> str:
@@ -175,13 +183,17 @@ def checkpoint_with_policy(
         try:
             vkey, got = _verified_lines(text, _ask(ledger, w, old, head.size, note), keys)
         except (VeilError, NoteError) as exc:
-            outcomes.append(WitnessOutcome(w.label, None, " ".join(str(exc).split())))
+            detail = " ".join(str(exc).split())
+            outcomes.append(WitnessOutcome(w.label, None, detail, exc_code(exc)))
             continue
         lines.setdefault(vkey, got)
         outcomes.append(WitnessOutcome(w.label, vkey, "cosigned"))
     if len(lines) < quorum:
-        why = "; ".join(f"{o.witness}: {o.detail}" for o in outcomes if o.cosigner is None)
-        raise VerificationError(
+        failed = [o for o in outcomes if o.cosigner is None]
+        why = "; ".join(f"{o.witness}: {o.detail}" for o in failed)
+        # exit 3 when a refusal is evidence about the log, else 2 (fix the configuration)
+        worst = max((o.exit_code for o in failed), default=3)
+        raise (VerificationError if worst >= 3 else ConfigError)(
             f"witness policy not met: {len(lines)} of {quorum} needed cosignatures "
             f"(checkpoint not published){': ' + why if why else ''}"
         )
@@ -189,5 +201,7 @@ def checkpoint_with_policy(
     if lines:
         ledger.store.add_cosignatures(cid, [ln for got in lines.values() for ln in got])
     cp = ledger.store.get_checkpoint(cid)
+    if cp is not None:
+        record_issued(ledger.key_dir, cp)
     full = ledger.note_with_cosignatures(cp) if cp is not None else note
     return PolicyCheckpoint(cid, head.size, full, quorum, tuple(outcomes))

@@ -1,14 +1,53 @@
-"""Atomic output files: written under a temporary name, renamed into place when complete."""
+"""Atomic output files: written under a temporary name, renamed into place when complete.
+
+A writer holds an exclusive ``flock`` on its temporary file while it writes. A temporary file of
+the same target that nobody holds is left over from a killed run (SIGKILL, power loss) and is
+removed the next time that target is written; one still held belongs to a live writer and stays.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from veil.errors import MediaError
+from veil.errors import MediaError, OutputError
+
+_RANDOM = r"[a-z0-9_]{8}"  # what tempfile.mkstemp puts between prefix and suffix
+
+
+def _partial_affixes(target: Path) -> tuple[str, str]:
+    return f".{target.stem}.", f".partial{target.suffix}"
+
+
+def remove_stale_partials(target: Path) -> list[Path]:
+    """Remove ``target``'s temporary files that no live writer holds; return what was removed."""
+    prefix, suffix = _partial_affixes(target)
+    pattern = re.compile(re.escape(prefix) + _RANDOM + re.escape(suffix))
+    removed: list[Path] = []
+    try:
+        candidates = [p for p in target.parent.iterdir() if pattern.fullmatch(p.name)]
+    except OSError:
+        return removed
+    for path in candidates:
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue  # a live writer holds it
+        else:
+            path.unlink(missing_ok=True)
+            removed.append(path)
+        finally:
+            os.close(fd)
+    return removed
 
 
 @contextlib.contextmanager
@@ -17,25 +56,50 @@ def atomic_output(target: Path, overwrite: bool = False) -> Iterator[Path]:
 
     The temporary file keeps ``target``'s suffix (encoders choose formats by it) and starts with a
     dot, so a partial output never looks complete. On error it is removed and ``target`` is left
-    as it was. Without ``overwrite``, an existing ``target`` is an error.
+    as it was. Without ``overwrite``, an existing ``target`` is an error. Stale temporary files of
+    ``target`` left by a killed run are removed first. A folder that cannot be created or written
+    raises :class:`~veil.errors.OutputError` naming ``target``.
     """
+    remove_stale_partials(target)
     if target.exists() and not overwrite:
         raise MediaError(f"{target}: output exists (use --overwrite to replace it)")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(
-        prefix=f".{target.stem}.", suffix=f".partial{target.suffix}", dir=target.parent
-    )
-    os.close(fd)
+    for folder in (target.parent, *target.parent.parents):
+        if folder.exists():
+            if not folder.is_dir():
+                raise OutputError(f"{target}: cannot write output: {folder} is not a folder")
+            break
+    prefix, suffix = _partial_affixes(target)
+    with _writing(target):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=target.parent)
     temporary = Path(name)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes 0600; outputs get ordinary permissions
     try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # ours until closed: not stale while we write
+        umask = os.umask(0)
+        os.umask(umask)
+        with _writing(target):
+            os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes 0600; outputs get ordinary ones
         yield temporary
-        with open(temporary, "rb+") as handle:
+        with _writing(target), open(temporary, "rb+") as handle:
             os.fsync(handle.fileno())
         if target.exists() and not overwrite:
             raise MediaError(f"{target}: output appeared while writing (use --overwrite)")
-        os.replace(temporary, target)
+        with _writing(target):
+            os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def _writing(target: Path) -> Iterator[None]:
+    try:
+        yield
+    except OSError as exc:
+        raise _unwritable(target, exc) from exc
+
+
+def _unwritable(target: Path, exc: OSError) -> OutputError:
+    reason = exc.strerror or " ".join(str(exc).split()) or type(exc).__name__
+    where = f" ({exc.filename})" if exc.filename and str(exc.filename) != str(target) else ""
+    return OutputError(f"{target}: cannot write output: {reason}{where}")

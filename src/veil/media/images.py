@@ -4,6 +4,10 @@ Images are read with Pillow (JPEG, PNG, WebP, BMP, TIFF), turned upright by thei
 and handed on as BGR ``uint8`` arrays. Outputs carry no metadata by default (EXIF, GPS, XMP, ICC
 comments, text chunks): the pixels are written into a fresh image. With ``keep_metadata`` the EXIF
 block is kept, its orientation reset since the pixels are already upright.
+
+Images larger than :data:`MAX_IMAGE_PIXELS` (width times height) are refused as bad input before
+they are decoded: that is about Pillow's own decompression-bomb threshold (89.5 megapixels), so a
+small file cannot make Veil allocate gigabytes, and Pillow's bomb warning never escapes.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from veil.vision.policy import Frame
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"})
 _ORIENTATION_TAG = 0x0112
-_MAX_PIXELS = 200_000_000
+MAX_IMAGE_PIXELS = 89_478_485
+"""The largest image Veil reads, in pixels (Pillow's default bomb limit; e.g. 9459 x 9459)."""
 
 
 @dataclass
@@ -40,11 +45,11 @@ def read_image(path: Path) -> LoadedImage:
         if path.stat().st_size == 0:
             raise MediaError(f"{path}: empty file")
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # Veil applies its own limit below; Pillow's warning would only duplicate it.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(path) as opened:
                 image_format = opened.format or "PNG"
-                if opened.width * opened.height > _MAX_PIXELS:
-                    raise MediaError(f"{path}: image too large ({opened.width}x{opened.height})")
+                _check_size(path, opened.width, opened.height)
                 opened.load()
                 exif = opened.getexif()
                 upright = ImageOps.exif_transpose(opened) or opened
@@ -52,13 +57,9 @@ def read_image(path: Path) -> LoadedImage:
                 rgb = upright.convert("RGB")
     except MediaError:
         raise
-    except (
-        UnidentifiedImageError,
-        OSError,
-        SyntaxError,
-        ValueError,
-        Image.DecompressionBombError,
-    ) as exc:
+    except Image.DecompressionBombError as exc:  # over twice Pillow's limit: refused while opening
+        raise MediaError(f"{path}: image too large ({_reason(exc)})") from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise MediaError(f"{path}: not a readable image ({_reason(exc)})") from exc
     pixels = np.ascontiguousarray(np.asarray(rgb)[:, :, ::-1])
     exif_bytes: bytes | None = None
@@ -66,6 +67,14 @@ def read_image(path: Path) -> LoadedImage:
         exif[_ORIENTATION_TAG] = 1
         exif_bytes = exif.tobytes()
     return LoadedImage(pixels, image_format, exif_bytes, icc if isinstance(icc, bytes) else None)
+
+
+def _check_size(path: Path, width: int, height: int) -> None:
+    if width * height > MAX_IMAGE_PIXELS:
+        raise MediaError(
+            f"{path}: image too large ({width}x{height} = {width * height / 1e6:.1f} megapixels;"
+            f" the limit is {MAX_IMAGE_PIXELS / 1e6:.1f})"
+        )
 
 
 def write_image(
@@ -78,8 +87,12 @@ def write_image(
     quality: int = 95,
 ) -> None:
     """Write BGR ``pixels`` to ``path`` atomically; the format follows the suffix."""
-    image = Image.fromarray(np.ascontiguousarray(pixels[:, :, ::-1]), "RGB")
     suffix = path.suffix.lower()
+    if suffix not in IMAGE_SUFFIXES:
+        raise MediaError(
+            f"{path}: not an image file name (use one of {', '.join(sorted(IMAGE_SUFFIXES))})"
+        )
+    image = Image.fromarray(np.ascontiguousarray(pixels[:, :, ::-1]), "RGB")
     options: dict[str, object] = {}
     if suffix in {".jpg", ".jpeg", ".webp"}:
         options["quality"] = quality
@@ -104,7 +117,7 @@ def _pil_format(suffix: str) -> str:
         ".bmp": "BMP",
         ".tif": "TIFF",
         ".tiff": "TIFF",
-    }.get(suffix, "PNG")
+    }[suffix]
 
 
 def _reason(exc: BaseException) -> str:

@@ -192,6 +192,8 @@ class VideoWriter:
 
         self.path = path
         suffix = (suffix or path.suffix).lower()
+        if suffix not in VIDEO_SUFFIXES:
+            raise MediaError(f"{path}: not a video file name ({suffix or 'no extension'})")
         self._reader = reader
         self.frames_written = 0
         self.packets_copied = 0

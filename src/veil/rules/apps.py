@@ -23,18 +23,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
 from veil.rules.models import CheckInputError, Location, Observation, Report
 from veil.rules.ruledata import AppType, PIItem, make_finding, rule_data
 from veil.rules.source import SourceFile, read_source, validation_message
+from veil.rules.strict import FileModel
 from veil.rules.taxonomy import is_biometric, resolve_app_type, resolve_item
 
 APP_CHECKS = ("VEIL-APP-001", "VEIL-APP-002", "VEIL-APP-003", "VEIL-APP-004", "VEIL-APP-005")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Strict(FileModel):
+    """Inventory parts: unknown keys forbidden, types strict when read from a file."""
 
 
 class CollectedItem(_Strict):
@@ -69,6 +70,15 @@ class Inventory(_Strict):
         default=(), description="every item the app collects (privacy policy, SDKs, ...)"
     )
 
+    @field_validator("type")
+    @classmethod
+    def _number_unquoted(cls, value: int | str) -> int | str:
+        if isinstance(value, str) and value.strip().isdigit():
+            raise ValueError(
+                f"the type number must not be quoted: write {value.strip()}, not {value!r}"
+            )
+        return value
+
     @field_validator("functions")
     @classmethod
     def _one_basic(cls, functions: tuple[AppFunction, ...]) -> tuple[AppFunction, ...]:
@@ -84,7 +94,7 @@ class Inventory(_Strict):
 def parse_inventory(source: SourceFile) -> Inventory:
     """Validate a parsed file as an :class:`Inventory` (one-line error when invalid)."""
     try:
-        return Inventory.model_validate(source.data)
+        return Inventory.from_file(source.data)
     except ValidationError as exc:
         raise CheckInputError(validation_message(exc, source, "inventory")) from exc
 

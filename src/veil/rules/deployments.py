@@ -24,11 +24,12 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
 from veil.rules.models import CheckInputError, Finding, Location, Observation, Report
 from veil.rules.ruledata import make_finding, rule_data
 from veil.rules.source import SourceFile, read_source, validation_message
+from veil.rules.strict import FileModel as _Strict
 from veil.rules.taxonomy import normalize
 
 FILING_THRESHOLD = 100_000
@@ -113,10 +114,6 @@ class Security(StrEnum):
 
 
 REQUIRED_SECURITY = frozenset({Security.ENCRYPTION, Security.ACCESS_CONTROL, Security.AUDIT})
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Deployment(_Strict):
@@ -267,7 +264,7 @@ def parse_deployment(source: SourceFile) -> tuple[Deployment, tuple[str, ...], V
     if not isinstance(body, dict):
         raise CheckInputError(f"deployment {source.path}: '{root}' must be a mapping")
     try:
-        parsed: Any = model.model_validate(body)
+        parsed: Any = model.from_file(body)
     except ValidationError as exc:
         raise CheckInputError(validation_message(exc, source, "deployment", (root,))) from exc
     if isinstance(parsed, VeilGate):

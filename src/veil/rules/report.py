@@ -19,6 +19,7 @@ from typing import Any
 from veil.media.atomic import atomic_output
 from veil.rules.models import CheckInfo, CheckInputError, Citation, Finding, Level, Report
 from veil.rules.ruledata import rule_data
+from veil.textsafe import safe_json, safe_text
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -80,7 +81,7 @@ def render_text(report: Report) -> str:
         if finding.reading:
             lines.append(f"  reading: {finding.reading}")
     lines += ["", summary_line(report), DISCLAIMER]
-    return "\n".join(lines) + "\n"
+    return "\n".join(safe_text(line) for line in lines) + "\n"  # no forged lines or escapes
 
 
 def render_json(report: Report) -> str:
@@ -260,6 +261,14 @@ RENDERERS = {
     OutputFormat.SARIF: render_sarif,
     OutputFormat.HTML: render_html,
 }
+
+
+def for_terminal(text: str, fmt: OutputFormat) -> str:
+    """A rendered report made safe for stdout: JSON and SARIF keep their data (controls as
+    ``\\uXXXX``), text and HTML show control characters as visible escapes."""
+    if fmt in (OutputFormat.JSON, OutputFormat.SARIF):
+        return safe_json(text)
+    return safe_text(text, multiline=True)
 
 
 def render(report: Report, fmt: OutputFormat) -> str:

@@ -64,12 +64,14 @@ def warmup_frames(options: AnonymizeOptions) -> int:
     return options.detect_every + held + 1
 
 
-def plan_chunks(source: Path, options: AnonymizeOptions, pieces: int) -> list[VideoChunk]:
-    """Cut ``source`` into up to ``pieces`` chunks at key frames (one chunk if it is short or
-    has no key frames to cut at)."""
+def plan_chunks(
+    source: Path, options: AnonymizeOptions, pieces: int, min_frames: int = MIN_CHUNK_FRAMES
+) -> list[VideoChunk]:
+    """Cut ``source`` into up to ``pieces`` chunks of at least ``min_frames`` at key frames
+    (one chunk if it is short or has no key frames to cut at)."""
     with VideoReader(source, passthrough=False) as reader:
         stamps, keys = reader.timestamps()
-    size = max(MIN_CHUNK_FRAMES, math.ceil(len(stamps) / max(1, pieces)))
+    size = max(min_frames, math.ceil(len(stamps) / max(1, pieces)))
     starts = [0]
     for index, pts in enumerate(stamps):
         if pts in keys and index - starts[-1] >= size and len(stamps) - index >= size // 2:

@@ -1,126 +1,34 @@
 """Run a batch of anonymization jobs on a Ray cluster, with the same results as the local run.
 
-Each worker is a long-lived Ray actor holding its own :class:`~veil.pipeline.Anonymizer` (the
-detector loads once per worker, not per file). The driver alone decides what to skip, logs each
-output in the ledger and keeps the run manifest, so a thousand workers never fork the log or log
-twice: an output is logged under the event id the manifest gave it before work began, and the
-ledger refuses a second event with that id. A worker that dies is restarted and its task retried;
+The driver alone decides what to skip, logs each output in the ledger and keeps the run
+manifest, so a thousand workers never fork the log or log twice: an output is logged under the
+event id the manifest gave it before work began, and the ledger refuses a second event with that
+id. Long videos are cut into chunks (:mod:`veil.scale.chunks`) that workers anonymize in
+parallel; the driver stitches them. A worker that dies is restarted and its task retried;
 outputs are written atomically, so a retried file is written once and never looks complete early.
-
-Ray stays optional: nothing imports it unless a run asks for ``--ray``.
 """
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
-import os
-import secrets
+import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from veil.config import cache_dir
-from veil.errors import ConfigError, VeilError
-from veil.pipeline import AnonymizeOptions, BatchSummary, FileResult, Job, Status
+from veil.errors import VeilError
+from veil.media.atomic import atomic_output
+from veil.media.packets import output_codec, stitch
+from veil.pipeline import AnonymizeOptions, BatchSummary, FileResult, Job, MediaKind, Status
+from veil.scale.chunks import ChunkResult, VideoChunk, plan_chunks
+from veil.scale.cluster import RaySettings, connect, start_workers, stop_workers, worker_count
 from veil.scale.manifest import Manifest
-from veil.scale.policies import GatePolicySpec, forwarded_env
+from veil.scale.policies import GatePolicySpec
 from veil.trace import RunTrace, file_digest
 
-# Ray would otherwise offer to send usage statistics; Veil sends nothing anywhere.
-OFFLINE_ENV = {"RAY_USAGE_STATS_ENABLED": "0", "RAY_DISABLE_DOCKER_CPU_WARNING": "1"}
+__all__ = ["RaySettings", "run_batch_on_ray"]
 
-
-@dataclass(frozen=True)
-class RaySettings:
-    """Where the cluster is and how much of it one worker takes.
-
-    ``address``: ``auto`` (the running cluster if there is one, else a new one on this machine)
-    or a cluster address (``ray://host:10001``, ``host:6379``). ``workers``: how many detector
-    actors (``0``: as many as the cluster's CPUs allow). ``retries``: how often a lost worker's
-    task is retried before that input counts as failed.
-    """
-
-    address: str = "auto"
-    workers: int = 0
-    cpus_per_worker: float = 1.0
-    retries: int = 3
-
-    def __post_init__(self) -> None:
-        if self.workers < 0 or self.cpus_per_worker <= 0 or self.retries < 0:
-            raise ConfigError("--ray-workers, CPUs per worker and retries must be positive")
-
-
-def _start_local(ray: Any, quiet: dict[str, Any]) -> None:
-    """A cluster on this machine: token auth with a token kept in memory (Ray would write it to
-    ``~/.ray``), its session files in Veil's cache, no dashboard."""
-    os.environ.setdefault("RAY_AUTH_MODE", "token")
-    os.environ.setdefault("RAY_AUTH_TOKEN", secrets.token_hex(32))
-    scratch = cache_dir() / "ray"
-    scratch.mkdir(parents=True, exist_ok=True, mode=0o700)
-    ray.init(include_dashboard=False, _temp_dir=str(scratch), **quiet)
-
-
-def _messages_to_stderr() -> None:
-    """Ray's driver prints cluster messages ("a worker died ...") on stdout, which belongs to
-    ``--json``; send them to stderr instead (a guarded patch of Ray's printer)."""
-    import ray._private.worker as driver
-
-    printer = getattr(driver, "print_to_stdstream", None)
-    if printer is None or getattr(printer, "veil_stderr", False):
-        return
-
-    def to_stderr(data: dict[str, Any], ignore_prefix: bool) -> None:
-        printer({**data, "is_err": True}, ignore_prefix)
-
-    to_stderr.veil_stderr = True  # type: ignore[attr-defined]
-    driver.print_to_stdstream = to_stderr
-
-
-def connect(address: str) -> Any:
-    """Join (or start) the cluster with telemetry off; returns the ``ray`` module."""
-    os.environ.update(OFFLINE_ENV)
-    try:
-        import ray
-    except ImportError:
-        raise ConfigError("--ray needs Ray: pip install 'veil[ray]'") from None
-    if ray.is_initialized():
-        return ray
-    _messages_to_stderr()
-    quiet: dict[str, Any] = {"log_to_driver": False, "logging_level": "ERROR"}
-    try:
-        if address == "auto":
-            try:
-                ray.init(address="auto", **quiet)
-            except ConnectionError:
-                _start_local(ray, quiet)
-        else:
-            ray.init(address=address, **quiet)
-    except (ConnectionError, ValueError, RuntimeError) as exc:
-        raise ConfigError(f"cannot reach the Ray cluster at {address}: {exc}") from None
-    return ray
-
-
-class AnonymizeWorker:
-    """One Ray actor: a detector (and a gate, when asked) opened once, anonymizing jobs."""
-
-    def __init__(self, options: AnonymizeOptions, policy: GatePolicySpec | None = None) -> None:
-        from veil.pipeline import Anonymizer
-
-        self._resources = contextlib.ExitStack()
-        gate = policy.open(self._resources) if policy is not None else None
-        self.anonymizer = Anonymizer(options, policy=gate)
-
-    def run(self, job: Job) -> FileResult:
-        """Anonymize one input exactly as the local batch does (failures become results)."""
-        from veil.pipeline import run_batch
-
-        return run_batch([job], self.anonymizer).files[0]
-
-    def close(self) -> None:
-        """Close the gate (logging its counted matches) and the registry."""
-        self._resources.close()
+Callback = Callable[[FileResult], None]
 
 
 @dataclass
@@ -129,10 +37,26 @@ class _Task:
     job: Job
     digest: str
     event_id: str | None
+    chunk: VideoChunk | None = None
+
+
+@dataclass
+class _Video:
+    """The chunks of one long video as they come back."""
+
+    chunks: int
+    started: float = field(default_factory=time.perf_counter)
+    parts: dict[int, ChunkResult] = field(default_factory=dict)
+    failure: str | None = None
+    answered: int = 0
 
 
 def _skip(job: Job, why: str) -> FileResult:
     return FileResult(str(job.source), str(job.target), job.kind, Status.SKIPPED, why)
+
+
+def _failed(job: Job, why: str) -> FileResult:
+    return FileResult(str(job.source), None, job.kind, Status.FAILED, why)
 
 
 def _plan(
@@ -145,7 +69,7 @@ def _plan(
         try:
             digest = file_digest(job.source) if manifest is not None else ""
         except OSError as exc:
-            slots[slot] = FileResult(str(job.source), None, job.kind, Status.FAILED, f"{exc}")
+            slots[slot] = _failed(job, f"{exc}")
             continue
         begun = manifest is not None and manifest.started(digest, job.target)
         if manifest is not None and not options.overwrite and manifest.finished(digest, job.target):
@@ -158,6 +82,28 @@ def _plan(
     return slots, tasks
 
 
+def _split(
+    tasks: list[_Task], options: AnonymizeOptions, pieces: int, min_frames: int
+) -> list[_Task]:
+    """Cut each long video into chunks for ``pieces`` workers (short ones stay whole)."""
+    if pieces < 2:
+        return tasks
+    out: list[_Task] = []
+    for task in tasks:
+        if task.job.kind is not MediaKind.VIDEO:
+            out.append(task)
+            continue
+        try:
+            chunks = plan_chunks(task.job.source, options, pieces, min_frames)
+        except VeilError:
+            chunks = []  # unreadable: the whole-file task reports it as the local run would
+        if len(chunks) < 2:
+            out.append(task)
+            continue
+        out += [_Task(task.slot, task.job, task.digest, task.event_id, c) for c in chunks]
+    return out
+
+
 def run_batch_on_ray(
     jobs: list[Job],
     options: AnonymizeOptions,
@@ -168,7 +114,7 @@ def run_batch_on_ray(
     manifest: Manifest | None = None,
     on_start: Callable[[Job], None] | None = None,
     progress: Callable[[int], None] | None = None,
-    on_done: Callable[[FileResult], None] | None = None,
+    on_done: Callback | None = None,
 ) -> BatchSummary:
     """Process ``jobs`` on the cluster; the summary lists them in order, as the local run does.
 
@@ -180,87 +126,121 @@ def run_batch_on_ray(
         if result is not None and on_done is not None:
             on_done(result)
     if tasks:
-        actors = _actors(ray, options, settings, policy, len(tasks))
-        _run_tasks(ray, actors, tasks, slots, trace, manifest, on_start, progress, on_done)
+        count = worker_count(ray, settings)
+        tasks = _split(tasks, options, count, settings.min_chunk_frames)
+        workers = start_workers(ray, options, settings, policy, min(count, len(tasks)))
+        dispatch = _Dispatch(ray, options, slots, trace, manifest, progress, on_done)
+        try:
+            dispatch.run(workers, tasks, on_start)
+        finally:
+            stop_workers(ray, dispatch.idle, dispatch.busy())
     return BatchSummary(files=[r for r in slots if r is not None])
 
 
-def _actors(
-    ray: Any,
-    options: AnonymizeOptions,
-    settings: RaySettings,
-    policy: GatePolicySpec | None,
-    wanted: int,
-) -> list[Any]:
-    cpus = float(ray.cluster_resources().get("CPU", 1.0))
-    count = settings.workers or max(1, int(cpus // settings.cpus_per_worker))
-    threads = max(1, int(settings.cpus_per_worker))
-    detection = dataclasses.replace(options.detection, threads=threads)
-    worker_options = dataclasses.replace(options, overwrite=True, detection=detection)
-    remote = ray.remote(AnonymizeWorker).options(
-        num_cpus=settings.cpus_per_worker,
-        max_restarts=settings.retries,
-        max_task_retries=settings.retries,
-        runtime_env={"env_vars": {**OFFLINE_ENV, **forwarded_env()}},
-    )
-    return [remote.remote(worker_options, policy) for _ in range(min(count, wanted))]
+class _Dispatch:
+    """Keeps every worker busy, collects results, stitches chunked videos, logs outputs."""
 
+    def __init__(
+        self,
+        ray: Any,
+        options: AnonymizeOptions,
+        slots: list[FileResult | None],
+        trace: RunTrace | None,
+        manifest: Manifest | None,
+        progress: Callable[[int], None] | None,
+        on_done: Callback | None,
+    ) -> None:
+        self.ray, self.options, self.slots = ray, options, slots
+        self.trace, self.manifest = trace, manifest
+        self.progress, self.on_done = progress, on_done
+        self.idle: list[Any] = []
+        self.pending: dict[Any, tuple[_Task, Any]] = {}
+        self.videos: dict[int, _Video] = {}
 
-def _run_tasks(
-    ray: Any,
-    idle: list[Any],
-    tasks: list[_Task],
-    slots: list[FileResult | None],
-    trace: RunTrace | None,
-    manifest: Manifest | None,
-    on_start: Callable[[Job], None] | None,
-    progress: Callable[[int], None] | None,
-    on_done: Callable[[FileResult], None] | None,
-) -> None:
-    from ray.exceptions import RayError
+    def busy(self) -> list[Any]:
+        return [actor for _, actor in self.pending.values()]
 
-    waiting = deque(tasks)
-    pending: dict[Any, tuple[_Task, Any]] = {}
-    try:
-        while waiting or pending:
-            while idle and waiting:
-                task, actor = waiting.popleft(), idle.pop()
-                if on_start is not None:
+    def run(
+        self, workers: list[Any], tasks: list[_Task], on_start: Callable[[Job], None] | None
+    ) -> None:
+        from ray.exceptions import RayError
+
+        self.idle = list(workers)
+        waiting = deque(tasks)
+        for task in tasks:
+            if task.chunk is not None:
+                self.videos.setdefault(task.slot, _Video(0)).chunks += 1
+        while waiting or self.pending:
+            while self.idle and waiting:
+                task, actor = waiting.popleft(), self.idle.pop()
+                if on_start is not None and (task.chunk is None or task.chunk.number == 0):
                     on_start(task.job)
-                pending[actor.run.remote(task.job)] = (task, actor)
-            (ready,), _ = ray.wait(list(pending), num_returns=1)
-            task, actor = pending.pop(ready)
-            idle.append(actor)
+                call = (
+                    actor.run.remote(task.job)
+                    if task.chunk is None
+                    else actor.run_chunk.remote(task.job.source, task.chunk)
+                )
+                self.pending[call] = (task, actor)
+            (ready,), _ = self.ray.wait(list(self.pending), num_returns=1)
+            task, actor = self.pending.pop(ready)
+            self.idle.append(actor)
             try:
-                result: FileResult = ray.get(ready)
+                answer = self.ray.get(ready)
             except RayError as exc:
                 reason = (str(exc).strip().splitlines() or ["worker lost"])[-1]
-                result = FileResult(
-                    str(task.job.source),
-                    None,
-                    task.job.kind,
-                    Status.FAILED,
-                    f"{task.job.source}: the Ray worker failed: {reason}",
+                answer = _failed(task.job, f"{task.job.source}: the Ray worker failed: {reason}")
+            if task.chunk is None:
+                self._finish(task, answer)
+            else:
+                self._chunk_back(task, answer)
+
+    def _chunk_back(self, task: _Task, answer: ChunkResult | FileResult) -> None:
+        video = self.videos[task.slot]
+        video.answered += 1
+        if isinstance(answer, ChunkResult):
+            video.parts[answer.chunk.number] = answer
+            if self.progress is not None:
+                self.progress(answer.run.frames)
+        elif video.failure is None:
+            video.failure = answer.error
+        if video.answered == video.chunks:
+            self._finish(task, self._assemble(task.job, video))
+
+    def _assemble(self, job: Job, video: _Video) -> FileResult:
+        """Stitch a video's chunks into its output (atomically), or report the failed chunk."""
+        if video.failure is not None:
+            return _failed(job, video.failure)
+        parts = [video.parts[n] for n in sorted(video.parts)]
+        result = FileResult(str(job.source), str(job.target), job.kind)
+        try:
+            with atomic_output(job.target, overwrite=True) as temporary:
+                result.audio_packets = stitch(
+                    job.source,
+                    [p.run for p in parts],
+                    temporary,
+                    codec=output_codec(self.options.codec, job.target.suffix),
+                    crf=self.options.crf,
+                    keep_audio=self.options.keep_audio,
+                    keep_metadata=self.options.keep_metadata,
+                    suffix=job.target.suffix,
                 )
-            if result.status is Status.OK:
-                _log(result, task, trace, manifest)
-            slots[task.slot] = result
-            if progress is not None:
-                progress(max(1, result.frames))
-            if on_done is not None:
-                on_done(result)
-    finally:
-        _close(ray, idle, [actor for _, actor in pending.values()])
+        except VeilError as exc:
+            return _failed(job, " ".join(str(exc).split()))
+        result.frames = sum(p.run.frames for p in parts)
+        result.faces_redacted = sum(p.faces_redacted for p in parts)
+        result.faces_kept = sum(p.faces_kept for p in parts)
+        result.frames_blanked = sum(p.frames_blanked for p in parts)
+        result.seconds = round(time.perf_counter() - video.started, 3)
+        return result
 
-
-def _close(ray: Any, idle: list[Any], busy: list[Any]) -> None:
-    """Let idle workers close their gates (pending events logged); stop every worker."""
-    from ray.exceptions import RayError
-
-    with contextlib.suppress(RayError):  # a worker lost while closing: its counts are lost too
-        ray.get([actor.close.remote() for actor in idle], timeout=60)
-    for actor in idle + busy:
-        ray.kill(actor)
+    def _finish(self, task: _Task, result: FileResult) -> None:
+        if result.status is Status.OK:
+            _log(result, task, self.trace, self.manifest)
+        self.slots[task.slot] = result
+        if self.progress is not None and task.chunk is None:
+            self.progress(max(1, result.frames))
+        if self.on_done is not None:
+            self.on_done(result)
 
 
 def _log(

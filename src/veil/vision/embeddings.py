@@ -70,9 +70,21 @@ def _load_models(folder: str) -> tuple[Any, Any]:
         import dlib
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ConfigError("dlib is not installed: `pip install dlib-bin`") from exc
-    shape = dlib.shape_predictor(str(Path(folder) / _SHAPE_FILE))
-    resnet = dlib.face_recognition_model_v1(str(Path(folder) / _RESNET_FILE))
-    return shape, resnet
+    loaded = []
+    for path, load in (
+        (Path(folder) / _SHAPE_FILE, dlib.shape_predictor),
+        (Path(folder) / _RESNET_FILE, dlib.face_recognition_model_v1),
+    ):
+        try:
+            loaded.append(load(str(path)))
+        except Exception as exc:  # dlib raises RuntimeError (and its own types) on a bad file
+            where = "VEIL_DLIB_MODELS=" if os.environ.get("VEIL_DLIB_MODELS") else ""
+            reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+            raise ConfigError(
+                f"dlib face model {path.name} in {where}{folder} cannot be used"
+                f" (corrupt or truncated: {reason})"
+            ) from None
+    return loaded[0], loaded[1]
 
 
 class DlibResNetEmbedder:

@@ -19,6 +19,7 @@ from veil.ledger.stores import (
     StoredLeaf,
     subject_key,
 )
+from veil.private import connect_private
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS veil_ledger_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -136,13 +137,9 @@ class SqliteStore:
     def __init__(self, path: Path, url: str | None = None) -> None:
         self.path = Path(path).expanduser()
         self.url = url or f"sqlite:///{self.path}"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         try:
-            self.conn = sqlite3.connect(
-                str(self.path), isolation_level=None, check_same_thread=False, timeout=60.0
-            )
-            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn = connect_private(self.path, timeout=60.0)  # WAL, 0600 when new
             self.conn.execute("PRAGMA synchronous=FULL")
             self.conn.execute("PRAGMA busy_timeout=60000")
             # the right edge of the indexes stays in memory; fewer WAL checkpoints per batch

@@ -64,6 +64,9 @@ def _load_model_bytes(path: str) -> bytes:
     import onnx
 
     model = onnx.load(path)
+    names = [v.name for v in model.graph.input], [v.name for v in model.graph.output]
+    if _INPUT not in names[0] or not set(_OUTPUTS) <= set(names[1]):
+        raise ValueError(f"not the CenterFace graph (inputs {names[0]}, outputs {names[1]})")
     # The exported graph lists its weights as graph inputs too, which stops onnxruntime from
     # treating them as constants (no batch-norm folding or constant folding): keep only the
     # real input. Same outputs (within 1e-5), about 1.7x less CPU per frame (measured here).
@@ -141,6 +144,16 @@ def _session(threads: int, precision: str) -> object:
         return ort.InferenceSession(model, sess_options=options, providers=providers)
 
 
+def _unusable_weights(exc: Exception) -> ConfigError:
+    """A one-line error naming the weights file (and the variable that chose it)."""
+    where = "VEIL_CENTERFACE_ONNX=" if os.environ.get("VEIL_CENTERFACE_ONNX") else ""
+    reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+    return ConfigError(
+        f"CenterFace weights {where}{find_weights()} cannot be used (corrupt, truncated or not"
+        f" CenterFace: {reason})"
+    )
+
+
 def decode(
     heatmap: npt.NDArray[np.float32],
     scale: npt.NDArray[np.float32],
@@ -176,8 +189,14 @@ class CenterFaceDetector:
     def __init__(self, settings: DetectorSettings | None = None) -> None:
         self.settings = settings or DetectorSettings()
         self.precision = resolve_precision(self.settings.precision)
-        self._session = _session(self.settings.threads, self.precision)
         self._lock = threading.Lock()
+        try:
+            self._session = _session(self.settings.threads, self.precision)
+            self._infer(np.zeros((STRIDE, STRIDE, 3), np.uint8), 1.0)  # a wrong model fails here
+        except ConfigError:
+            raise
+        except Exception as exc:  # onnx, protobuf, onnxruntime and OpenVINO have their own types
+            raise _unusable_weights(exc) from None
 
     def _infer(self, image: npt.NDArray[np.uint8], threshold: float) -> Detections:
         """Run the network on ``image`` resized to a multiple of 32; boxes in ``image`` pixels."""

@@ -1,0 +1,88 @@
+"""Readable names of the codes the pages show (deployment fields, event actions), as gettext
+message ids: ``N_`` marks them for extraction; templates translate them with ``_()``."""
+
+from __future__ import annotations
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalogs without translating it here."""
+    return message
+
+
+SCENARIOS = {
+    "sales_office": N_("Sales office"),
+    "residential_gate": N_("Residential gate"),
+    "shop": N_("Shop"),
+    "office_attendance": N_("Office attendance"),
+    "hotel": N_("Hotel"),
+    "school": N_("School"),
+    "transport": N_("Transport"),
+    "other": N_("Other"),
+}
+PURPOSE_CATEGORIES = {
+    "public_security": N_("Public security"),
+    "access_control": N_("Access control"),
+    "attendance": N_("Attendance"),
+    "payment": N_("Payment"),
+    "identity_verification": N_("Identity verification"),
+    "marketing": N_("Marketing"),
+    "analytics": N_("Analytics"),
+    "other": N_("Other"),
+}
+LEGAL_BASES = {
+    "consent": N_("Your consent"),
+    "law": N_("A law that requires it"),
+    "contract": N_("A contract with you"),
+    "legal_obligation": N_("A legal obligation"),
+    "emergency": N_("An emergency"),
+    "news_public_interest": N_("News reporting in the public interest"),
+    "disclosed_information": N_("Information already made public"),
+    "other_law": N_("Another law or regulation"),
+}
+STORAGE = {
+    "device": N_("On the camera or gate itself"),
+    "local_server": N_("On a server at the site"),
+    "cloud": N_("In a cloud service"),
+}
+# the fixed texts of veil.service.notices (composed ones stay as the notice gives them)
+NOTICE_TEXTS = (
+    N_("anonymized at capture"),
+    N_("discarded at capture"),
+    N_("stored"),
+    N_("shown unredacted"),
+    N_("not declared (treated as not redacted)"),
+    N_("people the law requires to be identified (legal basis: law)"),
+    N_("only people who gave separate consent"),
+    N_("everyone captured: no separate consent is asked"),
+)
+ACTIONS = {
+    "collect": N_("Collected"),
+    "store": N_("Stored"),
+    "use": N_("Used"),
+    "anonymize": N_("Anonymized"),
+    "identify": N_("Recognized"),
+    "disclose": N_("Disclosed"),
+    "transfer": N_("Transferred"),
+    "delete": N_("Deleted"),
+    "consent_granted": N_("Consent given"),
+    "consent_withdrawn": N_("Consent withdrawn"),
+    "consent_expired": N_("Consent expired"),
+    "export": N_("Exported"),
+}
+LEVELS = {"error": N_("Problem"), "warning": N_("Warning"), "note": N_("Note")}
+
+
+def label(table: dict[str, str], code: str) -> str:
+    """The message id for ``code``, or the code itself when the table does not know it."""
+    return table.get(code, code)
+
+
+# reads of the person's records (veil.ledger.person_trace.record_read), by "<role>:<action>"
+READS = {
+    "operator:use": N_("An operator looked at your records"),
+    "operator:export": N_("An operator exported your records"),
+    "auditor:use": N_("An auditor looked at your records"),
+    "auditor:export": N_("An auditor exported your records"),
+    "admin:use": N_("An administrator looked at your records"),
+    "admin:export": N_("An administrator exported your records"),
+}
