@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import tempfile
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import IO, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
@@ -103,13 +102,13 @@ def entries(
     return EntriesPage(size=size, start=start, entries=out, next=nxt if nxt < size else None)
 
 
-def _chunks(path: str) -> Iterator[bytes]:
+def _chunks(handle: IO[bytes]) -> Iterator[bytes]:
     try:
-        with open(path, "rb") as fh:
-            while chunk := fh.read(1 << 16):
-                yield chunk
+        handle.seek(0)
+        while chunk := handle.read(1 << 16):
+            yield chunk
     finally:
-        os.unlink(path)
+        handle.close()
 
 
 @router.get(
@@ -123,19 +122,19 @@ def export(
     head = ledger.head().size
     if size is not None and size > head:
         raise HTTPException(400, f"size {size} is beyond the log's size {head}")
-    fd, path = tempfile.mkstemp(prefix="veil-export-", suffix=".jsonl")  # created 0600
+    # An unnamed file in the service's home (0600, gone when closed), never in /tmp.
+    spool = tempfile.TemporaryFile(dir=service_state(request).settings.veil_home())  # noqa: SIM115 (closed by the response)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            n = ledger.export(fh, size=size)
+        n = ledger.export(spool, size=size)
     except BaseException:
-        os.unlink(path)
+        spool.close()
         raise
     headers = {
         "Content-Disposition": 'attachment; filename="ledger.jsonl"',
         "Cache-Control": "private, no-store",
         "X-Veil-Leaves": str(n),
     }
-    return StreamingResponse(_chunks(path), media_type="application/x-ndjson", headers=headers)
+    return StreamingResponse(_chunks(spool), media_type="application/x-ndjson", headers=headers)
 
 
 def _checkpoint_out(cp: Any) -> CheckpointOut:
