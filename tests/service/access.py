@@ -10,13 +10,18 @@ owns the example data, so a route about one person's data allows ``person_a`` on
 ``auditor_token`` (API tokens: expected like ``operator`` and ``auditor``).
 
 ``path`` may use placeholders filled from the matrix's world: ``{subject_a_id}`` (person A's
-subject id), ``{subject_a}`` (A's pseudonym), ``{entries_tile}``.
+subject id), ``{subject_a}`` (A's pseudonym), ``{entries_tile}``, ``{record_a}`` (A's consent
+record; the matrix world also registers the deployment ``matrix-site``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+import yaml
+
+from veil.service.demo import DEPLOYMENT
 
 ROLES = (
     "anonymous", "person_a", "person_b", "operator", "auditor", "admin",
@@ -26,6 +31,8 @@ EVERYONE = frozenset(ROLES)
 ADMIN = frozenset({"admin"})
 STAFF = frozenset({"operator", "operator_token", "admin"})  # operators and admins
 AUDITORS = frozenset({"auditor", "auditor_token"})
+PERSONS = frozenset({"person_a", "person_b"})  # /me routes: each sees only their own data
+DIGEST = "sha256:" + "0" * 64
 
 
 @dataclass(frozen=True)
@@ -64,4 +71,65 @@ ACCESS: dict[str, Access] = {
     "GET /log/tile/entries/{rest:path}": Access(AUDITORS, path="{entries_tile}"),
     # c2sp tlog-witness: logs authenticate by their checkpoint signature, not by a role
     "POST /witness/add-checkpoint": Access(EVERYONE, content=b"not a checkpoint\n"),
+    # public: deployment notices and the latest cosigned checkpoint
+    "GET /api/v1/public/deployments": Access(EVERYONE),
+    "GET /api/v1/public/deployments/{name}": Access(
+        EVERYONE, path="/api/v1/public/deployments/matrix-site"
+    ),
+    "GET /api/v1/public/checkpoint": Access(EVERYONE),
+    # person: their own consents, trace and rights requests (person link)
+    "GET /api/v1/me/consents": Access(PERSONS),
+    "POST /api/v1/me/consents": Access(
+        PERSONS,
+        json={"deployment": "matrix-site", "purpose": "visitor-count", "notice_digest": DIGEST},
+    ),
+    "POST /api/v1/me/consents/{record_id}/withdraw": Access(
+        PERSONS, path="/api/v1/me/consents/{record_a}/withdraw"
+    ),
+    "GET /api/v1/me/trace": Access(PERSONS),
+    "GET /api/v1/me/rights": Access(PERSONS),
+    "POST /api/v1/me/rights": Access(PERSONS, json={"kind": "access"}),
+    # operator: people's side
+    "GET /api/v1/operator/purposes": Access(STAFF),
+    "POST /api/v1/operator/purposes": Access(STAFF, json={"name": "matrix-purpose"}),
+    "GET /api/v1/operator/consents": Access(STAFF),
+    "POST /api/v1/operator/consents": Access(
+        STAFF, json={"subject_id": "{subject_a_id}", "deployment": "none", "purposes": ["x"]}
+    ),
+    "POST /api/v1/operator/consents/{record_id}/withdraw": Access(
+        STAFF, path="/api/v1/operator/consents/00/withdraw"
+    ),
+    "POST /api/v1/operator/enrollments": Access(
+        STAFF,
+        path="/api/v1/operator/enrollments?subject_id={subject_a_id}&purpose=x",
+        content=b"not an image",
+    ),
+    "GET /api/v1/operator/rights": Access(STAFF),
+    "POST /api/v1/operator/rights/{request_id}/steps": Access(
+        STAFF, path="/api/v1/operator/rights/rr_none/steps", json={"state": "in_progress"}
+    ),
+    # operator: the site's side
+    "POST /api/v1/operator/deployments": Access(
+        STAFF,
+        json={
+            "name": "matrix-site-2",
+            "controller": "Matrix Ltd",
+            "notice_version": "1",
+            "notice_text": "cameras redact faces",
+            "content": yaml.safe_dump(DEPLOYMENT),
+        },
+    ),
+    "GET /api/v1/operator/deployments": Access(STAFF),
+    "POST /api/v1/operator/checks/{kind}": Access(
+        STAFF, path="/api/v1/operator/checks/deployment", content=b"deployment: {}\n"
+    ),
+    "GET /api/v1/operator/ledger/status": Access(STAFF),
+    "GET /api/v1/operator/ledger/checkpoints": Access(STAFF),
+    "GET /api/v1/operator/ledger/witnesses": Access(STAFF),
+    "GET /api/v1/operator/cameras": Access(STAFF),
+    "POST /api/v1/operator/cameras": Access(
+        STAFF, json={"name": "matrix-cam", "health_url": "http://127.0.0.1:9/health"}
+    ),
+    "GET /api/v1/operator/cameras/{name}": Access(STAFF, path="/api/v1/operator/cameras/none"),
+    "DELETE /api/v1/operator/cameras/{name}": Access(STAFF, path="/api/v1/operator/cameras/none"),
 }

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -17,6 +18,7 @@ from tests.service.conftest import PASSWORD, bearer, client_for, login
 from veil.ledger.witness import Witness
 from veil.service import ServiceSettings, create_app
 from veil.service.accounts import add_account
+from veil.service.state import ServiceState
 from veil.service.tokens import create_person_link, create_token
 
 
@@ -69,9 +71,30 @@ def world(tmp_path: Path) -> Iterator[tuple[FastAPI, dict[str, TestClient], dict
         "subject_a_id": "subject-a",
         "subject_a": subject_a,
         "entries_tile": "/log/tile/entries/000.p/3",
+        "record_a": _person_a_consent(state),
     }
     yield app, clients, values
     state.close()
+
+
+def _person_a_consent(state: ServiceState) -> str:
+    """Register the deployment ``matrix-site`` and record person A's consent; its record id."""
+    from veil.consent.receipts import give_consent
+    from veil.service.demo import DEPLOYMENT
+    from veil.service.deployments import DeploymentInfo, register_deployment
+    from veil.service.people import open_registry
+
+    info = DeploymentInfo(
+        name="matrix-site", controller="Matrix Ltd", notice_version="1", notice_text="notice"
+    )
+    register_deployment(state.settings.veil_home(), info, yaml.safe_dump(DEPLOYMENT).encode())
+    with open_registry(state) as registry:
+        registry.declare_purpose("visitor-count")
+        receipt = give_consent(
+            registry, subject="subject-a", controller="Matrix Ltd", purposes=["visitor-count"],
+            notice_version="1", notice_digest=info.notice_digest, collection_method="form",
+        )  # fmt: skip
+    return receipt.record_id
 
 
 def _fill(value: Any, values: dict[str, str]) -> Any:

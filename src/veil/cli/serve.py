@@ -1,8 +1,8 @@
 """``veil serve``: run the Veil service, and manage its accounts and API tokens.
 
 ``veil serve [--host H] [--port P] [--db URL] [--config FILE] [--certfile F --keyfile F]`` runs the
-FastAPI app under uvicorn. ``veil serve user add|list`` and ``veil serve token create|list|revoke``
-work on the same database. There are no default credentials: the first admin is made with
+FastAPI app under uvicorn; ``veil serve --demo`` serves a temporary, seeded demo home instead.
+``veil serve user add|list`` and ``veil serve token create|list|revoke`` work on the same database. There are no default credentials: the first admin is made with
 ``veil serve user add NAME --role admin``.
 """
 
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from veil.errors import BadInputError
+from veil.errors import BadInputError, ConfigError
 
 if TYPE_CHECKING:
     from veil.service.db import ServiceDb
@@ -67,6 +67,14 @@ def serve_command(
     keyfile: Annotated[
         Path | None, typer.Option("--keyfile", help="TLS private key (PEM).")
     ] = None,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo",
+            help="Serve a temporary demo home (a sales office, its cameras, consents, a cosigned "
+            "ledger); prints the URLs and one-time credentials of each role.",
+        ),
+    ] = False,
 ) -> None:
     """Run the service. Settings: flags > VEIL_SERVE_* environment > veil.config (docs/service.md).
 
@@ -75,11 +83,37 @@ def serve_command(
     if ctx.invoked_subcommand is not None:  # `veil serve --db URL user add ...`
         ctx.obj = {"db": db, "config": config}
         return
+    if demo:
+        if db or config:
+            raise ConfigError("--demo serves its own temporary home: drop --db and --config")
+        _serve_demo(host or "127.0.0.1", 8000 if port is None else port, certfile, keyfile)
+        return
     from veil.service.app import serve
     from veil.service.settings import load_settings
 
     flags = {"host": host, "port": port, "db": db, "certfile": certfile, "keyfile": keyfile}
     serve(load_settings(flags, config))
+
+
+def _serve_demo(host: str, port: int, certfile: Path | None, keyfile: Path | None) -> None:
+    """Seed a temporary demo home, print its URLs and credentials, serve it, delete it on exit."""
+    import os
+    import shutil
+
+    from veil.service.app import serve
+    from veil.service.demo_serve import demo_banner, prepare_demo
+
+    world = prepare_demo(host=host, port=port)
+    try:
+        # the demo's consent vault is the demo home's own key, whatever the shell has set
+        os.environ.pop("VEIL_MASTER_KEY", None)
+        os.environ["VEIL_MASTER_KEY_FILE"] = str(world.seed.home / "master.key")
+        settings = world.settings.model_copy(update={"certfile": certfile, "keyfile": keyfile})
+        scheme = "https" if certfile else "http"
+        typer.echo(demo_banner(world, f"{scheme}://{host}:{port}"))
+        serve(settings)
+    finally:
+        shutil.rmtree(world.seed.home, ignore_errors=True)
 
 
 @user_app.command("add")

@@ -19,6 +19,10 @@ from veil.service.auth import principal_from_credentials, service_state
 from veil.service.middleware import BodyLimit, SecurityHeaders
 from veil.service.protocols import build_log_router, build_witness_router
 from veil.service.routers import auth as auth_routes
+from veil.service.routers import operator as operator_routes
+from veil.service.routers import operator_site as operator_site_routes
+from veil.service.routers import person as person_routes
+from veil.service.routers import public as public_routes
 from veil.service.settings import ServiceSettings
 from veil.service.state import ServiceState
 
@@ -52,6 +56,10 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     )
     app.state.veil = state
     app.include_router(auth_routes.router)
+    app.include_router(public_routes.router)
+    app.include_router(person_routes.router)
+    app.include_router(operator_routes.router)
+    app.include_router(operator_site_routes.router)
     app.include_router(build_log_router(state.ledger, _entries_gate))
     if settings.witness_home is not None:
         from veil.ledger.witness import Witness
