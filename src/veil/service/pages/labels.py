@@ -86,3 +86,16 @@ READS = {
     "admin:use": N_("An administrator looked at your records"),
     "admin:export": N_("An administrator exported your records"),
 }
+RIGHTS_KINDS = {
+    "access": N_("See what is held about me"),
+    "copy": N_("A copy of my data"),
+    "correction": N_("Correct my data"),
+    "deletion": N_("Delete my data"),
+    "explanation": N_("Explain how my data is processed"),
+}
+RIGHTS_STATES = {
+    "received": N_("Received"),
+    "in_progress": N_("In progress"),
+    "fulfilled": N_("Done"),
+    "refused": N_("Refused"),
+}
