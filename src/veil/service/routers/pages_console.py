@@ -17,7 +17,14 @@ from starlette.concurrency import run_in_threadpool
 from veil.consent.records import ConsentState
 from veil.ledger.events import Event, EventError
 from veil.service import accounts
-from veil.service.auth import CSRF_COOKIE, SESSION_COOKIE, Principal, require, service_state
+from veil.service.auth import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    Principal,
+    current_principal,
+    require,
+    service_state,
+)
 from veil.service.forms import read_form
 from veil.service.http_errors import as_http
 from veil.service.pages import labels
@@ -28,7 +35,6 @@ from veil.service.routers.pages_common import html, page_language, see_other
 
 router = APIRouter(prefix="/console", tags=["pages"], include_in_schema=False)
 staff = require("operator", "admin")
-signed_in = require("operator", "auditor", "admin")
 LOGIN_CSRF_COOKIE = "veil_login_csrf"
 RECENT = 5000  # the dashboard counts the most recent entries
 NEAR = 5  # rights requests shown on the dashboard
@@ -80,8 +86,9 @@ async def login(request: Request) -> Response:
 
 
 @router.post("/logout")
-async def logout(request: Request, _: Principal = Depends(signed_in)) -> Response:
-    """End the session (its CSRF token is checked by the dependency) and go to the sign-in form."""
+async def logout(request: Request, _: Principal = Depends(current_principal)) -> Response:
+    """End the session, if any (a session's CSRF token is checked by the dependency), and go to
+    the sign-in form."""
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         await run_in_threadpool(accounts.delete_session, service_state(request).db, cookie)
