@@ -95,7 +95,9 @@ def test_rights_requests_are_filed_and_followed(world: World) -> None:
     assert r.status_code == 200 and 'data-state="received"' in r.text
     (req,) = world.person_a.get("/api/v1/me/rights").json()
     assert req["kind"] == "deletion"
-    world.operator.post(f"/api/v1/operator/rights/{req['request_id']}/steps", json={"state": "in_progress"})
+    world.operator.post(
+        f"/api/v1/operator/rights/{req['request_id']}/steps", json={"state": "in_progress"}
+    )
     assert 'data-state="in_progress"' in c.get("/me").text
 
 

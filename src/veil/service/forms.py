@@ -35,15 +35,16 @@ def parse_form(content_type: str, body: bytes) -> Form:
     """The form in ``body``; any other content type is an empty form."""
     form = Form()
     if content_type.startswith("application/x-www-form-urlencoded"):
-        for name, values in parse_qs(body.decode("utf-8", "replace")).items():
-            form.fields[name] = values[-1]
+        for key, values in parse_qs(body.decode("utf-8", "replace")).items():
+            form.fields[key] = values[-1]
     elif content_type.startswith("multipart/form-data"):
         head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
         message = BytesParser(policy=policy.HTTP).parsebytes(head + body)
         for part in message.iter_parts() if message.is_multipart() else ():
-            name = part.get_param("name", header="content-disposition")
-            if not isinstance(name, str):
+            raw = part.get_param("name", header="content-disposition")
+            if not isinstance(raw, str):
                 continue
+            name = raw
             payload = part.get_payload(decode=True)
             data = payload if isinstance(payload, bytes) else b""
             filename = part.get_filename()
