@@ -19,6 +19,7 @@ def page_rows(access: type[Access], everyone: frozenset[str]) -> dict[str, Acces
     auditors = frozenset({"auditor", "auditor_token"})
     return {
         "GET /": access(everyone),
+        "GET /favicon.ico": access(everyone),
         # public
         "GET /notice/{name}": access(everyone, path="/notice/matrix-site"),
         "GET /notice/{name}/sign": access(everyone, path="/notice/matrix-site/sign"),

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from veil.service.pages import STATIC_DIR
@@ -29,3 +29,8 @@ def include_pages(app: FastAPI) -> None:
     def home(_: Request) -> RedirectResponse:
         """The site's front door: the console's sign-in (people open their own link)."""
         return RedirectResponse("/console/login", status_code=303)
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:
+        """The icon browsers ask for on pages that name none (the check report)."""
+        return FileResponse(STATIC_DIR / "favicon.svg", media_type="image/svg+xml")
