@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.service.browser.harness import check_accessibility, open_page, screenshot
-from tests.service.browser.live import Live, live  # noqa: F401
+from tests.service.browser.live import Live
 from tests.tiny_apk import write_tiny_apk
 from veil.service.pages.i18n import translations
 
@@ -59,19 +59,21 @@ def test_a_person_consents_sees_it_verified_and_withdraws(
     live.cosign()
     page.goto(live.base_url + "/me/trace")
     states = _trace_states(page)
-    assert states["consent_granted"] and set(sum(states.values(), [])) == {"true"}
+    assert states["consent_granted"] and {s for group in states.values() for s in group} == {"true"}
     page.goto(live.base_url + "/me")
     page.locator(f'[data-consent="{record}"]').get_by_role("button").click()
     assert page.locator("[data-receipt-state]").get_attribute("data-receipt-state") == "withdrawn"
     live.cosign()
     page.goto(live.base_url + "/me/trace")
     states = _trace_states(page)
-    assert states["consent_withdrawn"] and set(sum(states.values(), [])) == {"true"}
+    assert states["consent_withdrawn"] and {s for group in states.values() for s in group} == {
+        "true"
+    }
     assert page.locator("[data-checkpoint-badge]").get_attribute("data-state") == "verified"
     check_accessibility(page)
     screenshot(page, f"journey-person-trace-{viewport}")
     assert not errors, errors
-    other, other_errors = open_page(browser, viewport)
+    other, _ = open_page(browser, viewport)
     other.goto(live.link(1))
     assert record not in other.content()
     other.goto(live.base_url + f"/me/receipts/{record}")
