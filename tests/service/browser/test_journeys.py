@@ -35,7 +35,8 @@ def test_a_visitor_reads_the_notice_in_both_languages(
     page.goto(live.notice_url)
     assert page.locator("html").get_attribute("lang") == "zh-CN"
     assert ZH.gettext("Who and why") in page.inner_text("main")
-    page.get_by_role("link", name="English").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="English").click()
     assert page.locator("html").get_attribute("lang") == "en"
     assert "Who and why" in page.inner_text("main")
     assert "Riverside Garden" in page.inner_text("main")
@@ -53,7 +54,8 @@ def test_a_person_consents_sees_it_verified_and_withdraws(
     assert page.url == live.base_url + "/me"  # the secret left the address bar
     form = page.locator("form.consent-form").first
     form.get_by_role("checkbox").check()
-    form.get_by_role("button", name="Give this consent").click()
+    with page.expect_navigation():
+        form.get_by_role("button", name="Give this consent").click()
     assert page.locator("[data-receipt-state]").get_attribute("data-receipt-state") == "given"
     record = page.url.rsplit("/", 1)[-1]
     live.cosign()
@@ -61,7 +63,8 @@ def test_a_person_consents_sees_it_verified_and_withdraws(
     states = _trace_states(page)
     assert states["consent_granted"] and {s for group in states.values() for s in group} == {"true"}
     page.goto(live.base_url + "/me")
-    page.locator(f'[data-consent="{record}"]').get_by_role("button").click()
+    with page.expect_navigation():
+        page.locator(f'[data-consent="{record}"]').get_by_role("button").click()
     assert page.locator("[data-receipt-state]").get_attribute("data-receipt-state") == "withdrawn"
     live.cosign()
     page.goto(live.base_url + "/me/trace")
@@ -79,6 +82,9 @@ def test_a_person_consents_sees_it_verified_and_withdraws(
     other.goto(live.base_url + f"/me/receipts/{record}")
     assert ZH.gettext("Not possible") not in other.inner_text("main")
     assert "Not possible" in other.inner_text("main")
+    other.goto(live.base_url + "/me")
+    assert record not in other.content() and other.locator("[data-consent]").count() >= 1
+    check_accessibility(other)
     screenshot(other, f"journey-second-person-{viewport}")
     page.context.close()
     other.context.close()
@@ -90,33 +96,43 @@ def test_an_operator_adds_a_purpose_checks_an_apk_and_answers_a_request(
     person, _ = open_page(browser, viewport)
     person.goto(live.link(0))
     person.get_by_label("What you ask for").select_option("copy")
-    person.get_by_role("button", name="Send the request").click()
+    with person.expect_navigation():
+        person.get_by_role("button", name="Send the request").click()
     person.context.close()
     page, errors = open_page(browser, viewport)
     cred = live.world.credential("operator")
     page.goto(live.base_url + "/console/login")
     page.get_by_label("Account name").fill(cred.name)
     page.get_by_label("Password").fill(cred.secret)
-    page.get_by_role("button", name="Sign in").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
     assert page.url == live.base_url + "/console"
     assert page.locator("svg.chart").count() == 1
-    page.get_by_role("link", name="Purposes").click()
+    screenshot(page, f"journey-operator-dashboard-{viewport}")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Purposes").click()
     page.get_by_label("Name (lower case, digits, - _ .)").fill("parcel-pickup")
     page.get_by_label("Description").fill("hand out parcels to residents")
-    page.get_by_role("button", name="Declare").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Declare").click()
     assert page.locator('[data-purpose="parcel-pickup"]').count() == 1
-    page.get_by_role("link", name="Rights requests").click()
-    page.get_by_role("button", name="Start working on it").first.click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Rights requests").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Start working on it").first.click()
     page.get_by_label("Answer to the person (a refusal needs its reason)").first.fill("sent")
-    page.get_by_role("button", name="Mark as done").first.click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Mark as done").first.click()
     assert page.locator("[data-rights]").count() == 0
-    page.get_by_role("link", name="Compliance checks").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Compliance checks").click()
     check_accessibility(page)
     apk = write_tiny_apk(tmp_path / "shop.apk", ["android.permission.CAMERA"])
     page.get_by_label("What it is").select_option("apk")
     page.get_by_label("App type, for an APK (see veil check types)").fill("28")
     page.get_by_label("File").set_input_files(str(apk))
-    page.get_by_role("button", name="Check").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Check").click()
     assert "shop.apk" in page.content()
     screenshot(page, f"journey-operator-report-{viewport}")
     assert not errors, errors
@@ -134,8 +150,10 @@ def test_no_link_and_a_signed_out_session_are_refused(
     page.goto(live.base_url + "/console/login")
     page.get_by_label("Account name").fill(cred.name)
     page.get_by_label("Password").fill(cred.secret)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("button", name="Sign out").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign out").click()
     assert page.url == live.base_url + "/console/login"
     answer = page.goto(live.base_url + "/console")
     assert answer is not None and answer.status == 401
