@@ -160,3 +160,27 @@ def test_no_link_and_a_signed_out_session_are_refused(
     check_accessibility(page)
     screenshot(page, f"journey-signed-out-{viewport}")
     page.context.close()
+
+
+def test_an_auditor_sees_a_finding_after_an_identify_without_consent(
+    live: Live, browser: Any, viewport: str
+) -> None:
+    from tests.ledger.ledger_helpers import make_event
+
+    ledger = live.app.state.veil.ledger()
+    index = ledger.append(make_event(0, subject=ledger.pseudonym("stranger"), action="identify"))
+    page, errors = open_page(browser, viewport)
+    cred = live.world.credential("auditor")
+    page.goto(live.base_url + "/console/login")
+    page.get_by_label("Account name").fill(cred.name)
+    page.get_by_label("Password").fill(cred.secret)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
+    assert page.url == live.base_url + "/audit-ui"
+    finding = page.locator('[data-finding="identify-without-consent"]')
+    assert f"#{index}" in finding.inner_text()
+    assert page.locator("[data-checkpoint]").count() >= 1
+    check_accessibility(page)
+    screenshot(page, f"journey-auditor-{viewport}")
+    assert not errors, errors
+    page.context.close()
