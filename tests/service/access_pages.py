@@ -30,6 +30,9 @@ def page_rows(access: type[Access], everyone: frozenset[str]) -> dict[str, Acces
         "POST /me/consents/{record_id}/withdraw": access(
             persons, path="/me/consents/{record_a}/withdraw"
         ),
+        "POST /me/consents/{record_id}/enroll": access(
+            persons, path="/me/consents/{record_a}/enroll"
+        ),
         "GET /me/receipts/{record_id}": access(persons, path="/me/receipts/{record_a}"),
         "GET /me/trace": access(persons),
         "GET /me/trace/bundle": access(persons),

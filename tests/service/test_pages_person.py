@@ -4,14 +4,19 @@ and one person never sees another's records."""
 
 from __future__ import annotations
 
+import io
 import re
 
+import numpy as np
+import pytest
 from fastapi.testclient import TestClient
+from PIL import Image
 
+from tests.consent.conftest import BoxDetector, ColourEmbedder
 from tests.service.api_world import SITE, World, world_fixture  # noqa: F401
 from tests.service.conftest import client_for
 from veil.ledger.witness import Witness
-from veil.service import ServiceSettings, create_app
+from veil.service import ServiceSettings, create_app, enrollment
 from veil.service.tokens import create_person_link
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -121,3 +126,29 @@ def test_the_language_switch_is_remembered(world: World) -> None:
     c, _ = _browser(world, world.subject_a)
     assert 'lang="zh-CN"' in c.get("/me?lang=zh-CN").text
     assert 'lang="zh-CN"' in c.get("/me/trace").text
+
+
+def _png(width: int, height: int) -> bytes:
+    out = io.BytesIO()
+    Image.fromarray(np.full((height, width, 3), 128, np.uint8)).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_a_person_enrolls_a_photo_and_withdrawal_destroys_its_template(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    boxes: list[list[float]] = [[10, 10, 110, 110]]
+    monkeypatch.setattr(enrollment, "models", lambda: (BoxDetector(boxes), ColourEmbedder()))
+    c, csrf = _browser(world, world.subject_a)
+    (record,) = re.findall(r'data-consent="(cr_[a-z0-9]+)" data-state="given"', c.get("/me").text)
+    url = f"/me/consents/{record}/enroll"
+    photo = {"photo": ("me.png", _png(160, 160), "image/png")}
+    assert c.post(url, files=photo).status_code == 403  # no CSRF token
+    r = c.post(url, data={"csrf_token": csrf}, files=photo)
+    assert r.status_code == 200 and 'data-receipt-entry="store"' in r.text
+    boxes.append([120, 10, 150, 40])  # two faces: refused, as the CLI refuses
+    two = c.post(url, data={"csrf_token": csrf}, files=photo)
+    assert two.status_code == 400 and "exactly one face" in two.text
+    assert list((world.seed.home / "uploads").iterdir()) == []
+    w = c.post(f"/me/consents/{record}/withdraw", data={"csrf_token": csrf})
+    assert "1 face template destroyed" in w.text

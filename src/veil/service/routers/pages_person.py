@@ -5,7 +5,8 @@ SameSite=Lax, path ``/me``, for the link's remaining life) and redirects to ``/m
 leaves the address bar and the history at once. Every form carries the cookie's CSRF token.
 Pages: consents (each deployment's full notice, whose digest is what gets recorded; one form per
 purpose, so biometric consent is always its own act; withdrawal in one button), receipts, the
-trace verified in the browser and its bundle, and rights requests.
+trace verified in the browser and its bundle, rights requests, and enrollment by photo upload
+under a consent in force (its own act, after the consent).
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.concurrency import run_in_threadpool
 
 from veil.consent.receipts import give_consent, withdraw_consent
 from veil.consent.registry import ConsentError
 from veil.consent.rights import ARTICLES
 from veil.ledger.person_trace import person_trace
+from veil.service import enrollment
 from veil.service.auth import PERSON_COOKIE, Principal, person_csrf, require, service_state
 from veil.service.deployments import deployment_info, deployment_names, public_deployment
 from veil.service.forms import read_form
@@ -94,6 +97,33 @@ def withdraw(record_id: str, request: Request, who: Principal = Depends(person))
         if record_id not in mine:
             raise ConsentError(f"no consent record {record_id!r}")
         withdraw_consent(registry, record_id, subject=mine[record_id].subject)
+    return see_other(request, f"/me/receipts/{record_id}")
+
+
+@router.post("/consents/{record_id}/enroll")
+async def enroll_photo(
+    record_id: str, request: Request, who: Principal = Depends(person)
+) -> Response:
+    """Enroll an uploaded photo under one of the person's consents in force, with the CLI's
+    checks (exactly one face, large enough); the photo is deleted at once."""
+    form = await read_form(request)
+    photo = form.files.get("photo")
+    if photo is None or not photo.data:
+        raise HTTPException(400, "choose a photo of your face to upload")
+    state = service_state(request)
+
+    def work() -> None:
+        with as_http(), open_registry(state) as registry:
+            mine = {r.record_id: r for r in records_of(registry, _subject(who))}
+            if record_id not in mine:
+                raise ConsentError(f"no consent record {record_id!r}")
+            record = mine[record_id]
+            scratch = state.settings.veil_home() / "uploads"
+            enrollment.enroll_upload(
+                registry, record.subject, record.purposes[0], photo.data, scratch
+            )
+
+    await run_in_threadpool(work)
     return see_other(request, f"/me/receipts/{record_id}")
 
 
