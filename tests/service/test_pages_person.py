@@ -17,6 +17,7 @@ from tests.service.api_world import SITE, World, world_fixture  # noqa: F401
 from tests.service.conftest import client_for
 from veil.ledger.witness import Witness
 from veil.service import ServiceSettings, create_app, enrollment
+from veil.service.people import open_registry
 from veil.service.tokens import create_person_link
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -152,3 +153,20 @@ def test_a_person_enrolls_a_photo_and_withdrawal_destroys_its_template(
     assert list((world.seed.home / "uploads").iterdir()) == []
     w = c.post(f"/me/consents/{record}/withdraw", data={"csrf_token": csrf})
     assert "1 face template destroyed" in w.text
+
+
+def test_a_childs_consent_needs_the_parent_or_guardian(world: World) -> None:
+    c, csrf = _browser(world, world.subject_a)
+    form = {
+        "deployment": SITE, "purpose": "visitor-count", "notice_digest": _digest(c),
+        "agree": "yes", "csrf_token": csrf, "under_14": "yes", "relation": "parent",
+    }  # fmt: skip
+    nameless = c.post("/me/consents", data=form)
+    assert nameless.status_code == 400 and "guardian" in nameless.text
+    r = c.post("/me/consents", data={**form, "guardian": "Wang Fang"})
+    assert r.status_code == 200
+    record_id = r.url.path.rsplit("/", 1)[-1]
+    with open_registry(world.app.state.veil) as registry:
+        record = registry.get(record_id)
+    assert record.under_14 and record.guardian is not None
+    assert (record.guardian.reference, record.guardian.relation) == ("Wang Fang", "parent")

@@ -19,13 +19,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from veil.consent.receipts import give_consent, withdraw_consent
+from veil.consent.records import Guardian, utcnow
 from veil.consent.registry import ConsentError
 from veil.consent.rights import ARTICLES
 from veil.ledger.person_trace import person_trace
 from veil.service import enrollment
 from veil.service.auth import PERSON_COOKIE, Principal, person_csrf, require, service_state
 from veil.service.deployments import deployment_info, deployment_names, public_deployment
-from veil.service.forms import read_form
+from veil.service.forms import Form, read_form
 from veil.service.http_errors import as_http
 from veil.service.pages import render_trace
 from veil.service.people import open_registry, records_of, rights_desk, subject_of
@@ -66,12 +67,24 @@ def me_page(request: Request, who: Principal = Depends(person)) -> HTMLResponse:
     )  # fmt: skip
 
 
+def _guardian(form: Form) -> tuple[bool, Guardian | None]:
+    """Whether the consent is for a child under 14, and their parent's or guardian's consent
+    (PIPL Art. 31): both names are needed for a child."""
+    if form.get("under_14") != "yes":
+        return False, None
+    reference, relation = form.get("guardian"), form.get("relation")
+    if not reference or relation not in ("parent", "guardian"):
+        raise HTTPException(400, "for a child under 14, give the parent's or guardian's name")
+    return True, Guardian(reference=reference, relation=relation, given_at=utcnow())
+
+
 @router.post("/consents")
 async def give(request: Request, who: Principal = Depends(person)) -> Response:
     """Give separate consent for one purpose, on the notice whose digest the form names."""
     form = await read_form(request)
     if form.get("agree") != "yes":
         raise HTTPException(400, "tick the box to give this consent, or simply do not")
+    minor, guardian = _guardian(form)
     state = service_state(request)
     with as_http(), open_registry(state) as registry:
         info = deployment_info(state.settings.veil_home(), form.get("deployment"))
@@ -84,7 +97,7 @@ async def give(request: Request, who: Principal = Depends(person)) -> Response:
             registry, subject=subject, controller=info.controller,
             purposes=[form.get("purpose")], notice_version=info.notice_version,
             notice_digest=info.notice_digest, collection_method=COLLECTION_METHOD,
-            valid_for=timedelta(days=CONSENT_DAYS),
+            valid_for=timedelta(days=CONSENT_DAYS), under_14=minor, guardian=guardian,
         )  # fmt: skip
     return see_other(request, f"/me/receipts/{receipt.record_id}")
 
