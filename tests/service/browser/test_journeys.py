@@ -64,7 +64,9 @@ def test_a_person_consents_sees_it_verified_and_withdraws(
     assert states["consent_granted"] and {s for group in states.values() for s in group} == {"true"}
     page.goto(live.base_url + "/me")
     with page.expect_navigation():
-        page.locator(f'[data-consent="{record}"]').get_by_role("button").click()
+        page.locator(f'[data-consent="{record}"]').get_by_role(
+            "button", name="Withdraw this consent now"
+        ).click()
     assert page.locator("[data-receipt-state]").get_attribute("data-receipt-state") == "withdrawn"
     live.cosign()
     page.goto(live.base_url + "/me/trace")

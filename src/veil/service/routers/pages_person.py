@@ -164,7 +164,7 @@ def trace_page(request: Request, who: Principal = Depends(person)) -> HTMLRespon
         trace = person_trace(ledger, _subject(who))
     page = render_trace(
         trace, page_language(request), ledger.vkey, witness_vkeys(state.settings),
-        bundle_url="/me/trace/bundle",
+        bundle_url="/me/trace/bundle", person_csrf=_csrf(request),
     )  # fmt: skip
     response = HTMLResponse(page)
     finish(request, response)
