@@ -6,9 +6,7 @@ from veil.service.forms import parse_form
 
 
 def test_urlencoded_fields_keep_the_last_value_and_decode_utf8() -> None:
-    form = parse_form(
-        "application/x-www-form-urlencoded", "a=1&a=2&name=%E7%8E%8B+%E8%8A%B3".encode()
-    )
+    form = parse_form("application/x-www-form-urlencoded", b"a=1&a=2&name=%E7%8E%8B+%E8%8A%B3")
     assert form.fields == {"a": "2", "name": "王 芳"} and form.files == {}
 
 
