@@ -4,6 +4,7 @@ and the auditor's checkpoints, monitor findings and export."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -49,9 +50,20 @@ def test_the_sign_in_form_needs_its_token_and_the_password(world: World) -> None
 
 def test_the_dashboard_counts_consents_and_charts_events(world: World) -> None:
     c, _ = _signed_in(world, "dash")
+    cam = {"name": "gate-1", "health_url": "http://127.0.0.1:9/health"}
+    assert world.operator.post("/api/v1/operator/cameras", json=cam).status_code == 201
     page = c.get("/console").text
     assert re.search(r"<td>returning-visitor</td><td>\d+</td>", page)
     assert '<svg class="chart" role="img"' in page and "Consent given" in page
+    assert 'data-camera="gate-1" data-up="false"' in page and "unreachable" in page
+    events = [json.loads(leaf.data) for leaf in world.app.state.veil.ledger().log.iter_leaves()]
+    entrance = sum(
+        e.get("counts", {}).get("faces_redacted", 0)
+        for e in events
+        if e["action"] == "anonymize" and e["system"] == "veil-stream/entrance"
+    )
+    assert entrance > 0 and "Faces redacted by camera" in page
+    assert ">veil-stream/entrance</text>" in page and f">{entrance}</text>" in page
     zh = c.get("/console?lang=zh-CN").text
     assert "同意" in zh and "近期事件" in zh
 

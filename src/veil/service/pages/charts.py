@@ -14,14 +14,15 @@ BAR_WIDTH = 260
 COLOR = "#1d4f91"
 
 
-def bar_chart(rows: Sequence[tuple[str, int]], title: str) -> Markup:
-    """A horizontal bar chart of ``(label, count)`` rows (labels already translated)."""
+def bar_chart(rows: Sequence[tuple[str, int]], title: str, chart_id: str = "chart") -> Markup:
+    """A horizontal bar chart of ``(label, count)`` rows (labels already translated);
+    ``chart_id`` names its title element (unique on the page)."""
     top = max((n for _, n in rows), default=0) or 1
     height = max(1, len(rows)) * (BAR_HEIGHT + GAP) + GAP
     width = LABEL_WIDTH + BAR_WIDTH + 60
     parts = [
         f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" '
-        f'aria-labelledby="chart-title"><title id="chart-title">{escape(title)}</title>'
+        f'aria-labelledby="{chart_id}-title"><title id="{chart_id}-title">{escape(title)}</title>'
     ]
     for i, (label, count) in enumerate(rows):
         y = GAP + i * (BAR_HEIGHT + GAP)

@@ -15,7 +15,6 @@ from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from veil.consent.records import ConsentState
-from veil.ledger.events import Event, EventError
 from veil.service import accounts
 from veil.service.auth import (
     CSRF_COOKIE,
@@ -25,10 +24,12 @@ from veil.service.auth import (
     require,
     service_state,
 )
+from veil.service.cameras import list_cameras, poll_camera
 from veil.service.forms import read_form
 from veil.service.http_errors import as_http
 from veil.service.pages import labels
 from veil.service.pages.charts import bar_chart
+from veil.service.pages.dashboard import recent_counts
 from veil.service.pages.i18n import translations
 from veil.service.people import log_read, open_registry, rights_desk
 from veil.service.routers.pages_common import html, page_language, see_other
@@ -107,8 +108,8 @@ def session_csrf(request: Request) -> str | None:
 
 @router.get("", response_class=HTMLResponse)
 def dashboard(request: Request, who: Principal = Depends(staff)) -> HTMLResponse:
-    """Consents in force by purpose, rights requests nearest their deadline, and recent events
-    by action as a chart."""
+    """Cameras and their state, consents in force by purpose, rights requests nearest their
+    deadline, and charts of recent events by action and of faces redacted by camera."""
     state = service_state(request)
     ledger = state.ledger()
     with as_http(), open_registry(state) as registry:
@@ -118,17 +119,18 @@ def dashboard(request: Request, who: Principal = Depends(staff)) -> HTMLResponse
         )  # fmt: skip
         near = rights_desk(state, registry).queue()[:NEAR]
         log_read(state, who, (r.subject for r in near))
-    size = ledger.head().size
-    actions: Counter[str] = Counter()
-    for leaf in ledger.log.iter_leaves(max(0, size - RECENT)):
-        try:
-            actions[Event.from_canonical(leaf.data).action] += 1
-        except EventError:  # an unreadable leaf is the monitor's finding, not the chart's
-            actions["?"] += 1
+    counts = recent_counts(ledger, RECENT)
     tr = translations(page_language(request))
-    rows = [(tr.gettext(labels.label(labels.ACTIONS, a)), n) for a, n in actions.most_common()]
-    chart = bar_chart(rows, tr.gettext("Recent events by action"))
+    actions = [
+        (tr.gettext(labels.label(labels.ACTIONS, a)), n) for a, n in counts.actions.most_common()
+    ]
+    charts = [bar_chart(actions, tr.gettext("Recent events by action"), "chart-actions")]
+    if counts.faces_redacted:
+        rows = sorted(counts.faces_redacted.items())
+        charts.append(bar_chart(rows, tr.gettext("Faces redacted by camera"), "chart-faces"))
+    cameras = [poll_camera(c) for c in list_cameras(state.settings.veil_home())]
     return html(
         request, "console.html", principal=who, csrf=session_csrf(request),
-        in_force=sorted(in_force.items()), near=near, chart=chart, size=size,
+        in_force=sorted(in_force.items()), near=near, charts=charts, counts=counts,
+        cameras=cameras,
     )  # fmt: skip
