@@ -124,10 +124,14 @@ def dashboard(request: Request, who: Principal = Depends(staff)) -> HTMLResponse
     actions = [
         (tr.gettext(labels.label(labels.ACTIONS, a)), n) for a, n in counts.actions.most_common()
     ]
-    charts = [bar_chart(actions, tr.gettext("Recent events by action"), "chart-actions")]
+    by_action = tr.gettext("Recent events by action")
+    charts = [(by_action, bar_chart(actions, by_action, "chart-actions"))]
     if counts.faces_redacted:
-        rows = sorted(counts.faces_redacted.items())
-        charts.append(bar_chart(rows, tr.gettext("Faces redacted by camera"), "chart-faces"))
+        rows = [
+            (system.rsplit("/", 1)[-1], n) for system, n in sorted(counts.faces_redacted.items())
+        ]
+        by_camera = tr.gettext("Faces redacted by camera")
+        charts.append((by_camera, bar_chart(rows, by_camera, "chart-faces")))
     cameras = [poll_camera(c) for c in list_cameras(state.settings.veil_home())]
     return html(
         request, "console.html", principal=who, csrf=session_csrf(request),
