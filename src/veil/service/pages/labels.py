@@ -99,3 +99,6 @@ RIGHTS_STATES = {
     "fulfilled": N_("Done"),
     "refused": N_("Refused"),
 }
+# titles of the dashboard's charts (rendered by the console router)
+CHART_BY_ACTION = N_("Recent events by action")
+CHART_FACES_BY_CAMERA = N_("Faces redacted by camera")

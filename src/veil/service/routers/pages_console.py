@@ -124,13 +124,13 @@ def dashboard(request: Request, who: Principal = Depends(staff)) -> HTMLResponse
     actions = [
         (tr.gettext(labels.label(labels.ACTIONS, a)), n) for a, n in counts.actions.most_common()
     ]
-    by_action = tr.gettext("Recent events by action")
+    by_action = tr.gettext(labels.CHART_BY_ACTION)
     charts = [(by_action, bar_chart(actions, by_action, "chart-actions"))]
     if counts.faces_redacted:
         rows = [
             (system.rsplit("/", 1)[-1], n) for system, n in sorted(counts.faces_redacted.items())
         ]
-        by_camera = tr.gettext("Faces redacted by camera")
+        by_camera = tr.gettext(labels.CHART_FACES_BY_CAMERA)
         charts.append((by_camera, bar_chart(rows, by_camera, "chart-faces")))
     cameras = [poll_camera(c) for c in list_cameras(state.settings.veil_home())]
     return html(
