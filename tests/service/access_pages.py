@@ -43,6 +43,12 @@ def page_rows(access: type[Access], everyone: frozenset[str]) -> dict[str, Acces
         "POST /console/login": access(everyone, json={"name": "matrix-login"}),
         "POST /console/logout": access(everyone, ends_session=True),
         "GET /console": access(staff),
+        "GET /console/consents": access(staff),
+        "POST /console/consents": access(staff, json={"subject_id": "x"}),
+        "POST /console/consents/{record_id}/withdraw": access(
+            staff, path="/console/consents/cr_none/withdraw"
+        ),
+        "POST /console/links": access(staff, json={"subject_id": "x"}),
         "GET /console/purposes": access(staff),
         "POST /console/purposes": access(staff, json={"name": "matrix-page-purpose"}),
         "GET /console/rights": access(staff),

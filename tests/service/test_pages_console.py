@@ -121,3 +121,23 @@ def test_an_auditor_sees_checkpoints_findings_and_exports(world: World) -> None:
     export = c.get("/audit-ui/export")
     assert export.text.count("\n") == ledger.head().size
     assert c.get("/console").status_code == 403  # not an operator page
+
+
+def test_a_consent_at_the_desk_and_the_persons_link(world: World) -> None:
+    c, csrf = _signed_in(world, "desk")
+    form = {"subject_id": "visitor-new", "deployment": "sales-office", "purpose": "visitor-count"}
+    assert c.post("/console/consents", data={**form, "csrf_token": csrf}).status_code == 400
+    r = c.post("/console/consents", data={**form, "shown": "yes", "csrf_token": csrf})
+    (record,) = re.findall(
+        r'data-record="(cr_[a-z0-9]+)" data-state="given"><td>visitor-new', r.text
+    )
+    made = c.post("/console/links", data={"subject_id": "visitor-new", "csrf_token": csrf})
+    found = re.search(r"<code data-person-link>(http://testserver/me/vp_[^<]+)</code>", made.text)
+    assert found is not None
+    person = client_for(world.app)
+    assert f'data-consent="{record}"' in person.get(found.group(1)).text  # redirected to /me
+    ledger = world.app.state.veil.ledger()
+    events = ledger.events_for_subject(ledger.pseudonym("visitor-new"))
+    assert "veil-service/operator" in {e.system for e in events}  # the listing was a read
+    c.post(f"/console/consents/{record}/withdraw", data={"csrf_token": csrf})
+    assert f'data-consent="{record}" data-state="withdrawn"' in person.get("/me").text

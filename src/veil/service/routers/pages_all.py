@@ -11,6 +11,7 @@ from veil.service.pages import STATIC_DIR
 from veil.service.routers import (
     pages_audit,
     pages_console,
+    pages_console_people,
     pages_console_work,
     pages_person,
     pages_public,
@@ -20,7 +21,14 @@ from veil.service.routers.pages_errors import install_error_pages
 
 def include_pages(app: FastAPI) -> None:
     """Add the public, person, operator and auditor pages to ``app``."""
-    for module in (pages_public, pages_person, pages_console, pages_console_work, pages_audit):
+    for module in (
+        pages_public,
+        pages_person,
+        pages_console,
+        pages_console_people,
+        pages_console_work,
+        pages_audit,
+    ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_error_pages(app)
