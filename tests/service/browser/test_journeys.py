@@ -86,8 +86,11 @@ def test_a_person_consents_sees_it_verified_and_withdraws(
     assert "Not possible" in other.inner_text("main")
     other.goto(live.base_url + "/me")
     assert record not in other.content() and other.locator("[data-consent]").count() >= 1
+    with other.expect_navigation():
+        other.get_by_role("link", name="简体中文").click()
+    assert ZH.gettext("Your consents") in other.inner_text("main")
     check_accessibility(other)
-    screenshot(other, f"journey-second-person-{viewport}")
+    screenshot(other, f"journey-second-person-zh-{viewport}")
     page.context.close()
     other.context.close()
 
