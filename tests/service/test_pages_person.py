@@ -18,7 +18,7 @@ from tests.service.conftest import client_for
 from veil.ledger.witness import Witness
 from veil.service import ServiceSettings, create_app, enrollment
 from veil.service.people import open_registry
-from veil.service.tokens import create_person_link
+from veil.service.tokens import create_person_link, list_person_links, revoke_person_link
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -170,3 +170,16 @@ def test_a_childs_consent_needs_the_parent_or_guardian(world: World) -> None:
         record = registry.get(record_id)
     assert record.under_14 and record.guardian is not None
     assert (record.guardian.reference, record.guardian.relation) == ("Wang Fang", "parent")
+
+
+def test_revoking_the_link_ends_the_cookie_and_leave_forgets_it(world: World) -> None:
+    c, _ = _browser(world, world.subject_b)
+    db = world.app.state.veil.db
+    for link in list_person_links(db, world.subject_b):
+        revoke_person_link(db, link.link_id)
+    assert c.get("/me").status_code == 401  # effective on the next request
+    d, csrf_d = _browser(world, world.subject_a)
+    r = d.post("/me/leave", data={"csrf_token": csrf_d}, follow_redirects=False)
+    assert r.status_code == 303 and 'veil_person=""' in r.headers["set-cookie"]
+    d.cookies.clear()
+    assert d.get("/me").status_code == 401
