@@ -186,7 +186,38 @@ def test_an_auditor_sees_a_finding_after_an_identify_without_consent(
     finding = page.locator('[data-finding="identify-without-consent"]')
     assert f"#{index}" in finding.inner_text()
     assert page.locator("[data-checkpoint]").count() >= 1
+    page.wait_for_selector("main[data-consistency-done]")
+    pairs = page.locator("[data-consistency]")
+    assert pairs.count() >= 1
+    assert {p.get_attribute("data-verified") for p in pairs.all()} == {"true"}
     check_accessibility(page)
     screenshot(page, f"journey-auditor-{viewport}")
     assert not errors, errors
+    page.context.close()
+
+
+def test_a_rewritten_checkpoint_is_not_proved_consistent(live: Live, browser: Any) -> None:
+    """The same auditor page with one proof hash changed in transit shows "not verified"."""
+    page, _ = open_page(browser, "phone")
+    cred = live.world.credential("auditor")
+    page.goto(live.base_url + "/console/login")
+    page.get_by_label("Account name").fill(cred.name)
+    page.get_by_label("Password").fill(cred.secret)
+
+    def tamper(route: Any) -> None:
+        response = route.fetch()
+        body = response.text()
+        start = body.index('data-proof="') + len('data-proof="')
+        flipped = "B" if body[start] == "A" else "A"
+        route.fulfill(response=response, body=body[:start] + flipped + body[start + 1 :])
+
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
+    page.route(live.base_url + "/audit-ui", tamper)  # redirects are never routed: go again
+    page.goto(live.base_url + "/audit-ui")
+    page.wait_for_selector("main[data-consistency-done]")
+    first = page.locator("[data-consistency]").first
+    assert first.get_attribute("data-verified") == "false"
+    assert "Not verified" in first.inner_text()
+    screenshot(page, "journey-auditor-tampered-phone")
     page.context.close()
