@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import io
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -38,10 +39,9 @@ def audit_page(request: Request, who: Principal = Depends(auditor)) -> HTMLRespo
             (cp, cosigners(cp, ledger.origin), ledger.note_with_cosignatures(cp))
             for cp in reversed(stored)
         ]
-        pairs = [
-            (old, new, _proof(ledger, old.size, new.size))
-            for old, new in zip(stored, stored[1:], strict=False)
-        ][::-1]
+        pairs = [(old, new, _proof(ledger, old.size, new.size)) for old, new in pairwise(stored)][
+            ::-1
+        ]
     return html(
         request, "audit.html", principal=who, csrf=session_csrf(request), report=report,
         checkpoints=checkpoints, pairs=pairs, origin=ledger.origin, vkey=ledger.vkey,
