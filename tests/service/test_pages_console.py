@@ -141,3 +141,17 @@ def test_a_consent_at_the_desk_and_the_persons_link(world: World) -> None:
     assert "veil-service/operator" in {e.system for e in events}  # the listing was a read
     c.post(f"/console/consents/{record}/withdraw", data={"csrf_token": csrf})
     assert f'data-consent="{record}" data-state="withdrawn"' in person.get("/me").text
+
+
+def test_the_sign_in_form_is_rate_limited_like_the_api(world: World) -> None:
+    add_account(world.app.state.veil.db, "brute", "operator", PASSWORD)
+    c = client_for(world.app)
+    token = _token(c, "/console/login")
+    limit = world.app.state.veil.settings.login_max_failures
+    for _ in range(limit):
+        bad = {"name": "brute", "password": "guess", "csrf_token": token}
+        assert c.post("/console/login", data=bad).status_code == 401
+    right = {"name": "brute", "password": PASSWORD, "csrf_token": token}
+    r = c.post("/console/login", data=right)
+    assert r.status_code == 429 and "Too many failed attempts" in r.text
+    assert int(r.headers["retry-after"]) > 0

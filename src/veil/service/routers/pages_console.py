@@ -70,8 +70,10 @@ async def login(request: Request) -> Response:
             accounts.authenticate, state.db, form.get("name"), form.fields.get("password", ""),
             address, max_failures=s.login_max_failures, window_s=s.login_window_s,
         )  # fmt: skip
-    except accounts.LoginRateLimited:
-        return html(request, "console_login.html", status=429, csrf=None, error="limited")
+    except accounts.LoginRateLimited as exc:
+        limited = html(request, "console_login.html", status=429, csrf=None, error="limited")
+        limited.headers["Retry-After"] = str(exc.retry_after)
+        return limited
     if acct is None:
         return html(request, "console_login.html", status=401, csrf=None, error="wrong")
     secret, session = await run_in_threadpool(
