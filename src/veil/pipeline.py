@@ -20,8 +20,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from veil.core.atomic import atomic_output
 from veil.errors import ConfigError, MediaError, VeilError
-from veil.media.atomic import atomic_output
 from veil.media.images import IMAGE_SUFFIXES, read_image, write_image
 from veil.media.targets import is_file_target
 from veil.media.video import (
@@ -35,6 +35,7 @@ from veil.media.video import (
 from veil.vision.detections import Detections
 from veil.vision.detectors import DEFAULT_DETECTOR, Detector, DetectorSettings, get_detector
 from veil.vision.policy import FaceDecisions, FacePolicy, Frame, RedactAll, decide_fail_closed
+from veil.vision.quality import photo_and_video, with_quality
 from veil.vision.redact import RedactionSettings, redact_faces, redact_frame
 from veil.vision.tracking import FaceTracker, TrackerSettings
 
@@ -72,8 +73,10 @@ class AnonymizeOptions:
     keep_audio: bool = True
     keep_metadata: bool = False
     overwrite: bool = False
+    quality: str | None = None  # preset; None: PHOTO_QUALITY for images, VIDEO_QUALITY for video
 
     def __post_init__(self) -> None:
+        photo_and_video(self.quality)  # an unknown preset fails here
         if self.detect_every < 1:
             raise ConfigError("detect-every must be at least 1")
         if not 0 <= self.crf <= 63:
@@ -252,7 +255,11 @@ class Anonymizer:
     ) -> None:
         self.options = options or AnonymizeOptions()
         self.policy: FacePolicy = policy or RedactAll()
-        self.detector = detector or get_detector(self.options.detector, self.options.detection)
+        # A detector built from the options runs the quality preset; one passed in runs as given.
+        built = detector or get_detector(self.options.detector, self.options.detection)
+        photo, video = photo_and_video(self.options.quality)
+        self.detector = detector or with_quality(built, photo)
+        self.video_detector = detector or with_quality(built, video)
         self.observer = observer
 
     def anonymize_frame(
@@ -261,6 +268,7 @@ class Anonymizer:
         tracker: FaceTracker | None = None,
         *,
         run_detector: bool = True,
+        detector: Detector | None = None,
         source: Path = Path("-"),
         index: int = 0,
         pts: int | None = None,
@@ -268,7 +276,7 @@ class Anonymizer:
         """Redact one BGR frame in place (tracked when ``tracker`` is given); fail closed."""
         try:
             if run_detector:
-                found = self.detector.detect(frame)
+                found = (detector or self.detector).detect(frame)
                 if not isinstance(found, Detections):
                     raise TypeError(f"detector returned {type(found).__name__}, not Detections")
                 found = found.filter_score(self.options.detection.threshold)
@@ -372,6 +380,7 @@ class Anonymizer:
                         item.pixels,
                         tracker,
                         run_detector=run_detector,
+                        detector=self.video_detector,
                         source=source,
                         index=index,
                         pts=item.pts,

@@ -8,11 +8,11 @@ or any face data.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from veil.core.digest import file_digest
 from veil.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -24,14 +24,15 @@ CATEGORIES = ["biometric.facial_image", "image.scene"]
 DEFAULT_PURPOSE = "anonymize faces before storage or sharing"
 DEFAULT_LEGAL_BASIS = "legal_obligation"
 
-
-def file_digest(path: Path, chunk: int = 1 << 20) -> str:
-    """``sha256:<hex>`` of a file's bytes, read in chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(chunk):
-            digest.update(block)
-    return f"sha256:{digest.hexdigest()}"
+__all__ = [
+    "CATEGORIES",
+    "DEFAULT_LEGAL_BASIS",
+    "DEFAULT_PURPOSE",
+    "RunTrace",
+    "TraceSettings",
+    "file_digest",
+    "ledger_configured",
+]
 
 
 def ledger_configured(key_dir: Path | None = None) -> bool:

@@ -119,3 +119,17 @@ counts = st.integers(0, 10**9).map(lambda n: f"{n} frames")
 def test_generated_ordinary_text_is_accepted(parts: list[str]) -> None:
     text = "review " + ", ".join(parts)
     assert make_event(purpose=text).purpose == text
+
+
+def test_clean_texts_are_remembered_and_identifiers_never_are() -> None:
+    from veil.ledger import pii
+
+    pii._clean.clear()
+    assert pii.raw_identifier_kind("entrance monitoring") is None
+    assert "entrance monitoring" in pii._clean  # checked once, then looked up
+    for _ in range(2):  # refused every time, and never kept in memory
+        assert pii.raw_identifier_kind("mail bob@example.com") == "e-mail address"
+    assert not any("@" in t for t in pii._clean)
+    for i in range(pii.CLEAN_CACHE_SIZE + 10):
+        pii.raw_identifier_kind(f"purpose {i}")
+    assert len(pii._clean) <= pii.CLEAN_CACHE_SIZE  # bounded

@@ -18,7 +18,7 @@ from veil.scale.chunks import anonymize_chunk, plan_chunks, warmup_frames
 FRAMES, GOP, SIZE = 90, 15, (320, 240)
 
 
-def make_clip(path: Path, face: np.ndarray, rotation: int = 0) -> Path:
+def make_clip(path: Path, face: np.ndarray, rotation: int = 0, sound: bool = True) -> Path:
     """The astronaut drifting across the frame, a key frame every GOP frames, with a tone."""
     import av
     import cv2
@@ -31,7 +31,7 @@ def make_clip(path: Path, face: np.ndarray, rotation: int = 0) -> Path:
         video.options = {"g": str(GOP), "keyint_min": str(GOP), "sc_threshold": "0"}
         if rotation:
             video.set_display_rotation(rotation)
-        audio = container.add_stream("aac", rate=44100)
+        audio = container.add_stream("aac", rate=44100) if sound else None
         t = 0
         for i in range(FRAMES):
             canvas = np.full((height, width, 3), 40, np.uint8)
@@ -40,9 +40,11 @@ def make_clip(path: Path, face: np.ndarray, rotation: int = 0) -> Path:
             frame = av.VideoFrame.from_ndarray(canvas, format="bgr24")
             frame.pts, frame.time_base = i, Fraction(1, 15)
             container.mux(video.encode(frame))
-            t = mux_tone(container, audio, t, 44100 // 15)
+            if audio is not None:
+                t = mux_tone(container, audio, t, 44100 // 15)
         container.mux(video.encode(None))
-        container.mux(audio.encode(None))
+        if audio is not None:
+            container.mux(audio.encode(None))
     return path
 
 
@@ -55,6 +57,8 @@ def audio_packets(path: Path) -> int:
     import av
 
     with av.open(str(path)) as container:
+        if not container.streams.audio:
+            return 0
         return sum(1 for p in container.demux(container.streams.audio[0]) if p.dts is not None)
 
 
@@ -80,11 +84,11 @@ def test_chunks_start_at_key_frames_and_cover_every_frame_once(
     assert plan_chunks(clip, options, pieces=4) == [chunks[0].__class__(0, 0, 0, FRAMES, 0, None)]
 
 
-@pytest.mark.parametrize("rotation", [0, 90])
+@pytest.mark.parametrize(("rotation", "sound"), [(0, True), (90, True), (0, False)])
 def test_stitched_video_equals_the_whole_file_run_across_seams(
-    tmp_path: Path, astronaut_bgr: np.ndarray, rotation: int
+    tmp_path: Path, astronaut_bgr: np.ndarray, rotation: int, sound: bool
 ) -> None:
-    clip = make_clip(tmp_path / "clip.mp4", astronaut_bgr, rotation)
+    clip = make_clip(tmp_path / "clip.mp4", astronaut_bgr, rotation, sound)
     anonymizer = Anonymizer(AnonymizeOptions())
     whole = anonymizer.anonymize_video(clip, tmp_path / "whole.mp4")
     assert chunked(clip, tmp_path / "chunked.mp4", anonymizer, pieces=4) >= 3
@@ -116,3 +120,23 @@ def test_a_chunk_that_cannot_be_decoded_fails_the_video(
     chunk = plan_chunks(clip, anonymizer.options, pieces=4, min_frames=20)[1]
     with pytest.raises(MediaError, match="expected"):
         anonymize_chunk(anonymizer, clip, replace(chunk, end=chunk.end + 5))
+
+
+def test_chunks_use_the_video_preset(tmp_path: Path, astronaut_bgr: np.ndarray) -> None:
+    calls: list[str] = []
+
+    class Spy:
+        def __init__(self, inner: object, name: str) -> None:
+            self.inner, self.name = inner, name
+
+        def detect(self, frame: np.ndarray) -> object:
+            calls.append(self.name)
+            return self.inner.detect(frame)  # type: ignore[attr-defined]
+
+    clip = make_clip(tmp_path / "clip.mp4", astronaut_bgr)
+    anonymizer = Anonymizer(AnonymizeOptions())  # photos thorough, video fast
+    anonymizer.detector = Spy(anonymizer.detector, "photo")  # type: ignore[assignment]
+    anonymizer.video_detector = Spy(anonymizer.video_detector, "video")  # type: ignore[assignment]
+    chunk = plan_chunks(clip, anonymizer.options, pieces=4, min_frames=20)[1]
+    anonymize_chunk(anonymizer, clip, chunk)
+    assert calls and set(calls) == {"video"}

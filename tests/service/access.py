@@ -31,6 +31,13 @@ EVERYONE = frozenset(ROLES)
 ADMIN = frozenset({"admin"})
 STAFF = frozenset({"operator", "operator_token", "admin"})  # operators and admins
 AUDITORS = frozenset({"auditor", "auditor_token"})
+AUDIT_READERS = AUDITORS | ADMIN  # audit routes that reveal no event
+OPERATORS = frozenset({"operator", "operator_token"})
+MATRIX_EVENT = {
+    "action": "collect", "controller": "Example Shop Ltd", "data_categories": ["image.scene"],
+    "id": "01a23759-4410-7b84-b11f-035005ad9878", "legal_basis": "contract",
+    "purpose": "entrance monitoring", "system": "gate-1", "time": "2026-12-02T15:22:06.736Z",
+}  # fmt: skip
 PERSONS = frozenset({"person_a", "person_b"})  # /me routes: each sees only their own data
 DIGEST = "sha256:" + "0" * 64
 
@@ -69,6 +76,21 @@ ACCESS: dict[str, Access] = {
     "GET /log/checkpoint": Access(EVERYONE),
     "GET /log/tile/{rest:path}": Access(EVERYONE, path="/log/tile/0/000.p/3"),
     "GET /log/tile/entries/{rest:path}": Access(AUDITORS, path="{entries_tile}"),
+    # auditors (read-only); entries and the export hold events
+    "GET /api/v1/audit/entries": Access(AUDITORS),
+    "GET /api/v1/audit/export": Access(AUDITORS),
+    "GET /api/v1/audit/checkpoints": Access(AUDIT_READERS),
+    "GET /api/v1/audit/checkpoints/{checkpoint_id}": Access(
+        AUDIT_READERS, path="/api/v1/audit/checkpoints/1"
+    ),
+    "GET /api/v1/audit/consistency": Access(
+        AUDIT_READERS, path="/api/v1/audit/consistency?old=1&new=3"
+    ),
+    "POST /api/v1/audit/verify": Access(AUDIT_READERS),
+    "GET /api/v1/audit/verify/{job_id}": Access(AUDIT_READERS, path="/api/v1/audit/verify/00"),
+    "GET /api/v1/audit/monitor": Access(AUDIT_READERS),
+    # events ingest (operators; a repeated call is a 409 duplicate, still allowed)
+    "POST /api/v1/events": Access(OPERATORS, json={"events": [MATRIX_EVENT]}),
     # c2sp tlog-witness: logs authenticate by their checkpoint signature, not by a role
     "POST /witness/add-checkpoint": Access(EVERYONE, content=b"not a checkpoint\n"),
     # public: deployment notices and the latest cosigned checkpoint

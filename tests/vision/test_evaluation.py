@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import shared_data
+from veil.detector_eval import evaluate
 from veil.errors import BadInputError
 from veil.media.images import write_image
 from veil.vision.detections import Detections
@@ -16,7 +17,6 @@ from veil.vision.evaluation import (
     LabelledImage,
     Tally,
     box_coverage,
-    evaluate,
     read_boxes_csv,
     redaction_mask,
     score_image,
@@ -275,3 +275,14 @@ def test_centerface_protects_the_dlib_voc_faces() -> None:
     assert report.bucket("all").faces == 43
     assert report.bucket(">=32").protected_recall is not None
     assert report.bucket(">=32").protected_recall >= 0.95
+
+
+def test_masked_fraction_is_the_mean_share_of_each_picture_under_the_mask() -> None:
+    tally = Tally()
+    none = np.zeros((4, 0), np.float32).reshape(0, 4)
+    for covered in (0, 8):  # 0% and 50% of a 4x4 picture
+        mask = np.zeros((4, 4), np.bool_)
+        mask.flat[:covered] = True
+        tally.add(score_image(none, np.zeros(0, np.bool_), Detections.empty(), mask))
+    assert tally.masked_fraction == pytest.approx(0.25)
+    assert Tally().masked_fraction == 0.0

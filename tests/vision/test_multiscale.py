@@ -76,3 +76,69 @@ def test_presets_resolve_to_documented_settings() -> None:
     assert with_quality(base, "fast") is base
     with pytest.raises(ConfigError):
         resolve_quality("best")
+
+
+def test_photo_and_video_defaults_and_explicit_presets() -> None:
+    from veil.pipeline import AnonymizeOptions
+    from veil.vision.quality import PHOTO_QUALITY, photo_and_video
+
+    assert photo_and_video(None) == (PHOTO_QUALITY, "fast")
+    assert photo_and_video("thorough") == ("thorough", "thorough")
+    with pytest.raises(ConfigError, match="unknown quality"):
+        AnonymizeOptions(quality="best")
+
+
+class TilesOnly(Painted):
+    """Painted on frames of at most a 1024 px tile; larger (native) frames: nothing, no memory."""
+
+    def detect(self, frame: npt.NDArray[np.uint8]) -> Detections:
+        if frame.shape[0] * frame.shape[1] > 1024 * 1024:
+            self.shapes.append(frame.shape)
+            return Detections.empty()
+        return super().detect(frame)
+
+
+def test_memory_stays_bounded_on_a_50_megapixel_photo_at_thorough() -> None:
+    import tracemalloc
+
+    frame = np.full((5800, 8660, 3), 40, np.uint8)  # 50.2 megapixels, 151 MB
+    frame[3000:3010, 4000:4010] = 255  # one 10 px face, found only upscaled
+    painted = TilesOnly(16, 200)
+    detector = with_quality(painted, "thorough")
+    tracemalloc.start()
+    try:
+        found = detector.detect(frame)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(found) == 1
+    # The flipped native pass copies the frame once; the 2x pass never holds more than a tile
+    # (an untiled 2x pass would need 4 frames, 600 MB).
+    assert peak < 1.3 * frame.nbytes
+    assert max(s[0] * s[1] for s in painted.shapes[2:]) <= 1024 * 1024
+
+
+class Scripted:
+    """Returns fixed boxes: ``native`` on the first call, ``others`` (frame pixels) after it."""
+
+    name = "scripted"
+
+    def __init__(self, native: list[list[float]], others: list[list[float]]) -> None:
+        self.native, self.others, self.calls = native, others, 0
+
+    def detect(self, frame: npt.NDArray[np.uint8]) -> Detections:
+        self.calls += 1
+        boxes = self.native if self.calls == 1 else self.others
+        scores = [0.3] * len(boxes) if self.calls == 1 else [0.99] * len(boxes)
+        return Detections(np.array(boxes, np.float32).reshape(-1, 4), np.array(scores))
+
+
+def test_native_detections_are_never_replaced_by_other_passes() -> None:
+    # The flipped pass (same frame size) finds the native face again, shifted and more
+    # confidently, plus a face native missed: the native box stays exactly, the new face joins.
+    frame = np.zeros((200, 200, 3), np.uint8)
+    base = Scripted([[50, 50, 110, 110]], [[90, 40, 150, 100], [10, 150, 40, 180]])
+    found = MultiScaleDetector(base, flip_native=True).detect(frame)
+    boxes = sorted(found.boxes.tolist())
+    # flipped boxes come back mirrored: x -> 200 - x
+    assert boxes == [[50, 50, 110, 110], [160, 150, 190, 180]]

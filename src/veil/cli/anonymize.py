@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import inspect
 import json
-import os
 import sys
 from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from veil.boxes import BoxesWriter
 from veil.errors import ConfigError
 from veil.textsafe import safe_markup, safe_text
 from veil.trace import RunTrace, TraceSettings, ledger_configured
@@ -251,41 +251,6 @@ def options_from(parameters: Mapping[str, Any], **overrides: Any) -> Any:
 
 
 _OPTION_NAMES = tuple(inspect.signature(build_options).parameters)
-
-
-class BoxesWriter:
-    """Writes ``--boxes-out`` JSON lines to a temporary file, renamed into place at the end."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._temporary = path.with_name(f".{path.name}.partial")
-        self._handle: IO[str] = open(self._temporary, "w", encoding="utf-8")  # noqa: SIM115
-
-    def __call__(self, report: Any) -> None:
-        """Record one frame (frames without faces are left out)."""
-        if not len(report.faces) and not report.blanked:
-            return
-        faces = report.faces.to_records()
-        for face, redact in zip(faces, report.decisions.redact.tolist(), strict=True):
-            face["redacted"] = bool(redact)
-        record = {
-            "file": str(report.source),
-            "frame": report.index,
-            "pts": report.pts,
-            "faces": faces,
-        }
-        if report.blanked:
-            record["blanked"] = True
-        self._handle.write(json.dumps(record) + "\n")
-
-    def close(self, keep: bool = True) -> None:
-        """Finish the file (or discard it)."""
-        self._handle.close()
-        if keep:
-            os.replace(self._temporary, self.path)
-        else:
-            self._temporary.unlink(missing_ok=True)
 
 
 def run_anonymize(

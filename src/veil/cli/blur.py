@@ -5,7 +5,9 @@ from __future__ import annotations
 import typer
 
 from veil.cli import anonymize as flags
+from veil.cli.quality import QualityOption, with_quality_option
 from veil.media.images import MAX_IMAGE_PIXELS
+from veil.vision.quality import PHOTO_QUALITY, VIDEO_QUALITY
 from veil.vision.redact import MaskShape, RedactionMode
 
 D = flags.DEFAULTS
@@ -27,7 +29,12 @@ Examples:
 
   veil blur big.jpg --max-side 1280 --tiles # small faces in large frames
 
+  veil blur archive.mp4 --quality thorough  # video too: small faces, slower
+
   veil blur archive/ -o public/ --ray auto  # on a Ray cluster; a rerun resumes
+
+--quality picks the detection preset: photos default to {PHOTO_QUALITY}, video to
+{VIDEO_QUALITY} (real time); `veil eval faces DIR --all-presets` measures them on your data.
 
 Once `veil ledger init` has been run, every output is also logged in the trace ledger as an
 'anonymize' event (digests and counts only); --no-ledger turns that off.
@@ -44,6 +51,7 @@ def blur(
     detector: flags.DetectorName = D["detector"],
     max_side: flags.MaxSide = D["max_side"],
     tiles: flags.Tiles = D["tiles"],
+    quality: QualityOption = None,
     detect_every: flags.DetectEvery = D["detect_every"],
     track: flags.Track = D["track"],
     hold_frames: flags.HoldFrames = D["hold_frames"],
@@ -63,7 +71,7 @@ def blur(
     ray: flags.RayAddress = None,
     ray_workers: flags.RayWorkers = 0,
 ) -> None:
-    options = flags.options_from(locals())
+    options = with_quality_option(flags.options_from(locals()), quality)
     status = flags.run_anonymize(
         inputs,
         output,

@@ -359,7 +359,7 @@ def export(
 ) -> None:
     """Everything held about one person: every consent and every ledger event about them."""
     from veil.consent.session import open_registry
-    from veil.media.atomic import atomic_output
+    from veil.core.atomic import atomic_output
 
     with open_registry(db) as registry:
         result = registry.export(subject)

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from veil.cli import anonymize as flags
+from veil.cli.quality import QualityOption
 from veil.textsafe import safe_markup, safe_text
 from veil.vision.redact import MaskShape
 
@@ -31,7 +32,8 @@ boxes.csv has the columns image,x,y,w,h,ignore (pixels, top-left origin, image r
 ignore=1 marks boxes that count neither as misses nor as false positives). Each image is run
 with the same detector settings as `veil blur`, the redaction mask is rendered by the redaction
 code itself, and per face-size bucket (short side <16, 16-32, 32-64, >=64 px, then >=32 and all)
-three figures are reported:
+three figures are reported, with the seconds per image and the mean share of each picture
+under the mask:
 
   protected   share of faces with >= 80% of their box under the mask (what privacy needs)
 
@@ -47,6 +49,11 @@ Examples:
   veil eval faces wider-dev --thresh 0.2 --mask-scale 1.6 --json > scores.json
 
   veil eval faces wider-dev --max-side 640 --tiles --limit 50
+
+  veil eval faces wider-dev --all-presets --json > presets.json   # fast, balanced, thorough
+
+--quality picks the detection preset (default: the photo default of `veil blur`); --all-presets
+scores every preset on the same images (JSON: {"presets": [one report per preset]}).
 """
 
 DirectoryArg = Annotated[
@@ -69,6 +76,10 @@ Limit = Annotated[
     int | None,
     typer.Option("--limit", min=1, help="Score only the first N images (quick checks)."),
 ]
+AllPresets = Annotated[
+    bool,
+    typer.Option("--all-presets", help="Score every quality preset, one after the other."),
+]
 
 
 @eval_app.command("faces", help=FACES_HELP)
@@ -80,6 +91,8 @@ def faces(
     detector: flags.DetectorName = D["detector"],
     max_side: flags.MaxSide = D["max_side"],
     tiles: flags.Tiles = D["tiles"],
+    quality: QualityOption = None,
+    all_presets: AllPresets = False,
     threads: flags.Threads = 0,
     precision: flags.PrecisionOption = D["precision"],
     coverage: Coverage = 0.8,
@@ -91,13 +104,18 @@ def faces(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from veil.detector_eval import evaluate_presets
     from veil.errors import ConfigError
     from veil.vision.detectors import DetectorSettings, get_detector
-    from veil.vision.evaluation import evaluate, read_boxes_csv
+    from veil.vision.evaluation import read_boxes_csv
+    from veil.vision.quality import PHOTO_QUALITY, PRESETS
     from veil.vision.redact import RedactionSettings
 
     if not 0.0 < thresh < 1.0:
         raise ConfigError(f"threshold must be between 0 and 1, got {thresh}")
+    if all_presets and quality is not None:
+        raise ConfigError("--quality and --all-presets are exclusive")
+    presets = list(PRESETS) if all_presets else [quality.value if quality else PHOTO_QUALITY]
     images = read_boxes_csv(directory)
     if limit is not None:
         images = images[:limit]
@@ -122,40 +140,35 @@ def faces(
         "coverage": coverage,
     }
     console = Console(stderr=True)
-    if console.is_terminal and not quiet and not json_output:
-        with Progress(
-            TextColumn("[bold]scoring"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("images"),
-            TimeElapsedColumn(),
-            console=console,
-        ) as bar:
-            task = bar.add_task("scoring", total=len(images))
-            report = evaluate(
-                images,
-                found_by,
-                thresh,
-                redaction,
-                dataset=str(directory),
-                settings=settings,
-                coverage=coverage,
-                progress=lambda _: bar.advance(task),
-            )
-    else:
-        report = evaluate(
+    show = console.is_terminal and not quiet and not json_output
+    with Progress(
+        TextColumn("[bold]scoring"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("images"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not show,
+    ) as bar:
+        task = bar.add_task("scoring", total=len(images) * len(presets))
+        reports = evaluate_presets(
             images,
             found_by,
+            presets,
             thresh,
             redaction,
             dataset=str(directory),
             settings=settings,
             coverage=coverage,
+            progress=lambda _: bar.advance(task),
         )
     if json_output:
-        sys.stdout.write(json.dumps(report.to_dict(), indent=2) + "\n")
+        one = reports[0].to_dict()
+        data = {"presets": [r.to_dict() for r in reports]} if all_presets else one
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
         return
-    _print_report(report)
+    for report in reports:
+        _print_report(report)
 
 
 def _print_report(report: Any) -> None:
@@ -171,7 +184,9 @@ def _print_report(report: Any) -> None:
         caption=(
             f"{settings['detector']}, thresh {settings['thresh']}, mask scale "
             f"{settings['mask_scale']} {settings['shape']}, max side {settings['max_side'] or 'full'}"
-            f"{' tiled' if settings['tiles'] else ''}; {report.seconds:.1f} s"
+            f"{' tiled' if settings['tiles'] else ''}, quality {settings['quality']}; "
+            f"{report.seconds:.1f} s, {report.seconds / max(1, report.images):.3f} s per image; "
+            f"{pct(report.masked_fraction)} of each picture masked on average"
         ),
     )
     for column in ("face size", "faces", "protected", "iou50", "detections", "precision"):

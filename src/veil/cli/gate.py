@@ -9,6 +9,7 @@ import typer
 
 from veil.cli import anonymize as flags
 from veil.cli.consent import Db
+from veil.cli.quality import QualityOption, with_quality_option
 from veil.consent.matching import DEFAULT_THRESHOLD
 from veil.media.images import MAX_IMAGE_PIXELS
 from veil.vision.redact import MaskShape, RedactionMode
@@ -79,6 +80,7 @@ def gate(
     detector: flags.DetectorName = D["detector"],
     max_side: flags.MaxSide = D["max_side"],
     tiles: flags.Tiles = D["tiles"],
+    quality: QualityOption = None,
     detect_every: flags.DetectEvery = D["detect_every"],
     track: flags.Track = D["track"],
     hold_frames: flags.HoldFrames = D["hold_frames"],
@@ -103,7 +105,7 @@ def gate(
     from veil.vision.embeddings import get_embedder
 
     check_output_name(inputs, output)  # a misnamed output is refused before the registry opens
-    options = flags.options_from(locals())
+    options = with_quality_option(flags.options_from(locals()), quality)
     settings = GateSettings(
         threshold=match_threshold, min_face=min_face, recheck_frames=recheck_frames
     )

@@ -87,7 +87,7 @@ def _write(text: str, output: Path | None, overwrite: bool) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    from veil.media.atomic import atomic_output
+    from veil.core.atomic import atomic_output
 
     with atomic_output(output, overwrite=overwrite) as tmp:
         tmp.write_text(text, encoding="utf-8")
@@ -368,7 +368,7 @@ def export_command(
 
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return
-        from veil.media.atomic import atomic_output
+        from veil.core.atomic import atomic_output
 
         with atomic_output(output, overwrite=overwrite) as tmp, tmp.open("wb") as fh:
             n = led.export(fh, size=size)

@@ -4,7 +4,7 @@ Python's default SIGTERM ends the process at once, skipping every ``finally``: a
 encoded would leave its ``.NAME.XXXX.partial.mp4`` behind. Under :func:`terminate_gracefully`
 the first SIGTERM raises :class:`Terminated` in the main thread (partial outputs are removed,
 files closed) and later ones are ignored while that cleanup runs; SIGKILL cannot be caught, and
-the next run removes what it left (see :mod:`veil.media.atomic`).
+the next run removes what it left (see :mod:`veil.core.atomic`).
 """
 
 from __future__ import annotations

@@ -17,12 +17,12 @@ import numpy.typing as npt
 
 from veil.consent.records import ConsentRecord
 from veil.consent.registry import ConsentError, ConsentRegistry
+from veil.core.frame import Frame
 from veil.errors import BadInputError, ConfigError
 from veil.media.images import read_image
 from veil.vision.detections import Detections
 from veil.vision.detectors import Detector
 from veil.vision.embeddings import Embedder
-from veil.vision.policy import Frame
 
 ENROLL_THRESHOLD = 0.5  # detector score for a face to count on an enrollment photo
 SECOND_FACE_RATIO = 0.15  # a second face counts when its short side is >= this share of the first

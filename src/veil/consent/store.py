@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from veil.config import default_db_url
+from veil.core.dburl import parse_db_url
+from veil.core.dialect import Dialect
 from veil.errors import ConfigError, VeilError
-from veil.ledger.stores import is_postgres_url
-from veil.ledger.stores import sqlite_path as ledger_sqlite_path
 from veil.private import connect_private
 
 TABLE_PREFIX = "veil_consent_"
@@ -53,15 +53,10 @@ class TemplateRow:
 def sqlite_path(url: str) -> Path | None:
     """The file of a SQLite URL (``sqlite:///path`` or a plain path); ``None`` for PostgreSQL.
 
-    Parsed exactly as the ledger parses it, so both always open the same database.
+    Parsed by :func:`veil.core.dburl.parse_db_url`, as the ledger parses it, so both always open
+    the same database.
     """
-    if is_postgres_url(url):
-        return None
-    if "://" in url and not url.startswith("sqlite:"):
-        raise ConfigError(
-            f"unsupported database URL {url!r}: use sqlite:///path/to/veil.db or postgresql://..."
-        )
-    return ledger_sqlite_path(url)
+    return parse_db_url(url).path
 
 
 class Cursor:
@@ -69,18 +64,14 @@ class Cursor:
 
     def __init__(self, raw: Any, postgres: bool) -> None:
         self._raw = raw
-        self._postgres = postgres
+        self._dialect = Dialect.POSTGRES if postgres else Dialect.SQLITE
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
-        if self._postgres:
-            sql = sql.replace("?", "%s")
-        self._raw.execute(sql, tuple(params))
+        self._raw.execute(self._dialect.sql(sql), tuple(params))
         return self
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        if self._postgres:
-            sql = sql.replace("?", "%s")
-        self._raw.executemany(sql, [tuple(r) for r in rows])
+        self._raw.executemany(self._dialect.sql(sql), [tuple(r) for r in rows])
 
     def fetchall(self) -> list[Row]:
         return [tuple(_plain(v) for v in r) for r in self._raw.fetchall()]

@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from veil.config import veil_home
 from veil.consent.records import utcnow
 from veil.consent.store import TABLE_PREFIX, ConsentStore, Cursor, TemplateRow
+from veil.core.atomic import write_file_atomic
 from veil.errors import ConfigError, VerificationError
 
 KEY_BYTES = 32
@@ -92,18 +93,7 @@ class MasterKey:
         """Save as hex, readable by the owner only, atomically (temporary file + rename)."""
         if path.exists() and not overwrite:
             raise MasterKeyError(f"{path} exists; refusing to overwrite a master key")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            with os.fdopen(fd, "w", encoding="ascii") as handle:
-                handle.write(self.secret.hex() + "\n")
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        write_file_atomic(path, self.secret.hex() + "\n", 0o600)
 
 
 def master_key_path() -> Path:

@@ -15,8 +15,8 @@ import binascii
 import json
 from pathlib import Path
 
+from veil.core.atomic import write_file_atomic
 from veil.errors import ConfigError, VerificationError
-from veil.ledger.keys import write_file_atomic
 from veil.ledger.stores import Store, StoredCheckpoint
 
 RECORD_NAME = "checkpoint.last"

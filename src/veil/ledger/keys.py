@@ -14,11 +14,11 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from veil.config import veil_home
+from veil.core.atomic import write_file_atomic
 from veil.errors import ConfigError
 from veil.ledger.note import NoteError, Signer, parse_skey, valid_key_name
 
@@ -39,22 +39,6 @@ def default_origin() -> str:
     """
     suffix = "".join(secrets.choice(_ORIGIN_ALPHABET) for _ in range(12))
     return f"veil.local/ledger/{suffix}"
-
-
-def write_file_atomic(path: Path, text: str, mode: int = 0o644) -> None:
-    """Write ``text`` to ``path`` via a temporary file, fsync and rename, with ``mode``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 @dataclass(frozen=True)

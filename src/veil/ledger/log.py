@@ -1,5 +1,6 @@
 """The transparency log over a :class:`~veil.ledger.stores.Store`: durable batched appends,
-proofs from stored complete subtrees, signed checkpoints, and a full audit of the store.
+proofs from stored complete subtrees and signed checkpoints (the audit of a stored log is
+:func:`veil.ledger.audit.audit_log`).
 
 Appends are O(log n) reads and O(batch) writes: the log reads the O(log n) complete subtrees on
 the right edge of the tree (its compact range), hashes the new leaves in, and writes each new
@@ -13,23 +14,16 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from veil.errors import VerificationError
 from veil.ledger import merkle
-from veil.ledger.merkle import NodeId, leaf_hash, node_hash
-from veil.ledger.note import (
-    Checkpoint,
-    NoteError,
-    Signer,
-    Verifier,
-    cosigner_verifier,
-    parse_note,
-    sign_checkpoint,
-    verify_checkpoint,
-)
+from veil.ledger.audit import AuditReport, LeafCheck
+from veil.ledger.merkle import NodeId, node_hash
+from veil.ledger.note import Checkpoint, Signer, sign_checkpoint
 from veil.ledger.stores import (
     LEVEL_SHIFT,
+    MIN_STORED_LEVEL,
     LeafRow,
     Store,
     StoredCheckpoint,
@@ -37,11 +31,7 @@ from veil.ledger.stores import (
     node_key,
 )
 
-LeafCheck = Callable[[StoredLeaf], list[str]]
-
-# Level 0 (leaf hashes) lives in the leaves table; level 1 is never stored (two leaf hashes away,
-# it would double the rows an append writes); levels 2 and up are rows of the nodes table.
-MIN_STORED_LEVEL = 2
+__all__ = ["MIN_STORED_LEVEL", "AuditReport", "LeafCheck", "TransparencyLog", "TreeHead"]
 
 
 def _fetch_nodes(
@@ -79,29 +69,6 @@ class _Pending:
     start: int = -1
     error: BaseException | None = None
     done: bool = False
-
-
-@dataclass
-class AuditReport:
-    """What :meth:`TransparencyLog.audit` found: counts checked and every problem, by name."""
-
-    size: int = 0
-    leaves_checked: int = 0
-    nodes_checked: int = 0
-    checkpoints_checked: int = 0
-    problems: list[str] = field(default_factory=list)
-    problem_count: int = 0
-
-    MAX_LISTED = 100
-
-    def problem(self, text: str) -> None:
-        self.problem_count += 1
-        if len(self.problems) < self.MAX_LISTED:
-            self.problems.append(text)
-
-    @property
-    def ok(self) -> bool:
-        return self.problem_count == 0
 
 
 class TransparencyLog:
@@ -247,170 +214,3 @@ class TransparencyLog:
 
     def checkpoints(self) -> list[StoredCheckpoint]:
         return self.store.checkpoints()
-
-    # -- audit -------------------------------------------------------------------------------
-
-    def audit(
-        self,
-        log_key: Verifier,
-        witness_keys: Sequence[Verifier] = (),
-        leaf_check: LeafCheck | None = None,
-        progress: Callable[[int, int], None] | None = None,
-    ) -> AuditReport:
-        """Recheck the whole store: every leaf hash, every node, the head and every checkpoint.
-
-        ``progress(leaves_done, size)`` is called every few thousand leaves of the first pass.
-        """
-        rep = AuditReport()
-        size, head_root = self.store.head()
-        rep.size = size
-        # level 0: leaf bytes against stored leaf hashes
-        expected = 0
-        for leaf in self.store.iter_leaves():
-            if leaf.index != expected:
-                if leaf.index >= size:
-                    rep.problem(f"leaf {leaf.index}: stored beyond the tree size {size}")
-                    expected = leaf.index + 1
-                    continue
-                rep.problem(f"leaves {expected} to {leaf.index - 1}: missing")
-            expected = leaf.index + 1
-            rep.leaves_checked += 1
-            if progress is not None and rep.leaves_checked % 5000 == 0:
-                progress(rep.leaves_checked, size)
-            if leaf_check is not None:
-                for text in leaf_check(leaf):
-                    rep.problem(f"leaf {leaf.index}: {text}")
-            if leaf.index >= size:
-                rep.problem(f"leaf {leaf.index}: stored beyond the tree size {size}")
-        if expected < size:
-            rep.problem(f"leaves {expected} to {size - 1}: missing")
-        self._audit_leaf_hashes(rep, size)
-        # levels >= 1: every stored node against its stored children
-        level = MIN_STORED_LEVEL
-        while (size >> level) > 0:
-            self._audit_level(rep, level, size >> level)
-            level += 1
-        stray = sum(
-            self.store.count_nodes_above(lv, 0 if lv < MIN_STORED_LEVEL else size >> lv)
-            for lv in range(0, 64)
-        )
-        if stray:
-            rep.problem(f"{stray} tree nodes are stored beyond the tree size {size}")
-        # the head and every checkpoint against the (now checked) stored nodes
-        try:
-            root = merkle.root_at(size, self.fetch)
-            if root != head_root:
-                rep.problem(f"tree head: stored root does not match the stored tree of size {size}")
-        except VerificationError as exc:
-            rep.problem(f"tree head: {exc}")
-        cosigners = [cosigner_verifier(w) for w in witness_keys]
-        for cp in self.store.checkpoints():
-            rep.checkpoints_checked += 1
-            self._audit_checkpoint(rep, cp, size, log_key, cosigners)
-        return rep
-
-    def _audit_leaf_hashes(self, rep: AuditReport, size: int) -> None:
-        nodes = self.store.iter_nodes(0)
-        cur = next(nodes, None)
-        for leaf in self.store.iter_leaves():
-            if leaf.index >= size:
-                break
-            while cur is not None and cur[0] < leaf.index:
-                cur = next(nodes, None)
-            rep.nodes_checked += 1
-            if cur is None or cur[0] != leaf.index:
-                rep.problem(
-                    f"leaf {leaf.index}: its leaf hash (tree node 0/{leaf.index}) is missing"
-                )
-            elif leaf_hash(leaf.data) != cur[1]:
-                rep.problem(
-                    f"leaf {leaf.index}: its bytes do not hash to the stored leaf hash "
-                    "(the leaf or its hash was changed)"
-                )
-
-    def _iter_level(self, level: int) -> Iterator[tuple[int, bytes]]:
-        """Stored hashes of one level in index order (level 1 folded from the leaf hashes)."""
-        if level != 1:
-            yield from self.store.iter_nodes(level)
-            return
-        prev: tuple[int, bytes] | None = None
-        for index, h in self.store.iter_nodes(0):
-            if index % 2 == 0:
-                prev = (index, h)
-            elif prev is not None and prev[0] == index - 1:
-                yield index >> 1, node_hash(prev[1], h)
-                prev = None
-
-    def _audit_level(self, rep: AuditReport, level: int, count: int) -> None:
-        children = self._iter_level(level - 1)
-        cur = next(children, None)
-
-        def child(i: int) -> bytes | None:
-            nonlocal cur
-            while cur is not None and cur[0] < i:
-                cur = next(children, None)
-            return cur[1] if cur is not None and cur[0] == i else None
-
-        seen = 0
-        for index, h in self.store.iter_nodes(level):
-            if index >= count:
-                break
-            if seen < index:
-                rep.problem(f"tree nodes {level}/{seen} to {level}/{index - 1}: missing")
-            seen = index + 1
-            rep.nodes_checked += 1
-            left, right = child(2 * index), child(2 * index + 1)
-            if left is None or right is None:
-                rep.problem(f"tree node {level}/{index}: a child node is missing")
-            elif node_hash(left, right) != h:
-                rep.problem(
-                    f"tree node {level}/{index} (leaves {index << level} to "
-                    f"{((index + 1) << level) - 1}): hash does not match its children"
-                )
-        if seen < count:
-            rep.problem(f"tree nodes {level}/{seen} to {level}/{count - 1}: missing")
-
-    def _audit_checkpoint(
-        self,
-        rep: AuditReport,
-        cp: StoredCheckpoint,
-        size: int,
-        log_key: Verifier,
-        cosigners: Sequence[Verifier],
-    ) -> None:
-        where = f"checkpoint {cp.id} (size {cp.size})"
-        try:
-            signed = verify_checkpoint(cp.note, log_key)
-        except NoteError as exc:
-            rep.problem(f"{where}: {exc}")
-            return
-        body = signed.checkpoint
-        if body.size != cp.size or body.root != cp.root:
-            rep.problem(f"{where}: the signed note does not match the stored size and root")
-        if body.size > size:
-            rep.problem(f"{where}: signed a tree larger than the log ({body.size} > {size})")
-            return
-        try:
-            if merkle.root_at(body.size, self.fetch) != body.root:
-                rep.problem(
-                    f"{where}: signed root is not the root of the stored tree at size {body.size}"
-                    " (the log was rewritten, or the checkpoint was edited)"
-                )
-        except VerificationError as exc:
-            rep.problem(f"{where}: {exc}")
-        if cp.cosignatures:
-            text = body.text()
-            known = {(c.name, c.key_id): c for c in cosigners}
-            try:
-                extra = parse_note(text + "\n" + "".join(cp.cosignatures))
-            except NoteError as exc:
-                rep.problem(f"{where}: stored cosignatures: {exc}")
-                return
-            for sig in extra.signatures:
-                v = known.get((sig.name, sig.key_id))
-                if v is None:
-                    continue
-                try:
-                    v.verify(text.encode(), sig.raw)
-                except NoteError as exc:
-                    rep.problem(f"{where}: cosignature of {sig.name}: {exc}")

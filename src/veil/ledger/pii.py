@@ -46,9 +46,23 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+CLEAN_CACHE_SIZE = 4096
+_clean: dict[str, None] = {}  # texts that passed (controllers, systems, purposes repeat a lot)
+
+
 def raw_identifier_kind(text: str) -> str | None:
-    """The kind of raw identifier ``text`` seems to hold (``"phone number"``...), or ``None``."""
+    """The kind of raw identifier ``text`` seems to hold (``"phone number"``...), or ``None``.
+
+    Texts that pass are remembered (at most :data:`CLEAN_CACHE_SIZE`, then forgotten together),
+    so a batch of events naming the same controller and purpose checks each text once; a text
+    that fails is never kept.
+    """
+    if text in _clean:
+        return None
     for kind, pattern in _PATTERNS:
         if pattern.search(text):
             return kind
+    if len(_clean) >= CLEAN_CACHE_SIZE:
+        _clean.clear()
+    _clean[text] = None
     return None

@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from veil.config import veil_home
+from veil.core.atomic import write_file_atomic
 from veil.errors import ConfigError, VerificationError
 from veil.ledger import merkle
-from veil.ledger.keys import write_file_atomic
 from veil.ledger.note import (
     ALG_COSIGNATURE_V1,
     NoteError,

@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from veil.core.atomic import atomic_output
+from veil.core.frame import Frame
 from veil.errors import MediaError
-from veil.media.atomic import atomic_output
-from veil.vision.policy import Frame
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"})
 _ORIENTATION_TAG = 0x0112

@@ -145,8 +145,11 @@ def stitch(
                         packet.is_keyframe, packet.stream = key, video
                         yield packet
 
+            streams = reader.other_streams  # demux() of no streams would mean all of them
             passthrough = (
-                p for p in reader.container.demux(reader.other_streams) if p.dts is not None
+                (p for p in reader.container.demux(streams) if p.dts is not None)
+                if streams
+                else iter(())
             )
             copied = 0
             for packet in heapq.merge(video_packets(), passthrough, key=_seconds):

@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from veil.core.frame import Frame
 from veil.errors import ConfigError, MediaError
-from veil.vision.policy import Frame
 
 log = logging.getLogger("veil.stream")
 

@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from veil.core.frame import Frame
 from veil.errors import MediaError
-from veil.vision.policy import Frame
 
 VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v"})
 DEFAULT_CODECS = {".webm": "libvpx-vp9", ".avi": "mpeg4"}

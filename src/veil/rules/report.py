@@ -16,7 +16,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from veil.media.atomic import atomic_output
+from veil.core.atomic import atomic_output
 from veil.rules.models import CheckInfo, CheckInputError, Citation, Finding, Level, Report
 from veil.rules.ruledata import rule_data
 from veil.textsafe import safe_json, safe_text

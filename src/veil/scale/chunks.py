@@ -102,8 +102,8 @@ def anonymize_chunk(anonymizer: Anonymizer, source: Path, chunk: VideoChunk) -> 
                 break
             run_detector = tracker is None or last_blanked or index % options.detect_every == 0
             _, report = anonymizer.anonymize_frame(
-                frame.pixels, tracker, run_detector=run_detector, source=source, index=index,
-                pts=frame.pts,
+                frame.pixels, tracker, run_detector=run_detector, detector=anonymizer.video_detector,
+                source=source, index=index, pts=frame.pts,
             )  # fmt: skip
             last_blanked = report.blanked
             if index >= chunk.start:

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from veil.config import veil_home
+from veil.core.digest import file_digest
 from veil.ledger.events import uuid7
-from veil.trace import file_digest
 
 
 def options_digest(options: Any) -> str:

@@ -16,15 +16,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from veil.core.atomic import atomic_output
+from veil.core.digest import file_digest
 from veil.errors import VeilError
-from veil.media.atomic import atomic_output
 from veil.media.packets import output_codec, stitch
 from veil.pipeline import AnonymizeOptions, BatchSummary, FileResult, Job, MediaKind, Status
 from veil.scale.chunks import ChunkResult, VideoChunk, plan_chunks
 from veil.scale.cluster import RaySettings, connect, start_workers, stop_workers, worker_count
 from veil.scale.manifest import Manifest
 from veil.scale.policies import GatePolicySpec
-from veil.trace import RunTrace, file_digest
+from veil.trace import RunTrace
 
 __all__ = ["RaySettings", "run_batch_on_ray"]
 

@@ -15,10 +15,14 @@ from fastapi import FastAPI, HTTPException, Request
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from veil import __version__
+from veil.service import jobs
 from veil.service.auth import principal_from_credentials, service_state
 from veil.service.middleware import BodyLimit, SecurityHeaders
 from veil.service.protocols import build_log_router, build_witness_router
+from veil.service.responses import ERROR_RESPONSES, TEXT_ERRORS
+from veil.service.routers import audit as audit_routes
 from veil.service.routers import auth as auth_routes
+from veil.service.routers import events as events_routes
 from veil.service.routers import operator as operator_routes
 from veil.service.routers import operator_site as operator_site_routes
 from veil.service.routers import person as person_routes
@@ -26,6 +30,7 @@ from veil.service.routers import public as public_routes
 from veil.service.routers.pages_all import include_pages
 from veil.service.settings import ServiceSettings
 from veil.service.state import ServiceState
+from veil.service.witnessing import WitnessSchedule
 
 
 def _entries_gate(request: Request) -> bool:
@@ -41,10 +46,14 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     """A Veil service app over the settings' database (default settings: embedded SQLite)."""
     settings = settings or ServiceSettings()
     state = ServiceState.open(settings)
+    jobs.ensure_table(state.db)
+    schedule = WitnessSchedule(state)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        schedule.start()
         yield
+        schedule.stop()
         state.close()
 
     app = FastAPI(
@@ -56,12 +65,15 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.veil = state
-    app.include_router(auth_routes.router)
-    app.include_router(public_routes.router)
-    app.include_router(person_routes.router)
-    app.include_router(operator_routes.router)
-    app.include_router(operator_site_routes.router)
-    app.include_router(build_log_router(state.ledger, _entries_gate))
+    app.state.veil_witnessing = schedule
+    app.include_router(auth_routes.router, responses=ERROR_RESPONSES)
+    app.include_router(audit_routes.router, responses=ERROR_RESPONSES)
+    app.include_router(events_routes.router, responses=ERROR_RESPONSES)
+    app.include_router(public_routes.router, responses=ERROR_RESPONSES)
+    app.include_router(person_routes.router, responses=ERROR_RESPONSES)
+    app.include_router(operator_routes.router, responses=ERROR_RESPONSES)
+    app.include_router(operator_site_routes.router, responses=ERROR_RESPONSES)
+    app.include_router(build_log_router(state.ledger, _entries_gate), responses=TEXT_ERRORS)
     include_pages(app)
     if settings.witness_home is not None:
         from veil.ledger.witness import Witness

@@ -7,6 +7,7 @@ processes on one PostgreSQL share sessions, tokens and the login rate limit.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import threading
@@ -50,10 +51,15 @@ def _schema(postgres: bool) -> list[str]:
 
 
 def _private_file(path: Path) -> None:
-    """Create ``path`` 0600 if missing; tighten it (and its WAL files) if it exists."""
+    """Create ``path`` 0600 if missing; tighten it (and its WAL files) if it exists.
+
+    An existing file is never opened: closing any descriptor of a file drops every POSIX lock
+    this process holds on it, including those of SQLite connections already open on it (the
+    ledger's), and another process could then delete the WAL they still use.
+    """
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
-    os.close(fd)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600))
     for extra in ("", "-wal", "-shm"):
         p = Path(str(path) + extra)
         if p.exists():

@@ -9,15 +9,14 @@ mode 0600. The notice digest a person's consent names is the digest of that text
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from veil.consent.registry import notice_digest
+from veil.core.atomic import scratch_file, write_file_atomic
 from veil.errors import BadInputError
 from veil.rules.deployments import parse_deployment
 from veil.rules.source import read_source
@@ -76,17 +75,8 @@ def _check_name(name: str) -> str:
 
 
 def write_private(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=path.suffix)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Replace ``path`` atomically with ``data``, readable by the owner only."""
+    write_file_atomic(path, data, 0o600)
 
 
 def register_deployment(home: Path, info: DeploymentInfo, content: bytes) -> DeploymentInfo:
@@ -94,15 +84,11 @@ def register_deployment(home: Path, info: DeploymentInfo, content: bytes) -> Dep
     ``info`` under ``home``, replacing a deployment of the same name."""
     folder = _folder(home)
     path = folder / f"{_check_name(info.name)}.yaml"
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".check-", suffix=".yaml")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-        parse_deployment(read_source(Path(tmp), "deployment"))
-    except BadInputError as exc:  # name the upload, not a path of the server
-        raise DeploymentError(str(exc).replace(tmp, path.name)) from None
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    with scratch_file(folder, content, ".yaml") as scratch:
+        try:
+            parse_deployment(read_source(scratch, "deployment"))
+        except BadInputError as exc:  # name the upload, not a path of the server
+            raise DeploymentError(str(exc).replace(str(scratch), path.name)) from None
     write_private(path, content)
     write_private(path.with_suffix(".json"), info.model_dump_json().encode())
     return info

@@ -9,14 +9,13 @@ and deleted at once, whatever happened.
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
 from veil.consent.enroll import Enrollment, enroll
 from veil.consent.registry import ConsentRegistry
+from veil.core.atomic import scratch_file
 from veil.errors import BadInputError
 from veil.vision.detectors import Detector
 from veil.vision.embeddings import Embedder
@@ -59,12 +58,6 @@ def enroll_upload(
     """Enroll the uploaded photo ``data`` for ``subject`` and ``purpose``."""
     suffix = image_suffix(data)
     scratch.mkdir(mode=0o700, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=scratch, prefix=".upload-", suffix=suffix)
-    path = Path(name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+    with scratch_file(scratch, data, suffix) as path:
         detector, embedder = models()
         return enroll(registry, subject, purpose, [path], detector, embedder)
-    finally:
-        path.unlink(missing_ok=True)

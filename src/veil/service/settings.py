@@ -44,6 +44,7 @@ class ServiceSettings(BaseModel):
     witnesses: tuple[str, ...] = ()  # witness URLs or folders the service checkpoints with
     witness_quorum: int | None = Field(default=None, ge=0)
     witness_interval_s: int = Field(default=60, ge=1)
+    witness_keys: tuple[str, ...] = ()  # vkeys of the HTTP witnesses in ``witnesses``
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -81,7 +82,7 @@ class ServiceSettings(BaseModel):
         return self.veil_home() / "ledger"
 
 
-_LISTS = {"trusted_proxies", "witnesses"}
+_LISTS = {"trusted_proxies", "witnesses", "witness_keys"}
 
 
 def _from_env(env: Mapping[str, str]) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from veil.core.frame import Frame
 from veil.errors import VeilError
 from veil.media.streams import (
     Discontinuity,
@@ -34,7 +35,6 @@ from veil.stream.preview import PreviewFrame
 from veil.stream.realtime import BlankReason, Outcome, RealtimeRedactor
 from veil.stream.recorder import DEFAULT_SEGMENT_SECONDS, SegmentInfo, SegmentRecorder
 from veil.stream.restream import MuxerSink
-from veil.vision.policy import Frame
 
 log = logging.getLogger("veil.stream")
 

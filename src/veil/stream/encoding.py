@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from veil.core.frame import Frame
 from veil.errors import ConfigError
-from veil.vision.policy import Frame
 
 OUTPUT_TIME_BASE = Fraction(1, 90000)
 

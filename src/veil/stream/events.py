@@ -9,12 +9,11 @@ names no person and holds no pixels. The ledger is any object with ``append(even
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import threading
-from pathlib import Path
 from typing import Any, Protocol, cast
 
+from veil.core.digest import file_digest
 from veil.ledger.events import Event
 from veil.stream.recorder import SegmentInfo
 from veil.vision.policy import FacePolicy
@@ -32,15 +31,6 @@ class EventAppender(Protocol):
     def append(self, event: Event) -> int:
         """Record ``event`` durably; return its index."""
         ...
-
-
-def file_digest(path: Path) -> str:
-    """``sha256:`` and the hex digest of a file."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return f"sha256:{digest.hexdigest()}"
 
 
 def segment_event(

@@ -6,7 +6,7 @@ import threading
 
 import numpy as np
 
-from veil.vision.policy import Frame
+from veil.core.frame import Frame
 
 
 class PreviewFrame:

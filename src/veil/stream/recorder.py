@@ -20,8 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from veil.core.atomic import atomic_output
 from veil.errors import ConfigError, MediaError
-from veil.media.atomic import atomic_output
 from veil.media.streams import LivePacket
 from veil.stream.encoding import OUTPUT_TIME_BASE, EncoderSettings, add_video_stream, text_of
 

@@ -22,17 +22,20 @@ import csv
 import math
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from veil.errors import BadInputError
+from veil.core.frame import Frame
+from veil.errors import BadInputError, MediaError
 from veil.vision.detections import BoolArray, Detections, FloatArray, box_iou
 from veil.vision.detectors import Detector
-from veil.vision.redact import RedactionMode, RedactionSettings, redact_faces
+from veil.vision.masks import box_coverage as box_coverage
+from veil.vision.masks import redaction_mask as redaction_mask
+from veil.vision.redact import RedactionSettings
 
 PROTECTED_COVERAGE = 0.8
 MATCH_IOU = 0.5
@@ -139,39 +142,6 @@ def _parse_box(
     return x, y, w, h, bool(flag)
 
 
-def redaction_mask(
-    height: int, width: int, faces: Detections, settings: RedactionSettings
-) -> BoolArray:
-    """The pixels ``veil blur`` would hide for ``faces``: rendered by the redaction code itself."""
-    canvas = np.zeros((height, width, 3), np.uint8)
-    solid = replace(settings, mode=RedactionMode.SOLID, color=(255, 255, 255))
-    redact_faces(canvas, faces, solid)
-    return np.asarray(canvas[:, :, 0] > 0, dtype=np.bool_)
-
-
-def box_coverage(mask: BoolArray, boxes: FloatArray) -> FloatArray:
-    """Fraction of each box's pixels (``[n, 4]`` x1 y1 x2 y2) that lie under ``mask``.
-
-    A box covers the pixels whose centres it contains; parts outside the image count as uncovered
-    (they cannot be hidden), and a box with no pixel inside the image has coverage 0.
-    """
-    height, width = mask.shape
-    integral = np.zeros((height + 1, width + 1), np.int64)
-    integral[1:, 1:] = np.cumsum(np.cumsum(mask, axis=0, dtype=np.int64), axis=1)
-    result = np.zeros(len(boxes), np.float32)
-    for i, (x1, y1, x2, y2) in enumerate(np.asarray(boxes, np.float64).reshape(-1, 4)):
-        c0, c1 = round(x1), round(x2)
-        r0, r1 = round(y1), round(y2)
-        area = max(0, c1 - c0) * max(0, r1 - r0)
-        if area == 0:
-            continue
-        c0, c1 = min(max(c0, 0), width), min(max(c1, 0), width)
-        r0, r1 = min(max(r0, 0), height), min(max(r1, 0), height)
-        inside = integral[r1, c1] - integral[r0, c1] - integral[r1, c0] + integral[r0, c0]
-        result[i] = inside / area
-    return result
-
-
 @dataclass(frozen=True)
 class ImageScore:
     """Per-face and per-detection outcomes of one image (arrays in label / detection order)."""
@@ -181,6 +151,7 @@ class ImageScore:
     matched: BoolArray
     detection_sizes: FloatArray  # short side of each counted detection
     true_positive: BoolArray
+    masked_fraction: float = 0.0  # share of the picture under the mask
 
 
 def score_image(
@@ -218,7 +189,12 @@ def score_image(
         det_boxes[:, 2] - det_boxes[:, 0], det_boxes[:, 3] - det_boxes[:, 1]
     ).astype(np.float32)
     return ImageScore(
-        sizes, protected, matched, det_sizes[counted], np.asarray(true_positive[counted])
+        sizes,
+        protected,
+        matched,
+        det_sizes[counted],
+        np.asarray(true_positive[counted]),
+        float(mask.mean()) if mask.size else 0.0,
     )
 
 
@@ -276,9 +252,16 @@ class Tally:
     matched: list[BoolArray] = field(default_factory=list)
     detection_sizes: list[FloatArray] = field(default_factory=list)
     true_positive: list[BoolArray] = field(default_factory=list)
+    masked: list[float] = field(default_factory=list)
+
+    @property
+    def masked_fraction(self) -> float:
+        """Mean share of each picture under the mask (0 with no image)."""
+        return float(np.mean(self.masked)) if self.masked else 0.0
 
     def add(self, score: ImageScore) -> None:
         """Count one image."""
+        self.masked.append(score.masked_fraction)
         self.face_sizes.append(score.face_sizes)
         self.protected.append(score.protected)
         self.matched.append(score.matched)
@@ -317,7 +300,7 @@ def _join(parts: list[Any], dtype: type) -> npt.NDArray[Any]:
 
 @dataclass(frozen=True)
 class EvaluationReport:
-    """The result of :func:`evaluate`: per-bucket scores plus what produced them."""
+    """The result of :func:`score_detector`: per-bucket scores plus what produced them."""
 
     dataset: str
     images: int
@@ -325,6 +308,7 @@ class EvaluationReport:
     settings: dict[str, Any]
     seconds: float
     failed_images: list[str] = field(default_factory=list)
+    masked_fraction: float = 0.0  # mean share of each picture under the mask
 
     def bucket(self, name: str) -> BucketScore:
         """The scores of one bucket by name (``"<16"``, ..., ``">=32"``, ``"all"``)."""
@@ -342,30 +326,31 @@ class EvaluationReport:
             "seconds": round(self.seconds, 3),
             "seconds_per_image": round(self.seconds / self.images, 4) if self.images else None,
             "failed_images": self.failed_images,
+            "masked_fraction": round(self.masked_fraction, 4),
             "buckets": [b.to_dict() for b in self.buckets],
         }
 
 
-def evaluate(
+def score_detector(
     images: Iterable[LabelledImage],
     detector: Detector,
     threshold: float,
     redaction: RedactionSettings,
+    read: Callable[[Path], Frame],
     *,
     dataset: str = "",
     settings: dict[str, Any] | None = None,
     coverage: float = PROTECTED_COVERAGE,
     progress: Callable[[LabelledImage], None] | None = None,
 ) -> EvaluationReport:
-    """Run ``detector`` on every image, render the redaction mask, and score it.
+    """Run ``detector`` on every image ``read`` returns, render the redaction mask, and score it.
 
-    Images are read as ``veil blur`` reads them (upright, BGR). An image that cannot be read is
-    listed in ``failed_images`` and its faces count as unprotected (fail closed would blank it,
-    but a reader failure here is a data problem worth seeing in the figures).
+    ``read`` gives an image's pixels (upright, BGR) or raises :class:`~veil.errors.MediaError`;
+    such an image is listed in ``failed_images`` and its faces count as unprotected (fail closed
+    would blank it, but a reader failure here is a data problem worth seeing in the figures).
+    Reading files is left to the caller (:func:`veil.detector_eval.evaluate`), so vision needs
+    no media code.
     """
-    from veil.errors import MediaError
-    from veil.media.images import read_image
-
     tally = Tally()
     failed: list[str] = []
     count = 0
@@ -373,7 +358,7 @@ def evaluate(
     for item in images:
         count += 1
         try:
-            pixels = read_image(item.path).pixels
+            pixels: Frame | None = read(item.path)
         except MediaError:
             failed.append(str(item.path))
             pixels = None
@@ -394,4 +379,5 @@ def evaluate(
         settings=dict(settings or {}),
         seconds=time.perf_counter() - started,
         failed_images=failed,
+        masked_fraction=tally.masked_fraction,
     )

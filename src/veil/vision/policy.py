@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
-import numpy.typing as npt
 
+from veil.core.frame import Frame
 from veil.vision.detections import BoolArray, Detections
 
-Frame = npt.NDArray[np.uint8]
+__all__ = ["FaceDecisions", "FacePolicy", "Frame", "RedactAll", "decide_fail_closed"]
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,9 @@ from enum import StrEnum
 import cv2
 import numpy as np
 
+from veil.core.frame import Frame
 from veil.errors import ConfigError
 from veil.vision.detections import Detections
-from veil.vision.policy import Frame
 
 BLUR_SAMPLES = 4  # samples across a face after blurring: far below what recognition needs
 PIXELATE_BLOCKS = 6  # blocks across a face when pixelating

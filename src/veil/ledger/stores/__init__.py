@@ -5,7 +5,9 @@ complete subtrees (``nodes``; the log decides which levels it stores), the tree 
 signed checkpoint and its cosignatures, in tables prefixed ``veil_ledger_`` so that other parts of Veil
 can keep their own tables in the same database. Writes happen in a :class:`WriteTxn`, which
 holds the log's write lock (SQLite ``BEGIN IMMEDIATE``; PostgreSQL ``SELECT ... FOR UPDATE`` on
-the head row) so concurrent appenders, in threads or processes, never fork the tree.
+the head row) so concurrent appenders, in threads or processes, never fork the tree. Both stores
+run the same tables and statements (:mod:`.sql`, :mod:`.base`) and raise one
+:class:`StoreCorruptError` when their tables cannot be read as written.
 """
 
 from __future__ import annotations
@@ -13,14 +15,18 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Protocol
 
-from veil.errors import BadInputError, ConfigError
+from veil.core.dburl import parse_db_url
+from veil.errors import BadInputError
+from veil.ledger.stores.errors import StoreCorruptError as StoreCorruptError
 
 TABLE_PREFIX = "veil_ledger_"
 LEVEL_SHIFT = 56
 LEVEL_ONE = 1 << LEVEL_SHIFT  # node keys below this are leaf hashes (level 0)
+# Level 0 (leaf hashes) lives in the leaves table; level 1 is never stored (two leaf hashes away,
+# it would double the rows an append writes); levels 2 and up are rows of the nodes table.
+MIN_STORED_LEVEL = 2
 
 
 class DuplicateEventError(BadInputError):
@@ -112,30 +118,13 @@ class Store(Protocol):
     def close(self) -> None: ...
 
 
-def is_postgres_url(url: str) -> bool:
-    return url.startswith(("postgresql://", "postgres://"))
-
-
-def sqlite_path(url: str) -> Path:
-    """The file path of a SQLite URL (``sqlite:///relative``, ``sqlite:////absolute``, or a path)."""
-    if url.startswith("sqlite:///"):
-        rest = url[len("sqlite:///") :]
-        return Path(rest)
-    if url.startswith("sqlite:"):
-        raise ConfigError(f"unsupported SQLite URL {url!r}: use sqlite:///path/to/file.db")
-    return Path(url)
-
-
 def open_store(url: str) -> Store:
     """Open (creating tables if needed) the store a database URL names."""
-    if is_postgres_url(url):
+    path = parse_db_url(url).path
+    if path is None:
         from veil.ledger.stores.postgres import PostgresStore
 
         return PostgresStore(url)
-    if "://" in url and not url.startswith("sqlite:"):
-        raise ConfigError(
-            f"unsupported database URL {url!r}: use sqlite:///... or postgresql://..."
-        )
     from veil.ledger.stores.sqlite import SqliteStore
 
-    return SqliteStore(sqlite_path(url), url)
+    return SqliteStore(path, url)

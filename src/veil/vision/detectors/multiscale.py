@@ -5,7 +5,10 @@ resized, so the largest array is about ``tile`` x ``tile`` pixels whatever the p
 Tiles overlap by more than the largest face an upscaled pass keeps, so every such face lies whole
 in some tile; detections touching an inner tile edge (cut faces) are dropped. Upscaled passes
 keep only faces small in the original image (``max_face``): large faces come from the native pass,
-whose scores are calibrated for them. All passes are merged by NMS.
+whose scores are calibrated for them. The extra passes are merged by NMS among themselves, and a
+face they find is added only where no native detection overlaps it: native detections are kept
+exactly, so the merged mask covers all the native pass masks and no face size ever loses
+protection against the native pass (scores of different scales are never compared with native).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from veil.vision.detections import Detections
+from veil.vision.detections import Detections, box_iou
 from veil.vision.detectors import Detector
 from veil.vision.tiling import plan_tiles
 
@@ -55,7 +58,8 @@ class MultiScaleDetector:
     def detect(self, frame: npt.NDArray[np.uint8]) -> Detections:
         """Find faces in a BGR frame at every configured scale."""
         h, w = frame.shape[:2]
-        parts = [self.base.detect(frame)]
+        native = self.base.detect(frame)
+        parts: list[Detections] = []
         if self.flip_native:
             parts.append(self._flipped(frame, self.base.detect))
         for p in self.passes:
@@ -65,7 +69,10 @@ class MultiScaleDetector:
                     [found, self._flipped(frame, partial(self._upscaled, p=p))]
                 )
             parts.append(found)
-        return Detections.concatenate(parts).nms(MERGE_IOU).clipped(w, h)
+        extra = Detections.concatenate(parts).nms(MERGE_IOU)
+        if len(native) and len(extra):
+            extra = extra[box_iou(extra.boxes, native.boxes).max(axis=1) < MERGE_IOU]
+        return Detections.concatenate([native, extra]).clipped(w, h)
 
     @staticmethod
     def _flipped(

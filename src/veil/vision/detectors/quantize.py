@@ -23,8 +23,8 @@ import numpy as np
 import numpy.typing as npt
 
 from veil.config import cache_dir
+from veil.core.atomic import atomic_output
 from veil.errors import ConfigError
-from veil.media.atomic import atomic_output
 from veil.vision.detectors.offline import import_onnxruntime
 
 RECIPE = "qdq-perchannel-u8s8-minmax-v2"  # change with the recipe: older cache files are ignored

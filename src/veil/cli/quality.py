@@ -1,0 +1,31 @@
+"""The ``--quality`` option of ``veil blur``, ``veil gate`` and ``veil eval faces``.
+
+Its help lists every preset with the recall and cost measured for it
+(:data:`veil.vision.quality.MEASURED`, BENCHMARKS.md "Quality presets").
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Annotated, Any
+
+import typer
+
+from veil.vision.quality import MEASURED, PHOTO_QUALITY, VIDEO_QUALITY, Quality
+
+PRESETS_HELP = "; ".join(f"{name}: {figures}" for name, figures in MEASURED.items())
+
+QualityOption = Annotated[
+    Quality | None,
+    typer.Option(
+        "--quality",
+        help=f"Detection preset (default: {PHOTO_QUALITY} for photos, {VIDEO_QUALITY} for "
+        f"video). Measured on WIDER photos: {PRESETS_HELP}.",
+        show_default=False,
+    ),
+]
+
+
+def with_quality_option(options: Any, quality: Quality | None) -> Any:
+    """``options`` (:class:`veil.pipeline.AnonymizeOptions`) running preset ``quality``."""
+    return replace(options, quality=None if quality is None else quality.value)
