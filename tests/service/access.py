@@ -155,3 +155,7 @@ ACCESS: dict[str, Access] = {
     "GET /api/v1/operator/cameras/{name}": Access(STAFF, path="/api/v1/operator/cameras/none"),
     "DELETE /api/v1/operator/cameras/{name}": Access(STAFF, path="/api/v1/operator/cameras/none"),
 }
+
+from tests.service.access_pages import page_rows  # noqa: E402  (the HTML pages)
+
+ACCESS.update(page_rows(Access, EVERYONE))

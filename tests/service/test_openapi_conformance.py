@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from tests.service.access import ACCESS, ROLES
 from tests.service.test_role_matrix import _call, _fill, world  # noqa: F401  (the fixture)
+from veil.service.routers.pages_errors import PAGE_PREFIXES
 
 World = tuple[FastAPI, dict[str, TestClient], dict[str, str]]
 ERROR = {"type": "object", "required": ["detail"], "properties": {"detail": {}}}
@@ -25,6 +26,8 @@ def _check(doc: dict[str, Any], method: str, path: str, r: Any) -> str | None:
     if r.status_code >= 500:
         return f"{r.status_code} {r.text[:100]}"
     if not r.headers.get("content-type", "").startswith("application/json"):
+        return None
+    if path not in doc["paths"]:  # the HTML pages and their downloads are not the API
         return None
     op = doc["paths"][path][method.lower()]
     declared = op["responses"].get(str(r.status_code))
@@ -54,6 +57,16 @@ def test_every_answer_matches_the_openapi_document(world: World) -> None:  # noq
             if why:
                 wrong.append(f"{key} as {role}: {why}")
     assert wrong == []
+
+
+def test_every_api_route_is_documented_and_no_page_is(world: World) -> None:  # noqa: F811
+    """_check skips paths outside the document: only pages and the C2SP protocols may be."""
+    _, clients, _ = world
+    documented = set(clients["anonymous"].get("/openapi.json").json()["paths"])
+    paths = {key.split(" ", 1)[1] for key in ACCESS}
+    assert {p for p in paths if p.startswith("/api/")} <= documented
+    pages = {p for p in paths if p.startswith(PAGE_PREFIXES)}
+    assert pages and not pages & documented
 
 
 WORDS = st.text(alphabet=string.ascii_letters + string.digits + "-_.", min_size=1, max_size=8)

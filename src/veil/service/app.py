@@ -27,6 +27,7 @@ from veil.service.routers import operator as operator_routes
 from veil.service.routers import operator_site as operator_site_routes
 from veil.service.routers import person as person_routes
 from veil.service.routers import public as public_routes
+from veil.service.routers.pages_all import include_pages
 from veil.service.settings import ServiceSettings
 from veil.service.state import ServiceState
 from veil.service.witnessing import WitnessSchedule
@@ -73,6 +74,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     app.include_router(operator_routes.router, responses=ERROR_RESPONSES)
     app.include_router(operator_site_routes.router, responses=ERROR_RESPONSES)
     app.include_router(build_log_router(state.ledger, _entries_gate), responses=TEXT_ERRORS)
+    include_pages(app)
     if settings.witness_home is not None:
         from veil.ledger.witness import Witness
 

@@ -2,7 +2,8 @@
 
 Credentials, in order: ``Authorization: Bearer vt_...`` (an API token, scoped to a role),
 ``Authorization: Bearer vp_...`` (a person's capability link, bound to one subject), else the
-``veil_session`` cookie. A bearer credential that is unknown, revoked or expired is refused (401),
+``veil_session`` cookie, else the ``veil_person`` cookie a browser gets from ``GET /me/{link}``
+(the link itself, HttpOnly, path ``/me``; its CSRF token is derived from it). A bearer credential that is unknown, revoked or expired is refused (401),
 never downgraded to anonymous. A cookie-authenticated request that changes anything (POST, PUT,
 PATCH, DELETE) must carry the session's CSRF token in ``X-CSRF-Token`` or a ``csrf_token`` form
 field; bearer requests need none (a browser never adds them on its own).
@@ -10,6 +11,8 @@ field; bearer requests need none (a browser never adds them on its own).
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import parse_qs
@@ -30,6 +33,7 @@ SESSION_COOKIE = "veil_session"
 CSRF_COOKIE = "veil_csrf"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
+PERSON_COOKIE = "veil_person"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 ROLES: tuple[Role, ...] = ("anonymous", "person", "operator", "auditor", "admin")
 
@@ -58,14 +62,23 @@ def _unauthorized(detail: str) -> HTTPException:
     return HTTPException(401, detail, headers={"WWW-Authenticate": "Bearer"})
 
 
+def person_csrf(link_secret: str) -> str:
+    """The CSRF token of a browser holding ``link_secret`` in its person cookie (an HMAC of
+    the secret: only a page served to that browser can know it)."""
+    return hmac.new(link_secret.encode(), b"veil person csrf", hashlib.sha256).hexdigest()
+
+
 async def _csrf_ok(request: Request, expected: str) -> bool:
     given = request.headers.get(CSRF_HEADER)
-    if given is None and request.headers.get("content-type", "").startswith(
-        "application/x-www-form-urlencoded"
-    ):
+    kind = request.headers.get("content-type", "")
+    if given is None and kind.startswith("application/x-www-form-urlencoded"):
         form = parse_qs((await request.body()).decode("utf-8", "replace"))
         values = form.get(CSRF_FIELD)
         given = values[0] if values else None
+    elif given is None and kind.startswith("multipart/form-data"):  # a file upload form
+        from veil.service.forms import parse_form
+
+        given = parse_form(kind, await request.body()).fields.get(CSRF_FIELD)
     return given is not None and same_secret(given, expected)
 
 
@@ -92,9 +105,17 @@ def principal_from_credentials(
     cookie = request.cookies.get(SESSION_COOKIE)
     session = resolve_session(state.db, cookie) if cookie else None
     if session is None:
-        return ANONYMOUS, None  # no cookie or a stale one: public routes still work
+        return _person_cookie(state, request)
     acct = session.account
     return Principal(acct.role, acct.pseudonym, name=acct.name, via="session"), session.csrf
+
+
+def _person_cookie(state: ServiceState, request: Request) -> tuple[Principal, str | None]:
+    secret = request.cookies.get(PERSON_COOKIE)
+    link = resolve_person_link(state.db, secret) if secret else None
+    if secret is None or link is None:
+        return ANONYMOUS, None  # no cookie or a stale one: public routes still work
+    return Principal("person", None, link.subject, via="link"), person_csrf(secret)
 
 
 async def resolve_principal(request: Request) -> Principal:

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from tests.service.browser.harness import VIEWPORTS, PageServer, handler_class
+from tests.service.browser.live import live  # noqa: F401  (the running service fixture)
 
 
 @pytest.fixture

@@ -104,3 +104,35 @@ def test_the_c2sp_tlog_proof_example_parses(page: Any) -> None:
     text = _load("c2sp_examples.json")["tlog_proof"]
     got = page.evaluate(PROOF_JS, text)
     assert got == ["73894", 5, True, "example.com/fancylog", "109482"]
+
+
+CONSISTENCY_JS = """async (cases) => {
+  const v = await import("/static/verify.js");
+  const t = await import("/static/tlog.js");
+  const out = [];
+  for (const c of cases) {
+    try {
+      const hashes = (c.proof || []).map((h) => v.b64decode(h, "hash"));
+      await t.verifyConsistency(BigInt(c.size1), BigInt(c.size2),
+        v.b64decode(c.root1, "root"), v.b64decode(c.root2, "root"), hashes);
+      out.push(true);
+    } catch (e) {
+      out.push(false);
+    }
+  }
+  return out;
+}"""
+
+
+def test_consistency_proofs_of_transparency_dev(page: Any) -> None:
+    """static/tlog.js's RFC 9162 consistency check (the auditor's page) accepts exactly the
+    published proofs that are valid, and refuses each of them with one hash changed."""
+    cases = _load("transparency_dev_merkle.json")["consistency"]
+    assert page.evaluate(CONSISTENCY_JS, cases) == [not c["wantErr"] for c in cases]
+    mutated = []
+    for c in cases:
+        if c["proof"] and not c["wantErr"]:
+            first = c["proof"][0]
+            flipped = ("B" if first[0] == "A" else "A") + first[1:]
+            mutated.append({**c, "proof": [flipped, *c["proof"][1:]]})
+    assert mutated and page.evaluate(CONSISTENCY_JS, mutated) == [False] * len(mutated)

@@ -86,3 +86,19 @@ READS = {
     "admin:use": N_("An administrator looked at your records"),
     "admin:export": N_("An administrator exported your records"),
 }
+RIGHTS_KINDS = {
+    "access": N_("See what is held about me"),
+    "copy": N_("A copy of my data"),
+    "correction": N_("Correct my data"),
+    "deletion": N_("Delete my data"),
+    "explanation": N_("Explain how my data is processed"),
+}
+RIGHTS_STATES = {
+    "received": N_("Received"),
+    "in_progress": N_("In progress"),
+    "fulfilled": N_("Done"),
+    "refused": N_("Refused"),
+}
+# titles of the dashboard's charts (rendered by the console router)
+CHART_BY_ACTION = N_("Recent events by action")
+CHART_FACES_BY_CAMERA = N_("Faces redacted by camera")

@@ -32,10 +32,12 @@ def render_trace(
     *,
     static_url: str = "/static",
     bundle_url: str = "bundle",
+    person_csrf: str | None = None,
 ) -> str:
     """The trace page in ``lang``. The keys are shown on the page and are all the browser trusts:
     ``log_vkey`` (the log's signed-note vkey) and every witness vkey, each of which must have
-    cosigned the checkpoint. ``bundle_url`` is where the router serves ``trace.bundle()``."""
+    cosigned the checkpoint. ``bundle_url`` is where the router serves ``trace.bundle()``;
+    ``person_csrf`` (the person's CSRF token) adds the person pages' navigation."""
     for vkey in (log_vkey, *witness_vkeys):
         parse_vkey(vkey)  # a malformed key is the server's mistake: fail before rendering
     return render(
@@ -46,6 +48,8 @@ def render_trace(
         log_vkey=log_vkey.strip(),
         witness_vkeys=[v.strip() for v in witness_vkeys],
         bundle_url=bundle_url,
+        csrf=person_csrf,
+        here="/me/trace",
         event_json=_event_json,
         reader_role=reader_role,
         labels=labels,

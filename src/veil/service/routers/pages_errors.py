@@ -1,0 +1,37 @@
+"""Errors on the pages are pages: an HTML answer in the reader's language with the same status
+(and headers), one line of detail, never a traceback. The API keeps its JSON errors."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException
+
+from veil.service.routers.pages_common import html
+
+PAGE_PREFIXES = ("/me", "/console", "/audit-ui", "/notice/")
+
+
+def _kind(path: str, status: int) -> str:
+    if status in (401, 403):
+        return "person" if path.startswith("/me") else "signin"
+    return "other"
+
+
+def install_error_pages(app: FastAPI) -> None:
+    """Answer HTTP errors under the page prefixes with :file:`message.html`."""
+
+    async def handler(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        if not request.url.path.startswith(PAGE_PREFIXES):
+            return await http_exception_handler(request, exc)
+        response = html(
+            request, "message.html", status=exc.status_code,
+            title_key=_kind(request.url.path, exc.status_code), detail=str(exc.detail),
+        )  # fmt: skip
+        for name, value in (exc.headers or {}).items():
+            response.headers[name] = value
+        return response
+
+    app.add_exception_handler(HTTPException, handler)

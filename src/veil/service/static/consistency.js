@@ -1,0 +1,50 @@
+// The auditor's page: each pair of checkpoints is checked in this browser. Both notes must be
+// signed by the log key printed on the page, and the RFC 9162 consistency proof must lead from
+// the older root to the newer one (the log only grew: nothing was removed or rewritten).
+import { VerifyError, b64decode, parseVkey, verifyCheckpoint } from "./note.js";
+import { verifyConsistency } from "./tlog.js";
+
+async function checkPair(el, logKey) {
+  const older = await verifyCheckpoint(el.dataset.oldNote, logKey, []);
+  const newer = await verifyCheckpoint(el.dataset.newNote, logKey, []);
+  const hashes = (el.dataset.proof || "")
+    .split(" ")
+    .filter((h) => h)
+    .map((h) => b64decode(h, "proof hash"));
+  const a = older.checkpoint;
+  const b = newer.checkpoint;
+  await verifyConsistency(a.size, b.size, a.root, b.root, hashes);
+}
+
+async function markConsistency(root) {
+  const main = root.querySelector("main");
+  const text = main.dataset;
+  let logKey = null;
+  let keyError = null;
+  try {
+    logKey = await parseVkey(root.querySelector("[data-log-vkey]").textContent.trim());
+  } catch (e) {
+    keyError = e;
+  }
+  for (const el of root.querySelectorAll("[data-consistency]")) {
+    const badge = el.querySelector("[data-badge]");
+    try {
+      if (keyError) throw keyError;
+      await checkPair(el, logKey);
+      el.dataset.verified = "true";
+      badge.dataset.state = "verified";
+      badge.textContent = text.textConsistent;
+    } catch (e) {
+      el.dataset.verified = "false";
+      badge.dataset.state = "failed";
+      badge.textContent = text.textInconsistent;
+      const why = document.createElement("span");
+      why.className = "why";
+      why.textContent = e instanceof VerifyError ? e.message : String(e);
+      badge.append(why);
+    }
+  }
+  main.dataset.consistencyDone = "true";
+}
+
+markConsistency(document);
