@@ -36,6 +36,7 @@ from veil.vision.detections import Detections
 from veil.vision.detectors import DEFAULT_DETECTOR, Detector, DetectorSettings, get_detector
 from veil.vision.policy import FaceDecisions, FacePolicy, Frame, RedactAll, decide_fail_closed
 from veil.vision.redact import RedactionSettings, redact_faces, redact_frame
+from veil.vision.scenecut import SceneCutDetector
 from veil.vision.tracking import FaceTracker, TrackerSettings
 
 MEDIA_SUFFIXES = IMAGE_SUFFIXES | VIDEO_SUFFIXES
@@ -359,14 +360,20 @@ class Anonymizer:
         write_thread.start()
         index = 0
         last_blanked = False
+        scenes = SceneCutDetector()
         try:
             for item in _drain(decoded, stop):
                 if isinstance(item, VideoFrame):
                     # Frames are skipped only when a tracker carries the faces through them
                     # (without one, a skipped frame would be written with no face hidden), and
-                    # never right after a failed detection, whose faces no tracker holds.
+                    # never right after a failed detection, whose faces no tracker holds, nor
+                    # on the first frame of a new scene, where the tracks are of the old one.
+                    cut = scenes.is_cut(item.pixels)
                     run_detector = (
-                        tracker is None or last_blanked or index % self.options.detect_every == 0
+                        tracker is None
+                        or last_blanked
+                        or cut
+                        or index % self.options.detect_every == 0
                     )
                     _, report = self.anonymize_frame(
                         item.pixels,
