@@ -26,7 +26,9 @@ from veil.media.images import IMAGE_SUFFIXES, read_image, write_image
 from veil.media.targets import is_file_target
 from veil.media.video import (
     DEFAULT_CRF,
+    DEFAULT_PRESET,
     VIDEO_SUFFIXES,
+    X264_PRESETS,
     StreamPacket,
     VideoFrame,
     VideoReader,
@@ -70,6 +72,7 @@ class AnonymizeOptions:
     detect_every: int = 2  # tracking carries faces through the frames in between
     codec: str | None = None
     crf: int = DEFAULT_CRF
+    preset: str = DEFAULT_PRESET  # x264/x265 speed against size at the same quality
     keep_audio: bool = True
     keep_metadata: bool = False
     overwrite: bool = False
@@ -79,6 +82,8 @@ class AnonymizeOptions:
             raise ConfigError("detect-every must be at least 1")
         if not 0 <= self.crf <= 63:
             raise ConfigError(f"crf must be between 0 and 63, got {self.crf}")
+        if self.preset not in X264_PRESETS:
+            raise ConfigError(f"preset {self.preset!r}: use one of {', '.join(X264_PRESETS)}")
         if not 0.0 < self.detection.threshold < 1.0:
             raise ConfigError(f"threshold must be between 0 and 1, got {self.detection.threshold}")
 
@@ -325,6 +330,7 @@ class Anonymizer:
                     reader,
                     codec=self.options.codec,
                     crf=self.options.crf,
+                    preset=self.options.preset,
                     keep_metadata=self.options.keep_metadata,
                     suffix=target.suffix,
                 )
