@@ -9,9 +9,10 @@ scored against that frame's labels:
   informative pixels (grey >= 40 in the clip) are black (grey < 24) in the output; a blanked
   frame protects all its faces;
 - ``veil blur`` and deface keep every frame, in order; ``veil stream FILE --record DIR`` (the
-  file played at its own rate) may drop frames: each recorded frame is identified by its
-  barcode (frames whose code is hidden, e.g. blanked, by their neighbours' codes), dropped frames
-  are counted, never misaligned;
+  file played at its own rate) may drop frames: each recorded frame is numbered by its
+  timestamp, each segment anchored by the barcode most of its frames agree on (a false mask over
+  the strip changes a code; a blanked frame has none); dropped frames are counted, never
+  misaligned;
 - faces touching the barcode strip are not scored.
 
 Usage: ``.venv/bin/python bench/live_protection_bench.py [--shots 12]``; prints the table (for
@@ -50,7 +51,7 @@ class Score:
     frames: int  # frames of the clip
     delivered: int = 0
     blanked: int = 0
-    unidentified: int = 0
+    unidentified: int = 0  # barcodes that disagreed with the timestamps
     faces: int = 0  # scored face-frames in delivered frames
     protected: int = 0
     cut_faces: int = 0  # the same, in the first frame of each shot
@@ -130,21 +131,32 @@ def score(
     return result
 
 
-def identified(outputs: list[np.ndarray], frames: int) -> tuple[list[tuple[int, np.ndarray]], int]:
-    """Number recorded frames by their barcodes; hidden codes are filled from the neighbours
-    when the gap between two read codes is exactly the number of unread frames."""
-    codes = [read_code(o) for o in outputs]
-    numbers: list[int | None] = list(codes)
-    known = [i for i, c in enumerate(codes) if c is not None]
-    for a, b in zip([-1, *known], [*known, len(codes)], strict=True):
-        first = -1 if a < 0 else int(codes[a])  # type: ignore[arg-type]
-        last = frames if b >= len(codes) else int(codes[b])  # type: ignore[arg-type]
-        if b - a > 1 and last - first == b - a:
-            for k in range(a + 1, b):
-                numbers[k] = first + (k - a)
-    pairs = [(n, o) for n, o in zip(numbers, outputs, strict=True) if n is not None]
+def numbered(segments: list[Path], fps: int) -> tuple[list[tuple[int, np.ndarray]], int]:
+    """Recorded frames with their clip frame numbers, and how many barcodes disagreed.
+
+    A segment's timestamps count from its first frame; its offset in the clip is the barcode
+    reading most of its frames agree on (a mask over part of the strip can change a code, a
+    blanked frame has none), so each frame's number is ``offset + round(time * fps)``."""
+    import av
+
+    pairs: list[tuple[int, np.ndarray]] = []
+    disagreed = 0
+    for segment in segments:
+        with av.open(str(segment)) as container:
+            frames = [
+                (round(float(f.time or 0.0) * fps), f.to_ndarray(format="bgr24"))
+                for f in container.decode(video=0)
+            ]
+        votes: dict[int, int] = {}
+        for step, pixels in frames:
+            code = read_code(pixels)
+            if code is not None:
+                votes[code - step] = votes.get(code - step, 0) + 1
+        offset = max(votes, key=lambda k: votes[k]) if votes else 0
+        disagreed += sum(votes.values()) - votes.get(offset, 0)
+        pairs += [(offset + step, pixels) for step, pixels in frames]
     pairs = [p for i, p in enumerate(pairs) if i == 0 or p[0] > pairs[i - 1][0]]
-    return pairs, sum(1 for n in numbers if n is None)
+    return pairs, disagreed
 
 
 def run(argv: list[str | Path]) -> tuple[float, str]:
@@ -187,8 +199,7 @@ def main() -> None:
     camera = json.loads(stdout)["cameras"][0]
     live = {k: camera[k] for k in ("frames_in", "frames_out", "frames_dropped", "detections")}
     live["blanked"] = camera["blanked_by_reason"]
-    outputs = [f for seg in sorted(record.rglob("*.mp4")) for f in frames_of(seg)]
-    pairs, unread = identified(outputs, frames)
+    pairs, unread = numbered(sorted(record.rglob("*.mp4")), args.fps)
     s = score("veil stream (real time)", command_line(argv[2:]), clip, truth, iter(pairs))
     s.unidentified, s.seconds = unread, seconds
     scores.append(s)
@@ -209,7 +220,11 @@ def main() -> None:
     for s in scores:
         print(
             f"- {s.tool}: `{s.command}`"
-            + (f" ({s.unidentified} frames unidentified)" if s.unidentified else "")
+            + (
+                f" ({s.unidentified} barcodes disagreed with the timestamps)"
+                if s.unidentified
+                else ""
+            )
         )
     print(f"- veil stream's own counts: {json.dumps(live)}")
     if not DEFACE.exists():

@@ -45,7 +45,7 @@ class X264Preset(StrEnum):
 
 
 X264_PRESETS = tuple(p.value for p in X264Preset)
-DEFAULT_PRESET = X264Preset.MEDIUM.value  # measured: BENCHMARKS.md "Encoder preset"
+DEFAULT_PRESET = X264Preset.VERYFAST.value  # measured: BENCHMARKS.md "Encoder preset"
 
 
 @dataclass(frozen=True)
