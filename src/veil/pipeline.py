@@ -373,14 +373,10 @@ class Anonymizer:
                     # Frames are skipped only when a tracker carries the faces through them
                     # (without one, a skipped frame would be written with no face hidden), and
                     # never right after a failed detection, whose faces no tracker holds, nor
-                    # on the first frame of a new scene, where the tracks are of the old one.
+                    # on a new scene's first frame (its tracks are the old scene's).
                     cut = scenes.is_cut(item.pixels)
-                    run_detector = (
-                        tracker is None
-                        or last_blanked
-                        or cut
-                        or index % self.options.detect_every == 0
-                    )
+                    run_detector = tracker is None or last_blanked or cut
+                    run_detector = run_detector or index % self.options.detect_every == 0
                     _, report = self.anonymize_frame(
                         item.pixels,
                         tracker,

@@ -6,6 +6,8 @@ latency budget (``max_latency``): a frame that is not checked by then leaves ful
 (blanked) and is counted. The rules, per frame:
 
 - a frame the decoder marked corrupt, or one already older than the budget, is blanked;
+- the first frame of a new scene (:mod:`veil.vision.scenecut`) is always detected on, or
+  blanked when the detector is still busy: the tracks are of the old scene;
 - when a detection is due and the worker is free, the frame is detected (on a downscaled copy)
   and waits at most until its deadline; a detector error blanks it, a timeout blanks it;
 - between detections, faces are carried by the tracker, but only for ``max_track_seconds`` after
