@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import shared_data
-from tests.scene_clips import cut_frames, moving_frames
+from tests.scene_clips import cut_frames, face_scene, moving_frames
 from veil.vision.scenecut import SceneCutDetector, SceneCutSettings
 
 
@@ -60,3 +60,10 @@ def test_real_clips_cuts_found_and_no_false_ones() -> None:
     assert cuts("hamilton_clip_640x360.mp4") == [0, 20, 82, 211]
     assert cuts("videocall_1280x720.mp4") == [0]
     assert cuts("egoblur_selfie_608x1080.mp4") == [0]
+
+
+def test_a_cut_to_a_picture_of_the_same_tones_elsewhere_is_a_cut() -> None:
+    """The astronaut scene, then its mirror image: a whole-picture histogram would not change."""
+    scene = face_scene()
+    mirror = np.ascontiguousarray(scene[:, ::-1])
+    assert cuts_in([scene.copy() for _ in range(3)] + [mirror.copy() for _ in range(3)]) == [0, 3]
