@@ -26,7 +26,9 @@ from veil.media.images import IMAGE_SUFFIXES, read_image, write_image
 from veil.media.targets import is_file_target
 from veil.media.video import (
     DEFAULT_CRF,
+    DEFAULT_PRESET,
     VIDEO_SUFFIXES,
+    X264_PRESETS,
     StreamPacket,
     VideoFrame,
     VideoReader,
@@ -37,6 +39,7 @@ from veil.vision.detectors import DEFAULT_DETECTOR, Detector, DetectorSettings, 
 from veil.vision.policy import FaceDecisions, FacePolicy, Frame, RedactAll, decide_fail_closed
 from veil.vision.quality import photo_and_video, with_quality
 from veil.vision.redact import RedactionSettings, redact_faces, redact_frame
+from veil.vision.scenecut import SceneCutDetector
 from veil.vision.tracking import FaceTracker, TrackerSettings
 
 MEDIA_SUFFIXES = IMAGE_SUFFIXES | VIDEO_SUFFIXES
@@ -70,6 +73,7 @@ class AnonymizeOptions:
     detect_every: int = 2  # tracking carries faces through the frames in between
     codec: str | None = None
     crf: int = DEFAULT_CRF
+    preset: str = DEFAULT_PRESET  # x264/x265 speed against size at the same quality
     keep_audio: bool = True
     keep_metadata: bool = False
     overwrite: bool = False
@@ -81,6 +85,8 @@ class AnonymizeOptions:
             raise ConfigError("detect-every must be at least 1")
         if not 0 <= self.crf <= 63:
             raise ConfigError(f"crf must be between 0 and 63, got {self.crf}")
+        if self.preset not in X264_PRESETS:
+            raise ConfigError(f"preset {self.preset!r}: use one of {', '.join(X264_PRESETS)}")
         if not 0.0 < self.detection.threshold < 1.0:
             raise ConfigError(f"threshold must be between 0 and 1, got {self.detection.threshold}")
 
@@ -332,6 +338,7 @@ class Anonymizer:
                     reader,
                     codec=self.options.codec,
                     crf=self.options.crf,
+                    preset=self.options.preset,
                     keep_metadata=self.options.keep_metadata,
                     suffix=target.suffix,
                 )
@@ -367,15 +374,17 @@ class Anonymizer:
         write_thread.start()
         index = 0
         last_blanked = False
+        scenes = SceneCutDetector()
         try:
             for item in _drain(decoded, stop):
                 if isinstance(item, VideoFrame):
                     # Frames are skipped only when a tracker carries the faces through them
                     # (without one, a skipped frame would be written with no face hidden), and
-                    # never right after a failed detection, whose faces no tracker holds.
-                    run_detector = (
-                        tracker is None or last_blanked or index % self.options.detect_every == 0
-                    )
+                    # never right after a failed detection, whose faces no tracker holds, nor
+                    # on a new scene's first frame (its tracks are the old scene's).
+                    cut = scenes.is_cut(item.pixels)
+                    run_detector = tracker is None or last_blanked or cut
+                    run_detector = run_detector or index % self.options.detect_every == 0
                     _, report = self.anonymize_frame(
                         item.pixels,
                         tracker,

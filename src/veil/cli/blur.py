@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Annotated
+
 import typer
 
 from veil.cli import anonymize as flags
 from veil.cli.quality import QualityOption, with_quality_option
 from veil.media.images import MAX_IMAGE_PIXELS
+from veil.media.video import DEFAULT_PRESET, X264Preset
 from veil.vision.quality import PHOTO_QUALITY, VIDEO_QUALITY
 from veil.vision.redact import MaskShape, RedactionMode
 
 D = flags.DEFAULTS
+Preset = Annotated[
+    X264Preset,
+    typer.Option(
+        "--preset",
+        help="Video: x264 preset; faster ones give larger files at the same --crf.",
+    ),
+]
 
 HELP = f"""Redact every face in images, folders and videos, irreversibly.
 
@@ -57,6 +68,7 @@ def blur(
     hold_frames: flags.HoldFrames = D["hold_frames"],
     codec: flags.Codec = None,
     crf: flags.Crf = D["crf"],
+    preset: Preset = X264Preset(DEFAULT_PRESET),
     keep_audio: flags.KeepAudio = True,
     keep_metadata: flags.KeepMetadata = False,
     overwrite: flags.Overwrite = False,
@@ -71,7 +83,9 @@ def blur(
     ray: flags.RayAddress = None,
     ray_workers: flags.RayWorkers = 0,
 ) -> None:
-    options = with_quality_option(flags.options_from(locals()), quality)
+    options = replace(
+        with_quality_option(flags.options_from(locals()), quality), preset=preset.value
+    )
     status = flags.run_anonymize(
         inputs,
         output,

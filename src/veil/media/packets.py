@@ -20,7 +20,14 @@ from typing import Any
 import numpy as np
 
 from veil.errors import MediaError
-from veil.media.video import DEFAULT_CODECS, VideoFrame, VideoInfo, _format_for, _needs_even
+from veil.media.video import (
+    DEFAULT_CODECS,
+    DEFAULT_PRESET,
+    VideoFrame,
+    VideoInfo,
+    _format_for,
+    _needs_even,
+)
 
 GLOBAL_HEADER = 1 << 22  # AV_CODEC_FLAG_GLOBAL_HEADER: parameters in extradata, as mp4 needs
 
@@ -35,11 +42,13 @@ class EncodedRun:
     rotation: int = 0
 
 
-def codec_options(codec: str, crf: int) -> dict[str, str]:
+def codec_options(codec: str, crf: int, preset: str = DEFAULT_PRESET) -> dict[str, str]:
     """The encoder options Veil's video writer uses for ``codec`` at quality ``crf``."""
     if codec not in {"libx264", "libx265", "libvpx-vp9", "libaom-av1", "libsvtav1"}:
         return {}
     options = {"crf": str(crf)}
+    if codec in {"libx264", "libx265"}:
+        options["preset"] = preset
     if codec == "libvpx-vp9":
         options["b"] = "0"
     return options
@@ -53,7 +62,7 @@ def output_codec(codec: str | None, suffix: str) -> str:
 class PacketEncoder:
     """Encodes upright frames of one chunk, as :class:`~veil.media.video.VideoWriter` would."""
 
-    def __init__(self, info: VideoInfo, codec: str, crf: int) -> None:
+    def __init__(self, info: VideoInfo, codec: str, crf: int, preset: str = DEFAULT_PRESET) -> None:
         import av
 
         self._info = info
@@ -67,7 +76,7 @@ class PacketEncoder:
         ctx.time_base = info.time_base
         ctx.framerate = info.frame_rate or Fraction(30)
         ctx.flags = int(ctx.flags) | GLOBAL_HEADER
-        ctx.options = codec_options(codec, crf)
+        ctx.options = codec_options(codec, crf, preset)
         self._ctx = ctx
         self.run = EncodedRun()
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from enum import StrEnum
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,25 @@ from veil.errors import MediaError
 VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v"})
 DEFAULT_CODECS = {".webm": "libvpx-vp9", ".avi": "mpeg4"}
 DEFAULT_CRF = 20
+
+
+class X264Preset(StrEnum):
+    """x264's (and x265's) presets: encoding speed against file size at the same quality."""
+
+    ULTRAFAST = "ultrafast"
+    SUPERFAST = "superfast"
+    VERYFAST = "veryfast"
+    FASTER = "faster"
+    FAST = "fast"
+    MEDIUM = "medium"
+    SLOW = "slow"
+    SLOWER = "slower"
+    VERYSLOW = "veryslow"
+    PLACEBO = "placebo"
+
+
+X264_PRESETS = tuple(p.value for p in X264Preset)
+DEFAULT_PRESET = X264Preset.VERYFAST.value  # measured: BENCHMARKS.md "Encoder preset"
 
 
 @dataclass(frozen=True)
@@ -187,6 +207,7 @@ class VideoWriter:
         crf: int = DEFAULT_CRF,
         keep_metadata: bool = False,
         suffix: str | None = None,
+        preset: str = DEFAULT_PRESET,
     ) -> None:
         import av
 
@@ -217,6 +238,8 @@ class VideoWriter:
         stream.codec_context.time_base = info.time_base
         if codec in {"libx264", "libx265", "libvpx-vp9", "libaom-av1", "libsvtav1"}:
             stream.options = {"crf": str(crf)}
+            if codec in {"libx264", "libx265"}:
+                stream.options["preset"] = preset
             if codec == "libvpx-vp9":
                 stream.options["b"] = "0"
         self._stream = stream

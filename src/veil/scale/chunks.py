@@ -88,6 +88,7 @@ def plan_chunks(
 
 def anonymize_chunk(anonymizer: Anonymizer, source: Path, chunk: VideoChunk) -> ChunkResult:
     """Detect, track and redact the chunk's frames (after its warm-up) and encode them."""
+    from veil.vision.scenecut import SceneCutDetector
     from veil.vision.tracking import FaceTracker
 
     options = anonymizer.options
@@ -95,12 +96,16 @@ def anonymize_chunk(anonymizer: Anonymizer, source: Path, chunk: VideoChunk) -> 
     result = ChunkResult(chunk)
     with VideoReader(source, passthrough=False) as reader:
         codec = output_codec(options.codec, source.suffix)
-        encoder = PacketEncoder(reader.info, codec, options.crf)
+        encoder = PacketEncoder(reader.info, codec, options.crf, options.preset)
         index, last_blanked = chunk.warmup, False
+        scenes = SceneCutDetector()  # as in the pipeline: a new scene's first frame is detected
         for frame in reader.frames_from(chunk.warmup_pts):
             if chunk.end_pts is not None and frame.pts is not None and frame.pts >= chunk.end_pts:
                 break
-            run_detector = tracker is None or last_blanked or index % options.detect_every == 0
+            cut = scenes.is_cut(frame.pixels)
+            run_detector = (
+                tracker is None or last_blanked or cut or index % options.detect_every == 0
+            )
             _, report = anonymizer.anonymize_frame(
                 frame.pixels, tracker, run_detector=run_detector, detector=anonymizer.video_detector,
                 source=source, index=index, pts=frame.pts,

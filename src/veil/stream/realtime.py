@@ -6,6 +6,8 @@ latency budget (``max_latency``): a frame that is not checked by then leaves ful
 (blanked) and is counted. The rules, per frame:
 
 - a frame the decoder marked corrupt, or one already older than the budget, is blanked;
+- the first frame of a new scene (:mod:`veil.vision.scenecut`) is always detected on, or
+  blanked when the detector is still busy: the tracks are of the old scene;
 - when a detection is due and the worker is free, the frame is detected (on a downscaled copy)
   and waits at most until its deadline; a detector error blanks it, a timeout blanks it;
 - between detections, faces are carried by the tracker, but only for ``max_track_seconds`` after
@@ -33,6 +35,7 @@ from veil.vision.detections import Detections
 from veil.vision.detectors import Detector
 from veil.vision.policy import FacePolicy, Frame, RedactAll, decide_fail_closed
 from veil.vision.redact import RedactionSettings, redact_faces, redact_frame
+from veil.vision.scenecut import SceneCutDetector
 from veil.vision.tracking import FaceTracker, TrackerSettings
 
 Clock = Callable[[], float]
@@ -292,6 +295,7 @@ class RealtimeRedactor:
         self.degrader = Degrader(self.settings)
         self.clock = clock
         self.worker = DetectorWorker(detector, threshold, clock)
+        self.scenes = SceneCutDetector()  # the first frame of a new scene is always detected
         self._last_detection: float | None = None  # stream time of the last good detection
         self._since_detection = 0
         self._last_time: float | None = None
@@ -307,6 +311,7 @@ class RealtimeRedactor:
         self.tracker = FaceTracker(self.tracker.settings)
         self._last_detection = None
         self._last_time = None
+        self.scenes.reset()
 
     def process(
         self, pixels: Frame, stamp: float, arrival: float, corrupt: bool = False
@@ -328,7 +333,8 @@ class RealtimeRedactor:
             self._last_detection is None
             or stamp - self._last_detection > self.settings.max_track_seconds + _EPSILON
         )
-        due = expired or self._since_detection >= self.degrader.detect_every
+        cut = self.scenes.is_cut(pixels)
+        due = expired or cut or self._since_detection >= self.degrader.detect_every
         job = self._submit(pixels) if due else None
         if job is not None:
             result = self.worker.wait(job, deadline - self.clock())
@@ -345,7 +351,7 @@ class RealtimeRedactor:
             self._since_detection = 1
             return self._redact(pixels, faces, detected=True, seconds=result.seconds)
         self._since_detection += 1
-        if expired:  # the detector is busy (slow or stalled) and the tracks are too old
+        if expired or cut:  # the detector is busy and the tracks are too old or of another scene
             return self._blank(pixels, BlankReason.LATE)
         return self._redact(pixels, self.tracker.predict(), detected=False, seconds=None)
 
