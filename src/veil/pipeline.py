@@ -1,6 +1,7 @@
 """The anonymization pipeline: source -> detect -> track -> policy -> redact -> sink.
 
-:class:`Anonymizer` processes images and video files; :func:`plan_outputs` maps inputs (files and
+:class:`Anonymizer` processes images and video files, one :class:`veil.framestep.FrameStep` per
+frame (the step live streams run too); :func:`plan_outputs` (:mod:`veil.planning`) maps inputs (files and
 folders, mirrored) to outputs; :func:`run_batch` processes a whole batch and never stops at one
 bad file. The pipeline depends only on ``veil.vision`` and ``veil.media``: the face policy
 (default: redact every face) and the frame observer (e.g. ``--boxes-out``) are passed in.
@@ -11,55 +12,53 @@ counted; an output is written under a temporary name and renamed only when compl
 
 from __future__ import annotations
 
-import queue
-import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
-from enum import StrEnum
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from veil.core.atomic import atomic_output
-from veil.errors import ConfigError, MediaError, VeilError
-from veil.media.images import IMAGE_SUFFIXES, read_image, write_image
-from veil.media.targets import is_file_target
+from veil.errors import ConfigError, VeilError
+from veil.framestep import FrameStep
+from veil.media.images import read_image, write_image
 from veil.media.video import (
     DEFAULT_CRF,
     DEFAULT_PRESET,
-    VIDEO_SUFFIXES,
     X264_PRESETS,
-    StreamPacket,
     VideoFrame,
     VideoReader,
     VideoWriter,
 )
+from veil.planning import MEDIA_SUFFIXES, Job, default_output, media_kind, plan_outputs
+from veil.results import BatchSummary, FileResult, MediaKind, Status
+from veil.videoflow import run_overlapped
 from veil.vision.detections import Detections
 from veil.vision.detectors import DEFAULT_DETECTOR, Detector, DetectorSettings, get_detector
-from veil.vision.policy import FaceDecisions, FacePolicy, Frame, RedactAll, decide_fail_closed
+from veil.vision.policy import FaceDecisions, FacePolicy, Frame, RedactAll
 from veil.vision.quality import photo_and_video, with_quality
-from veil.vision.redact import RedactionSettings, redact_faces, redact_frame
+from veil.vision.redact import RedactionSettings
 from veil.vision.scenecut import SceneCutDetector
 from veil.vision.tracking import FaceTracker, TrackerSettings
 
-MEDIA_SUFFIXES = IMAGE_SUFFIXES | VIDEO_SUFFIXES
-_QUEUE_SIZE = 8
-_DONE = object()
-
-
-class MediaKind(StrEnum):
-    """Kinds of input the pipeline handles."""
-
-    IMAGE = "image"
-    VIDEO = "video"
-
-
-class Status(StrEnum):
-    """Outcome of one input."""
-
-    OK = "ok"
-    FAILED = "failed"
-    SKIPPED = "skipped"
+__all__ = [
+    "MEDIA_SUFFIXES",
+    "AnonymizeOptions",
+    "Anonymizer",
+    "BatchSummary",
+    "FileResult",
+    "FrameObserver",
+    "FrameReport",
+    "Job",
+    "MediaKind",
+    "ProgressCallback",
+    "Status",
+    "anonymize_image",
+    "anonymize_video",
+    "default_output",
+    "media_kind",
+    "plan_outputs",
+    "run_batch",
+]
 
 
 @dataclass(frozen=True)
@@ -107,147 +106,6 @@ FrameObserver = Callable[[FrameReport], None]
 ProgressCallback = Callable[[int], None]
 
 
-@dataclass
-class FileResult:
-    """The summary of one input."""
-
-    input: str
-    output: str | None
-    kind: MediaKind | None
-    status: Status = Status.OK
-    error: str | None = None
-    frames: int = 0
-    faces_redacted: int = 0
-    faces_kept: int = 0
-    faces_held: int = 0
-    frames_blanked: int = 0
-    audio_packets: int = 0
-    seconds: float = 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data for JSON output."""
-        return {k: (str(v) if isinstance(v, StrEnum) else v) for k, v in asdict(self).items()}
-
-
-@dataclass
-class BatchSummary:
-    """The summary of a batch: per-file results and totals."""
-
-    files: list[FileResult] = field(default_factory=list)
-
-    @property
-    def failed(self) -> list[FileResult]:
-        """Inputs that could not be processed."""
-        return [f for f in self.files if f.status is Status.FAILED]
-
-    def totals(self) -> dict[str, Any]:
-        """Counts over the whole batch."""
-        ok = [f for f in self.files if f.status is Status.OK]
-        return {
-            "files": len(self.files),
-            "ok": len(ok),
-            "failed": len(self.failed),
-            "skipped": sum(1 for f in self.files if f.status is Status.SKIPPED),
-            "frames": sum(f.frames for f in ok),
-            "faces_redacted": sum(f.faces_redacted for f in ok),
-            "faces_kept": sum(f.faces_kept for f in ok),
-            "frames_blanked": sum(f.frames_blanked for f in ok),
-            "seconds": round(sum(f.seconds for f in self.files), 3),
-        }
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data for JSON output."""
-        return {"totals": self.totals(), "files": [f.to_dict() for f in self.files]}
-
-
-@dataclass(frozen=True)
-class Job:
-    """One input file and where its anonymized copy goes."""
-
-    source: Path
-    target: Path
-    kind: MediaKind
-
-
-def media_kind(path: Path) -> MediaKind | None:
-    """The kind of media a path's suffix names, or ``None``."""
-    suffix = path.suffix.lower()
-    if suffix in IMAGE_SUFFIXES:
-        return MediaKind.IMAGE
-    if suffix in VIDEO_SUFFIXES:
-        return MediaKind.VIDEO
-    return None
-
-
-def default_output(path: Path) -> Path:
-    """Where an input's output goes without ``-o``: beside it, named ``*_anonymized``."""
-    if path.is_dir():
-        return path.with_name(f"{path.name}_anonymized")
-    return path.with_name(f"{path.stem}_anonymized{path.suffix}")
-
-
-def plan_outputs(inputs: Iterable[Path], output: Path | None) -> tuple[list[Job], list[FileResult]]:
-    """Map inputs to output files; folders are searched recursively and mirrored.
-
-    With one input file, ``output`` may name the output file (:mod:`veil.media.targets`); otherwise
-    ``output`` is a folder. Several inputs each get a subfolder or file named after them.
-    Returns the jobs and the inputs that cannot be processed (missing, unsupported).
-    """
-    inputs = list(inputs)
-    jobs: list[Job] = []
-    problems: list[FileResult] = []
-    single_file_target = is_file_target(inputs, output)
-    for source in inputs:
-        if not source.exists():
-            problems.append(
-                FileResult(
-                    str(source), None, None, Status.FAILED, f"{source}: no such file or folder"
-                )
-            )
-            continue
-        if source.is_dir():
-            base = (
-                default_output(source)
-                if output is None
-                else (output if len(inputs) == 1 else output / source.name)
-            )
-            for path in sorted(
-                p for p in source.rglob("*") if p.is_file() and not p.name.startswith(".")
-            ):
-                kind = media_kind(path)
-                if kind is not None:
-                    jobs.append(Job(path, base / path.relative_to(source), kind))
-            continue
-        kind = media_kind(source)
-        if kind is None:
-            problems.append(
-                FileResult(
-                    str(source),
-                    None,
-                    None,
-                    Status.FAILED,
-                    f"{source}: unsupported file type {source.suffix!r}",
-                )
-            )
-            continue
-        if output is None:
-            target = default_output(source)
-        elif single_file_target:
-            target = output
-        else:
-            target = output / source.name
-        jobs.append(Job(source, target, kind))
-    seen: dict[Path, Path] = {}
-    for job in jobs:
-        key = job.target.resolve()
-        if key in seen:
-            raise ConfigError(f"{job.source} and {seen[key]} would both be written to {job.target}")
-        if key == job.source.resolve():
-            raise ConfigError(f"{job.source}: output would overwrite the input")
-        seen[key] = job.source
-    return jobs, problems
-
-
 class Anonymizer:
     """Runs detection, tracking, the face policy and redaction over images and videos."""
 
@@ -267,6 +125,11 @@ class Anonymizer:
         self.detector = detector or with_quality(built, photo)
         self.video_detector = detector or with_quality(built, video)
         self.observer = observer
+        self.step = FrameStep(
+            threshold=self.options.detection.threshold,
+            redaction=self.options.redaction,
+            policy=self.policy,
+        )
 
     def anonymize_frame(
         self,
@@ -280,32 +143,11 @@ class Anonymizer:
         pts: int | None = None,
     ) -> tuple[Frame, FrameReport]:
         """Redact one BGR frame in place (tracked when ``tracker`` is given); fail closed."""
-        try:
-            if run_detector:
-                found = (detector or self.detector).detect(frame)
-                if not isinstance(found, Detections):
-                    raise TypeError(f"detector returned {type(found).__name__}, not Detections")
-                found = found.filter_score(self.options.detection.threshold)
-                faces = tracker.update(found) if tracker is not None else found
-            else:
-                faces = tracker.predict() if tracker is not None else Detections.empty()
-            decisions = decide_fail_closed(self.policy, frame, faces)
-            redact_faces(frame, faces[decisions.redact], self.options.redaction)
-        except Exception:
-            # Detection, tracking or redaction failed: nothing of this frame can be trusted.
-            redact_frame(frame)
-            report = FrameReport(
-                source, index, pts, Detections.empty(), FaceDecisions.redact_all(0), True
-            )
-            self._observe(report)
-            return frame, report
-        report = FrameReport(source, index, pts, faces, decisions, False)
-        self._observe(report)
-        return frame, report
-
-    def _observe(self, report: FrameReport) -> None:
+        step = self.step.run(frame, detector or self.detector, tracker, run_detector=run_detector)
+        report = FrameReport(source, index, pts, step.faces, step.decisions, step.blanked)
         if self.observer is not None:
             self.observer(report)
+        return frame, report
 
     def anonymize_image(self, source: Path, target: Path) -> FileResult:
         """Anonymize one image file into ``target``."""
@@ -363,58 +205,35 @@ class Anonymizer:
         result: FileResult,
         progress: ProgressCallback | None,
     ) -> None:
-        decoded: queue.Queue[Any] = queue.Queue(_QUEUE_SIZE)
-        redacted: queue.Queue[Any] = queue.Queue(_QUEUE_SIZE)
-        stop = threading.Event()
-        read_thread = threading.Thread(
-            target=_produce, args=(reader.items(), decoded, stop), daemon=True
-        )
-        write_thread = threading.Thread(target=_consume, args=(writer, redacted, stop), daemon=True)
-        read_thread.start()
-        write_thread.start()
         index = 0
         last_blanked = False
         scenes = SceneCutDetector()
-        try:
-            for item in _drain(decoded, stop):
-                if isinstance(item, VideoFrame):
-                    # Frames are skipped only when a tracker carries the faces through them
-                    # (without one, a skipped frame would be written with no face hidden), and
-                    # never right after a failed detection, whose faces no tracker holds, nor
-                    # on a new scene's first frame (its tracks are the old scene's).
-                    cut = scenes.is_cut(item.pixels)
-                    run_detector = tracker is None or last_blanked or cut
-                    run_detector = run_detector or index % self.options.detect_every == 0
-                    _, report = self.anonymize_frame(
-                        item.pixels,
-                        tracker,
-                        run_detector=run_detector,
-                        detector=self.video_detector,
-                        source=source,
-                        index=index,
-                        pts=item.pts,
-                    )
-                    _count(result, report)
-                    last_blanked = report.blanked
-                    index += 1
-                    if progress is not None:
-                        progress(1)
-                _put(redacted, item, stop)
-            _put(redacted, _DONE, stop)
-        except BaseException as exc:
-            stop.set()
-            write_thread.join()
-            writer_error = getattr(write_thread, "error", None)
-            if writer_error is not None and writer_error is not exc:
-                raise writer_error from exc  # the writer's failure is the real cause
-            raise
-        finally:
-            write_thread.join()
-            stop.set()
-            read_thread.join(timeout=5)
-        error = getattr(write_thread, "error", None)
-        if error is not None:
-            raise error
+
+        def on_frame(item: VideoFrame) -> None:
+            nonlocal index, last_blanked
+            # Frames are skipped only when a tracker carries the faces through them (without
+            # one, a skipped frame would be written with no face hidden), and never right after
+            # a failed detection, whose faces no tracker holds, nor on a new scene's first frame
+            # (its tracks are the old scene's).
+            cut = scenes.is_cut(item.pixels)
+            run_detector = tracker is None or last_blanked or cut
+            run_detector = run_detector or index % self.options.detect_every == 0
+            _, report = self.anonymize_frame(
+                item.pixels,
+                tracker,
+                run_detector=run_detector,
+                detector=self.video_detector,
+                source=source,
+                index=index,
+                pts=item.pts,
+            )
+            _count(result, report)
+            last_blanked = report.blanked
+            index += 1
+            if progress is not None:
+                progress(1)
+
+        run_overlapped(reader, writer, on_frame)
 
 
 def _count(result: FileResult, report: FrameReport) -> None:
@@ -425,59 +244,6 @@ def _count(result: FileResult, report: FrameReport) -> None:
     redacted = int(report.decisions.redact.sum())
     result.faces_redacted += redacted
     result.faces_kept += len(report.faces) - redacted
-
-
-def _put(q: queue.Queue[Any], item: Any, stop: threading.Event) -> None:
-    while not stop.is_set():
-        try:
-            q.put(item, timeout=0.1)
-            return
-        except queue.Full:
-            continue
-    raise MediaError("video processing stopped")
-
-
-def _produce(items: Iterator[Any], q: queue.Queue[Any], stop: threading.Event) -> None:
-    try:
-        for item in items:
-            _put(q, item, stop)
-        _put(q, _DONE, stop)
-    except BaseException as exc:  # handed to the consumer, which re-raises it
-        if not stop.is_set():
-            _put(q, _Failure(exc), stop)
-
-
-def _consume(writer: VideoWriter, q: queue.Queue[Any], stop: threading.Event) -> None:
-    try:
-        for item in _drain(q, stop):
-            if isinstance(item, VideoFrame):
-                writer.write_frame(item)
-            elif isinstance(item, StreamPacket):
-                writer.copy_packet(item)
-    except BaseException as exc:
-        threading.current_thread().error = exc  # type: ignore[attr-defined]
-        stop.set()
-
-
-@dataclass
-class _Failure:
-    error: BaseException
-
-
-def _drain(q: queue.Queue[Any], stop: threading.Event) -> Iterator[Any]:
-    """Items from ``q`` until ``_DONE``; ends early once ``stop`` is set and ``q`` is empty."""
-    while True:
-        try:
-            item = q.get(timeout=0.1)
-        except queue.Empty:
-            if stop.is_set():
-                return  # the other side gave up: whoever set stop reports why
-            continue
-        if item is _DONE:
-            return
-        if isinstance(item, _Failure):
-            raise item.error
-        yield item
 
 
 def run_batch(

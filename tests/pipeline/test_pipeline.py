@@ -148,7 +148,7 @@ def test_video_frames_whose_detection_fails_are_blanked(
 def test_frames_whose_redaction_fails_are_blanked(
     tmp_path: Path, make_video: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import veil.pipeline
+    import veil.framestep
 
     calls = 0
 
@@ -159,7 +159,7 @@ def test_frames_whose_redaction_fails_are_blanked(
             raise ValueError("bad box")
         return frame
 
-    monkeypatch.setattr(veil.pipeline, "redact_faces", flaky_redact)
+    monkeypatch.setattr(veil.framestep, "redact_faces", flaky_redact)
     source = make_video(tmp_path / "in.mp4", frames=4)
     options = AnonymizeOptions(detect_every=1)
     result = Anonymizer(options, detector=FixedDetector()).anonymize_video(
