@@ -1,10 +1,11 @@
 """The anonymization pipeline: source -> detect -> track -> policy -> redact -> sink.
 
-:class:`Anonymizer` processes images and video files, one :class:`veil.framestep.FrameStep` per
-frame (the step live streams run too); :func:`plan_outputs` (:mod:`veil.planning`) maps inputs (files and
-folders, mirrored) to outputs; :func:`run_batch` processes a whole batch and never stops at one
-bad file. The pipeline depends only on ``veil.vision`` and ``veil.media``: the face policy
-(default: redact every face) and the frame observer (e.g. ``--boxes-out``) are passed in.
+:class:`Anonymizer` processes images and video files with one :class:`veil.framestep.FrameStep`
+per frame (the step live streams run too); :func:`plan_outputs` (:mod:`veil.planning`) maps
+inputs (files and folders, mirrored) to outputs; :func:`run_batch` processes a whole batch and
+never stops at one bad file. The pipeline depends only on ``veil.vision`` and ``veil.media``:
+the face policy (default: redact every face) and the frame observer (e.g. ``--boxes-out``) are
+passed in.
 
 Fail closed: when detection (or its output) fails on a frame, the whole frame is redacted and
 counted; an output is written under a temporary name and renamed only when complete.

@@ -31,10 +31,11 @@ import cv2
 import numpy as np
 
 from veil.errors import ConfigError
+from veil.framestep import FrameStep
 from veil.vision.detections import Detections
-from veil.vision.detectors import Detector
-from veil.vision.policy import FacePolicy, Frame, RedactAll, decide_fail_closed
-from veil.vision.redact import RedactionSettings, redact_faces, redact_frame
+from veil.vision.detectors import Detector, DetectorSettings
+from veil.vision.policy import FacePolicy, Frame
+from veil.vision.redact import RedactionSettings
 from veil.vision.scenecut import SceneCutDetector
 from veil.vision.tracking import FaceTracker, TrackerSettings
 
@@ -198,9 +199,9 @@ class DetectorWorker:
     without it. Results of jobs nobody waits for any more are dropped.
     """
 
-    def __init__(self, detector: Detector, threshold: float, clock: Clock = time.monotonic):
+    def __init__(self, detector: Detector, step: FrameStep, clock: Clock = time.monotonic):
         self.detector = detector
-        self.threshold = threshold
+        self.step = step
         self.clock = clock
         self._cond = threading.Condition()
         self._job: tuple[int, Frame, float] | None = None
@@ -260,12 +261,7 @@ class DetectorWorker:
             faces: Detections | None = None
             error: BaseException | None = None
             try:
-                found = self.detector.detect(pixels)
-                if not isinstance(found, Detections):
-                    raise TypeError(f"detector returned {type(found).__name__}, not Detections")
-                faces = found.filter_score(self.threshold)
-                if scale != 1.0:
-                    faces = faces.scaled(1.0 / scale)
+                faces = self.step.detect(self.detector, pixels, scale)
             except Exception as exc:  # the frame is blanked by the caller
                 error = exc
             with self._cond:
@@ -281,7 +277,7 @@ class RealtimeRedactor:
         self,
         detector: Detector,
         *,
-        threshold: float = 0.3,
+        detection: DetectorSettings | None = None,
         redaction: RedactionSettings | None = None,
         tracking: TrackerSettings | None = None,
         policy: FacePolicy | None = None,
@@ -289,12 +285,16 @@ class RealtimeRedactor:
         clock: Clock = time.monotonic,
     ) -> None:
         self.settings = settings or RealtimeSettings()
-        self.redaction = redaction or RedactionSettings()
-        self.policy: FacePolicy = policy or RedactAll()
+        # The same step, threshold and policy as ``veil blur``: only deadlines are added here.
+        self.step = FrameStep(
+            threshold=(detection or DetectorSettings()).threshold,
+            redaction=redaction,
+            policy=policy,
+        )
         self.tracker = FaceTracker(tracking or TrackerSettings())
         self.degrader = Degrader(self.settings)
         self.clock = clock
-        self.worker = DetectorWorker(detector, threshold, clock)
+        self.worker = DetectorWorker(detector, self.step, clock)
         self.scenes = SceneCutDetector()  # the first frame of a new scene is always detected
         self._last_detection: float | None = None  # stream time of the last good detection
         self._since_detection = 0
@@ -346,14 +346,15 @@ class RealtimeRedactor:
             if result.faces is None:
                 self._last_detection = None
                 return self._blank(pixels, BlankReason.DETECTOR, result.seconds)
-            faces = self.tracker.update(result.faces)
-            self._last_detection = stamp
             self._since_detection = 1
-            return self._redact(pixels, faces, detected=True, seconds=result.seconds)
+            outcome = self._redact(pixels, result.faces, seconds=result.seconds)
+            if outcome.blanked is None:
+                self._last_detection = stamp
+            return outcome
         self._since_detection += 1
         if expired or cut:  # the detector is busy and the tracks are too old or of another scene
             return self._blank(pixels, BlankReason.LATE)
-        return self._redact(pixels, self.tracker.predict(), detected=False, seconds=None)
+        return self._redact(pixels, None, seconds=None)
 
     def _submit(self, pixels: Frame) -> int | None:
         side = self.degrader.side
@@ -368,20 +369,15 @@ class RealtimeRedactor:
             return self.worker.submit(np.asarray(small, np.uint8), scale)
         return self.worker.submit(pixels.copy(), 1.0)
 
-    def _redact(
-        self, pixels: Frame, faces: Detections, *, detected: bool, seconds: float | None
-    ) -> Outcome:
-        h, w = pixels.shape[:2]
-        faces = faces.clipped(w, h) if len(faces) else faces
-        decisions = decide_fail_closed(self.policy, pixels, faces)
-        redacted = int(decisions.redact.sum())
-        try:
-            redact_faces(pixels, faces[decisions.redact], self.redaction)
-        except Exception:
-            return self._blank(pixels, BlankReason.DETECTOR, seconds)
-        return Outcome(redacted, len(faces) - redacted, None, detected, seconds)
+    def _redact(self, pixels: Frame, found: Detections | None, *, seconds: float | None) -> Outcome:
+        """The shared frame step on ``pixels``; ``found`` is ``None`` between detections."""
+        step = self.step.finish(pixels, found, self.tracker)
+        if step.blanked:
+            return Outcome(blanked=BlankReason.DETECTOR, detector_seconds=seconds)
+        detected = found is not None
+        return Outcome(step.faces_redacted, step.faces_kept, None, detected, seconds)
 
     @staticmethod
     def _blank(pixels: Frame, reason: BlankReason, seconds: float | None = None) -> Outcome:
-        redact_frame(pixels)
+        FrameStep.blank(pixels)
         return Outcome(blanked=reason, detector_seconds=seconds)

@@ -167,7 +167,7 @@ def build_run(request: StreamRequest) -> BuiltRun:
             detector.detect(np.zeros((360, 640, 3), np.uint8))  # load the model before frames
             return RealtimeRedactor(
                 detector,
-                threshold=options.detection.threshold,
+                detection=options.detection,
                 redaction=options.redaction,
                 tracking=options.tracking or TrackerSettings(),
                 policy=policy,
