@@ -3,7 +3,9 @@
 :class:`RealtimeRedactor` takes decoded frames in order and returns them redacted. The detector
 runs in its own worker thread, so a slow or stalled detector never holds a frame longer than the
 latency budget (``max_latency``): a frame that is not checked by then leaves fully redacted
-(blanked) and is counted. The rules, per frame:
+(blanked) and is counted. Detection, the score threshold, tracking, the face policy and redaction
+are :class:`veil.framestep.FrameStep`, the step ``veil blur`` runs; this module adds only what is
+live (deadlines, dropping, degradation). The rules, per frame:
 
 - a frame the decoder marked corrupt, or one already older than the budget, is blanked;
 - the first frame of a new scene (:mod:`veil.vision.scenecut`) is always detected on, or
