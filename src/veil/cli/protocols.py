@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from veil.cli.ledger import Db, Keys, Witnesses, ledger_app
+from veil.cli.ledger_common import Db, Keys, Witnesses, ledger_app
 from veil.cli.witness import witness_app
 from veil.textsafe import safe_text
 
