@@ -3,7 +3,6 @@ writing and checking offline proofs. Thin: parse, call :mod:`veil.ledger`, print
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -163,7 +162,9 @@ def prove_command(
     with open_ledger(db, keys) as led:
         bundle = led.prove(event, open_witnesses(witness))
     if output is not None and output.suffix == ".tlog-proof":
-        bundle = json.loads(bundle)["entries"][0]["tlog_proof"]  # the bare C2SP proof
+        from veil.ledger.proofs import bare_tlog_proof
+
+        bundle = bare_tlog_proof(bundle)
     write_output(bundle, output, overwrite)
 
 

@@ -172,6 +172,14 @@ def make_bundle(kind: str, entries: Sequence[tuple[int, bytes, str]], subject: s
     return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
 
 
+def bare_tlog_proof(bundle: str) -> str:
+    """The c2sp.org/tlog-proof text of a one-event bundle (what ``prove -o x.tlog-proof`` writes)."""
+    entries = json.loads(bundle)["entries"]
+    if len(entries) != 1:
+        raise BundleError(f"a bare tlog-proof holds one event, this bundle holds {len(entries)}")
+    return str(entries[0]["tlog_proof"])
+
+
 def verify_bundle(
     data: bytes | str,
     log_key: Verifier,
