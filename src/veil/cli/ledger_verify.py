@@ -104,17 +104,7 @@ def verify_command(
     with open_ledger(db, keys) as led, progress("verifying leaves") as tick:
         report = led.verify([key_text(k, "--witness-key") for k in witness_key or []], tick)
     if as_json:
-        print_json(
-            {
-                "ok": report.ok,
-                "size": report.size,
-                "leaves_checked": report.leaves_checked,
-                "nodes_checked": report.nodes_checked,
-                "checkpoints_checked": report.checkpoints_checked,
-                "problem_count": report.problem_count,
-                "problems": report.problems,
-            }
-        )
+        print_json(report.as_dict())
         if not report.ok:
             raise typer.Exit(3)
         return
