@@ -251,3 +251,15 @@ def test_a_bare_tlog_proof_comes_only_from_a_one_event_bundle(tmp_path: Path) ->
         assert parse_tlog_proof(bare).index == 1
         with pytest.raises(BundleError, match="holds 2"):
             bare_tlog_proof(led.trace("ab" * 32))
+
+
+def test_a_verified_bundle_as_json_lists_its_events(tmp_path: Path) -> None:
+    with Ledger.open(f"sqlite:///{tmp_path / 'j.db'}", tmp_path / "k", origin="t.example/j") as led:
+        events = [make_event(i, subject="cd" * 32) for i in range(3)]
+        led.append_many(events)
+        result = verify_bundle(led.trace("cd" * 32), parse_vkey(led.status().vkey), [], None)
+    data = result.as_dict()
+    assert (data["kind"], data["origin"], data["tree_size"]) == ("trace", "t.example/j", 3)
+    assert data["subject"] == "cd" * 32 and data["cosigned_by"] == []
+    assert [e["index"] for e in data["events"]] == [0, 1, 2]
+    assert [e["id"] for e in data["events"]] == [e.id for e in events]

@@ -239,20 +239,7 @@ def verify_bundle_command(
     result = verify_bundle(data, lkey, wkeys, min_witnesses)
     cp = result.checkpoint
     if as_json:
-        print_json(
-            {
-                "ok": True,
-                "kind": result.kind,
-                "origin": cp.origin,
-                "tree_size": cp.size,
-                "cosigned_by": sorted(result.cosigned_by),
-                "subject": result.subject,
-                "events": [
-                    {"index": e.index, **e.event.model_dump(mode="json", exclude_none=True)}
-                    for e in result.entries
-                ],
-            }
-        )
+        print_json(result.as_dict())
         return
     typer.echo(
         f"ok: {len(result.entries)} event(s) proved in {cp.origin} at tree size {cp.size}, "

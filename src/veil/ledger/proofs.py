@@ -113,6 +113,21 @@ class BundleResult:
     entries: tuple[ProvedEntry, ...]
     subject: str | None
 
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form (``veil ledger verify-bundle --json``): the checkpoint and each event."""
+        return {
+            "ok": True,
+            "kind": self.kind,
+            "origin": self.checkpoint.origin,
+            "tree_size": self.checkpoint.size,
+            "cosigned_by": sorted(self.cosigned_by),
+            "subject": self.subject,
+            "events": [
+                {"index": e.index, **e.event.model_dump(mode="json", exclude_none=True)}
+                for e in self.entries
+            ],
+        }
+
 
 def verify_tlog_proof(
     proof: TlogProof | str,
