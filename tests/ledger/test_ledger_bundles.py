@@ -19,7 +19,13 @@ from veil.errors import BadInputError, VeilError
 from veil.ledger import Ledger
 from veil.ledger.merkle import leaf_hash, root_from_leaves
 from veil.ledger.note import parse_vkey
-from veil.ledger.proofs import BundleError, TlogProof, parse_tlog_proof, verify_bundle
+from veil.ledger.proofs import (
+    BundleError,
+    TlogProof,
+    bare_tlog_proof,
+    parse_tlog_proof,
+    verify_bundle,
+)
 from veil.ledger.witness import Witness
 
 
@@ -235,3 +241,25 @@ def test_a_malformed_checkpoint_is_named_once(world: dict[str, Any]) -> None:
         verify_bundle(json.dumps(doc), led.verifier)
     assert str(err.value).count("checkpoint") == 1, str(err.value)
     assert "tree size is not a decimal" in str(err.value)
+
+
+def test_a_bare_tlog_proof_comes_only_from_a_one_event_bundle(tmp_path: Path) -> None:
+    with Ledger.open(f"sqlite:///{tmp_path / 'b.db'}", tmp_path / "k", origin="t.example/b") as led:
+        events = [make_event(i, subject="ab" * 32) for i in range(2)]
+        led.append_many(events)
+        bare = bare_tlog_proof(led.prove(events[1].id))
+        assert parse_tlog_proof(bare).index == 1
+        with pytest.raises(BundleError, match="holds 2"):
+            bare_tlog_proof(led.trace("ab" * 32))
+
+
+def test_a_verified_bundle_as_json_lists_its_events(tmp_path: Path) -> None:
+    with Ledger.open(f"sqlite:///{tmp_path / 'j.db'}", tmp_path / "k", origin="t.example/j") as led:
+        events = [make_event(i, subject="cd" * 32) for i in range(3)]
+        led.append_many(events)
+        result = verify_bundle(led.trace("cd" * 32), parse_vkey(led.status().vkey), [], None)
+    data = result.as_dict()
+    assert (data["kind"], data["origin"], data["tree_size"]) == ("trace", "t.example/j", 3)
+    assert data["subject"] == "cd" * 32 and data["cosigned_by"] == []
+    assert [e["index"] for e in data["events"]] == [0, 1, 2]
+    assert [e["id"] for e in data["events"]] == [e.id for e in events]

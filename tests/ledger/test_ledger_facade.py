@@ -102,6 +102,18 @@ def test_verify_reports_progress(ledger: Ledger) -> None:
     assert seen == [(5000, 12_000), (10_000, 12_000)]
 
 
+def test_the_verify_report_as_json_counts_every_problem() -> None:
+    from veil.ledger.audit import AuditReport
+
+    report = AuditReport(size=3, leaves_checked=3)
+    assert report.as_dict()["ok"] is True
+    for i in range(AuditReport.MAX_LISTED + 5):
+        report.problem(f"leaf {i}: bad")
+    data = report.as_dict()
+    assert (data["ok"], data["problem_count"], len(data["problems"])) == (False, 105, 100)
+    assert data["size"] == data["leaves_checked"] == 3 and data["problems"][0] == "leaf 0: bad"
+
+
 def test_ledgers_from_earlier_development_builds_are_upgraded(tmp_path: Path) -> None:
     """Before the current layout, leaf hashes and level-1 nodes were rows of the nodes table
     and the subject index was on the 32-byte pseudonym: opening such a file upgrades it."""

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from veil.cli.ledger import Db, Keys, Witnesses, ledger_app
+from veil.cli.ledger_common import Db, Keys, Witnesses, ledger_app
 from veil.cli.witness import witness_app
 from veil.textsafe import safe_text
+
+if TYPE_CHECKING:
+    from veil.ledger import Ledger
+    from veil.ledger.stores import StoredCheckpoint
 
 Json = Annotated[bool, typer.Option("--json", help="Print a JSON result instead of text.")]
 
@@ -89,15 +93,13 @@ def register(app: typer.Typer) -> None:
 
 
 def policy_checkpoint(
-    led: Any, witnesses: list[str], vkeys: list[str], quorum: int | None
-) -> tuple[str, Any]:
-    """``veil ledger checkpoint --witness URL ... --quorum N``: publish under an N-of-M policy."""
-    from veil.ledger.witness import Witness
-    from veil.ledger.witness_http import HttpWitness, LocalWitness, checkpoint_with_policy
+    led: Ledger, witnesses: list[str], vkeys: list[str], quorum: int | None
+) -> tuple[str, StoredCheckpoint | None]:
+    """``veil ledger checkpoint --witness URL ... --quorum N``: publish under an N-of-M policy,
+    warning on stderr about each witness that did not cosign."""
+    from veil.ledger.witness_http import checkpoint_with_policy, open_cosigning_witnesses
 
-    ws: list[Any] = [
-        HttpWitness(w) if "://" in w else LocalWitness(Witness.open(Path(w))) for w in witnesses
-    ]
+    ws = open_cosigning_witnesses(witnesses)
     done = checkpoint_with_policy(led, ws, vkeys, len(ws) if quorum is None else quorum)
     for o in done.outcomes:
         if o.cosigner is None:

@@ -73,10 +73,10 @@ def add_log_command(
 
       veil witness add-log log.vkey
     """
-    from veil.cli.ledger import _key_text
+    from veil.cli.ledger_common import key_text
     from veil.ledger.witness import Witness
 
-    origin = Witness.open(folder).add_log(_key_text(vkey, "log key"))
+    origin = Witness.open(folder).add_log(key_text(vkey, "log key"))
     if as_json:
         typer.echo(json.dumps({"origin": origin}))
     else:

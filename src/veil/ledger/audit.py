@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from veil.errors import VerificationError
 from veil.ledger import merkle
@@ -42,6 +42,18 @@ class AuditReport:
     @property
     def ok(self) -> bool:
         return self.problem_count == 0
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form (``veil ledger verify --json``): counts, then the problems listed."""
+        return {
+            "ok": self.ok,
+            "size": self.size,
+            "leaves_checked": self.leaves_checked,
+            "nodes_checked": self.nodes_checked,
+            "checkpoints_checked": self.checkpoints_checked,
+            "problem_count": self.problem_count,
+            "problems": list(self.problems),
+        }
 
 
 def audit_log(

@@ -113,6 +113,21 @@ class BundleResult:
     entries: tuple[ProvedEntry, ...]
     subject: str | None
 
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form (``veil ledger verify-bundle --json``): the checkpoint and each event."""
+        return {
+            "ok": True,
+            "kind": self.kind,
+            "origin": self.checkpoint.origin,
+            "tree_size": self.checkpoint.size,
+            "cosigned_by": sorted(self.cosigned_by),
+            "subject": self.subject,
+            "events": [
+                {"index": e.index, **e.event.model_dump(mode="json", exclude_none=True)}
+                for e in self.entries
+            ],
+        }
+
 
 def verify_tlog_proof(
     proof: TlogProof | str,
@@ -170,6 +185,14 @@ def make_bundle(kind: str, entries: Sequence[tuple[int, bytes, str]], subject: s
         {"index": i, "event": json.loads(data), "tlog_proof": proof} for i, data, proof in entries
     ]
     return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
+
+
+def bare_tlog_proof(bundle: str) -> str:
+    """The c2sp.org/tlog-proof text of a one-event bundle (what ``prove -o x.tlog-proof`` writes)."""
+    entries = json.loads(bundle)["entries"]
+    if len(entries) != 1:
+        raise BundleError(f"a bare tlog-proof holds one event, this bundle holds {len(entries)}")
+    return str(entries[0]["tlog_proof"])
 
 
 def verify_bundle(

@@ -12,6 +12,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from veil.errors import ConfigError, VeilError, VerificationError
@@ -99,6 +100,11 @@ class LocalWitness:
 
     def add_checkpoint(self, body: str) -> str:
         return self.witness.add_checkpoint(body)
+
+
+def open_cosigning_witnesses(specs: Sequence[str]) -> list[CosigningWitness]:
+    """Witnesses named by URL (``http(s)://...``: an HTTP witness) or folder (a local one)."""
+    return [HttpWitness(w) if "://" in w else LocalWitness(Witness.open(Path(w))) for w in specs]
 
 
 @dataclass(frozen=True)

@@ -59,10 +59,9 @@ def sequencer_lock(db_url: str) -> Iterator[None]:
 
 
 def _witnesses(specs: tuple[str, ...]) -> list[Any]:
-    from veil.ledger.witness import Witness
-    from veil.ledger.witness_http import HttpWitness, LocalWitness
+    from veil.ledger.witness_http import open_cosigning_witnesses
 
-    return [HttpWitness(w) if "://" in w else LocalWitness(Witness.open(Path(w))) for w in specs]
+    return list(open_cosigning_witnesses(specs))
 
 
 def witness_round(state: ServiceState) -> PolicyCheckpoint | None:

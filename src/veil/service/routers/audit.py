@@ -199,11 +199,7 @@ def _verify_work(db_url: str, key_dir: Any) -> jobs.Work:
 
         with Ledger.open(db_url, key_dir, create=False) as ledger:  # its own connection
             rep = ledger.verify(progress=progress)
-        return {
-            "ok": rep.ok, "size": rep.size, "leaves_checked": rep.leaves_checked,
-            "nodes_checked": rep.nodes_checked, "checkpoints_checked": rep.checkpoints_checked,
-            "problem_count": rep.problem_count, "problems": rep.problems,
-        }  # fmt: skip
+        return rep.as_dict()
 
     return work
 
