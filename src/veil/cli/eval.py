@@ -9,14 +9,17 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from veil.cli import anonymize as flags
+from veil.cli import media_flags as flags
 from veil.cli.quality import QualityOption
 from veil.textsafe import safe_markup, safe_text
 from veil.vision.redact import MaskShape
+
+if TYPE_CHECKING:
+    from veil.vision.evaluation import EvaluationReport
 
 D = flags.DEFAULTS
 
@@ -171,7 +174,7 @@ def faces(
         _print_report(report)
 
 
-def _print_report(report: Any) -> None:
+def _print_report(report: EvaluationReport) -> None:
     from rich.console import Console
     from rich.table import Table
 
