@@ -18,6 +18,7 @@ LIMITS = {
     "cli/eval.py": 300,
     "cli/quality.py": 300,
     "batch_run.py": 400,
+    "faces_eval.py": 400,
     "rules/deployments.py": 400,
     "rules/deployment_model.py": 400,
     "rules/deployment_checks.py": 400,
