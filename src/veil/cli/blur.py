@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Annotated
 
 import typer
 
-from veil.cli import anonymize as flags
-from veil.cli.quality import QualityOption, with_quality_option
+from veil.cli import media_flags as flags
+from veil.cli.anonymize import BatchFlags, MediaFlags, run_anonymize
+from veil.cli.quality import QualityOption
 from veil.media.images import MAX_IMAGE_PIXELS
 from veil.media.video import DEFAULT_PRESET, X264Preset
 from veil.vision.quality import PHOTO_QUALITY, VIDEO_QUALITY
@@ -83,20 +83,40 @@ def blur(
     ray: flags.RayAddress = None,
     ray_workers: flags.RayWorkers = 0,
 ) -> None:
-    options = replace(
-        with_quality_option(flags.options_from(locals()), quality), preset=preset.value
-    )
-    status = flags.run_anonymize(
-        inputs,
-        output,
-        options,
+    parsed = BatchFlags(
+        inputs=tuple(inputs),
+        output=output,
+        media=MediaFlags(
+            thresh=thresh,
+            mask_scale=mask_scale,
+            mode=mode,
+            shape=shape,
+            detector=detector,
+            max_side=max_side,
+            tiles=tiles,
+            detect_every=detect_every,
+            track=track,
+            hold_frames=hold_frames,
+            codec=codec,
+            crf=crf,
+            keep_audio=keep_audio,
+            keep_metadata=keep_metadata,
+            overwrite=overwrite,
+            threads=threads,
+            precision=precision,
+            quality=quality,
+            preset=preset.value,
+        ),
         json_output=json_output,
         boxes_out=boxes_out,
         quiet=quiet,
-        trace=flags.trace_settings(ledger, "veil-blur", controller, db),
-        ray=flags.ray_settings(ray, ray_workers),
+        ledger=ledger,
+        controller=controller,
+        db=db,
+        ray=ray,
+        ray_workers=ray_workers,
     )
-    raise typer.Exit(status)
+    raise typer.Exit(run_anonymize(parsed, parsed.request("veil-blur")))
 
 
 def register(app: typer.Typer) -> None:

@@ -9,14 +9,17 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from veil.cli import anonymize as flags
+from veil.cli import media_flags as flags
 from veil.cli.quality import QualityOption
 from veil.textsafe import safe_markup, safe_text
 from veil.vision.redact import MaskShape
+
+if TYPE_CHECKING:
+    from veil.vision.evaluation import EvaluationReport
 
 D = flags.DEFAULTS
 
@@ -104,41 +107,26 @@ def faces(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from veil.detector_eval import evaluate_presets
-    from veil.errors import ConfigError
-    from veil.vision.detectors import DetectorSettings, get_detector
-    from veil.vision.evaluation import read_boxes_csv
-    from veil.vision.quality import PHOTO_QUALITY, PRESETS
+    from veil.faces_eval import FacesEvalRequest, evaluate_faces
+    from veil.vision.detectors import DetectorSettings
     from veil.vision.redact import RedactionSettings
 
-    if not 0.0 < thresh < 1.0:
-        raise ConfigError(f"threshold must be between 0 and 1, got {thresh}")
-    if all_presets and quality is not None:
-        raise ConfigError("--quality and --all-presets are exclusive")
-    presets = list(PRESETS) if all_presets else [quality.value if quality else PHOTO_QUALITY]
-    images = read_boxes_csv(directory)
-    if limit is not None:
-        images = images[:limit]
-    redaction = RedactionSettings(shape=shape, mask_scale=mask_scale)
-    detection = DetectorSettings(
-        threshold=thresh,
-        max_side=max_side,
-        tiles=tiles,
-        threads=threads,
-        precision=precision.value,
+    request = FacesEvalRequest(
+        directory=directory,
+        detection=DetectorSettings(
+            threshold=thresh,
+            max_side=max_side,
+            tiles=tiles,
+            threads=threads,
+            precision=precision.value,
+        ),
+        redaction=RedactionSettings(shape=shape, mask_scale=mask_scale),
+        detector=detector,
+        quality=None if quality is None else quality.value,
+        all_presets=all_presets,
+        coverage=coverage,
+        limit=limit,
     )
-    found_by = get_detector(detector, detection)
-    settings: dict[str, Any] = {
-        "detector": detector,
-        "thresh": thresh,
-        "mask_scale": mask_scale,
-        "shape": shape.value,
-        "max_side": max_side,
-        "tiles": tiles,
-        # What ran: --precision auto is reported as the precision it chose on this machine.
-        "precision": getattr(found_by, "precision", precision.value),
-        "coverage": coverage,
-    }
     console = Console(stderr=True)
     show = console.is_terminal and not quiet and not json_output
     with Progress(
@@ -150,17 +138,11 @@ def faces(
         console=console,
         disable=not show,
     ) as bar:
-        task = bar.add_task("scoring", total=len(images) * len(presets))
-        reports = evaluate_presets(
-            images,
-            found_by,
-            presets,
-            thresh,
-            redaction,
-            dataset=str(directory),
-            settings=settings,
-            coverage=coverage,
-            progress=lambda _: bar.advance(task),
+        task = bar.add_task("scoring", total=None)
+        reports = evaluate_faces(
+            request,
+            planned=lambda total: bar.update(task, total=total),
+            progress=lambda: bar.advance(task),
         )
     if json_output:
         one = reports[0].to_dict()
@@ -171,7 +153,7 @@ def faces(
         _print_report(report)
 
 
-def _print_report(report: Any) -> None:
+def _print_report(report: EvaluationReport) -> None:
     from rich.console import Console
     from rich.table import Table
 

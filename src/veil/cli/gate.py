@@ -7,9 +7,10 @@ from typing import Annotated
 
 import typer
 
-from veil.cli import anonymize as flags
+from veil.cli import media_flags as flags
+from veil.cli.anonymize import BatchFlags, MediaFlags, run_anonymize
 from veil.cli.consent import Db
-from veil.cli.quality import QualityOption, with_quality_option
+from veil.cli.quality import QualityOption
 from veil.consent.matching import DEFAULT_THRESHOLD
 from veil.media.images import MAX_IMAGE_PIXELS
 from veil.vision.redact import MaskShape, RedactionMode
@@ -99,45 +100,51 @@ def gate(
     ray: flags.RayAddress = None,
     ray_workers: flags.RayWorkers = 0,
 ) -> None:
-    from veil.consent.gate import ConsentGate, GateSettings
-    from veil.consent.session import open_registry
+    from veil.consent.gate import GateSettings
+    from veil.consent.gated_batch import anonymize_gated
     from veil.media.targets import check_output_name
-    from veil.vision.embeddings import get_embedder
 
     check_output_name(inputs, output)  # a misnamed output is refused before the registry opens
-    options = with_quality_option(flags.options_from(locals()), quality)
-    settings = GateSettings(
-        threshold=match_threshold, min_face=min_face, recheck_frames=recheck_frames
-    )
-    run = functools.partial(
-        flags.run_anonymize,
-        inputs,
-        output,
-        options,
+    parsed = BatchFlags(
+        inputs=tuple(inputs),
+        output=output,
+        media=MediaFlags(
+            thresh=thresh,
+            mask_scale=mask_scale,
+            mode=mode,
+            shape=shape,
+            detector=detector,
+            max_side=max_side,
+            tiles=tiles,
+            detect_every=detect_every,
+            track=track,
+            hold_frames=hold_frames,
+            codec=codec,
+            crf=crf,
+            keep_audio=keep_audio,
+            keep_metadata=keep_metadata,
+            overwrite=overwrite,
+            threads=threads,
+            precision=precision,
+            quality=quality,
+        ),
         json_output=json_output,
         boxes_out=boxes_out,
         quiet=quiet,
-        trace=flags.trace_settings(
-            True if ledger is None else ledger,  # the gate always keeps a ledger
-            "veil-gate",
-            controller,
-            db,
-            purpose=f"{purpose}: recognize consenting people, redact everyone else",
-        ),
+        ledger=True if ledger is None else ledger,  # the gate always keeps a ledger
+        controller=controller,
+        db=db,
+        ray=ray,
+        ray_workers=ray_workers,
     )
-    if ray is not None:
-        from veil.config import default_db_url
-        from veil.scale.policies import GatePolicySpec
-
-        spec = GatePolicySpec(db or default_db_url(), purpose, settings)
-        raise typer.Exit(run(ray=flags.ray_settings(ray, ray_workers), ray_policy=spec))
-    with open_registry(db) as registry:
-        policy = ConsentGate.open(registry, purpose, get_embedder(), settings)
-        try:
-            status = run(policy=policy)
-        finally:
-            policy.close()
-    raise typer.Exit(status)
+    request = parsed.request(
+        "veil-gate", purpose=f"{purpose}: recognize consenting people, redact everyone else"
+    )
+    settings = GateSettings(
+        threshold=match_threshold, min_face=min_face, recheck_frames=recheck_frames
+    )
+    runner = functools.partial(anonymize_gated, db_url=db, purpose=purpose, settings=settings)
+    raise typer.Exit(run_anonymize(parsed, request, runner))
 
 
 def register(app: typer.Typer) -> None:

@@ -1,4 +1,5 @@
-"""The ``--quality`` option of ``veil blur``, ``veil gate`` and ``veil eval faces``.
+"""The ``--quality`` option of ``veil blur``, ``veil gate`` and ``veil eval faces``
+(:attr:`veil.cli.anonymize.MediaFlags.quality` carries it into the run).
 
 Its help lists every preset with the recall and cost measured for it
 (:data:`veil.vision.quality.MEASURED`, BENCHMARKS.md "Quality presets").
@@ -6,8 +7,7 @@ Its help lists every preset with the recall and cost measured for it
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -24,8 +24,3 @@ QualityOption = Annotated[
         show_default=False,
     ),
 ]
-
-
-def with_quality_option(options: Any, quality: Quality | None) -> Any:
-    """``options`` (:class:`veil.pipeline.AnonymizeOptions`) running preset ``quality``."""
-    return replace(options, quality=None if quality is None else quality.value)

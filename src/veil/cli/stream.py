@@ -5,14 +5,19 @@ from __future__ import annotations
 import json
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from veil.cli import anonymize as flags
+from veil.cli import media_flags as flags
+from veil.cli.anonymize import MediaFlags
 from veil.errors import ConfigError
 from veil.vision.redact import MaskShape, RedactionMode
+
+if TYPE_CHECKING:
+    from veil.stream.runner import StreamRun
 
 D = flags.DEFAULTS
 
@@ -164,13 +169,19 @@ def stream(
         raise ConfigError("give one SOURCE or --cameras FILE")
     if transport not in {"tcp", "udp"}:
         raise ConfigError(f"--transport {transport!r}: use tcp or udp")
-    options = flags.options_from(
-        locals(),
-        tiles=False,
-        track=True,
-        codec=None,
-        keep_metadata=False,
-        overwrite=False,
+    media = MediaFlags(  # no --tiles, --track, --codec, --keep-metadata: their defaults
+        thresh=thresh,
+        mask_scale=mask_scale,
+        mode=mode,
+        shape=shape,
+        detector=detector,
+        max_side=max_side,
+        detect_every=detect_every,
+        hold_frames=hold_frames,
+        crf=crf,
+        keep_audio=keep_audio,
+        threads=threads,
+        precision=precision,
     )
     request = StreamRequest(
         source=source,
@@ -195,7 +206,7 @@ def stream(
         legal_basis=legal_basis,
         crf=crf,
         preset=preset,
-        options=options,
+        options=media.options(),
     )
     built = build_run(request)
     run = built.run
@@ -228,7 +239,7 @@ def stream(
         raise errors[0]
 
 
-def _ticker(silent: bool) -> Any:
+def _ticker(silent: bool) -> Callable[[StreamRun], None] | None:
     if silent or not sys.stderr.isatty():
         return None
     from rich.console import Console
@@ -236,7 +247,7 @@ def _ticker(silent: bool) -> Any:
     console = Console(stderr=True)
     last = [0.0]
 
-    def tick(run: Any) -> None:
+    def tick(run: StreamRun) -> None:
         import time
 
         now = time.monotonic()

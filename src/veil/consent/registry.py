@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import numpy as np
@@ -28,9 +27,9 @@ from veil.consent.records import (
     utcnow,
 )
 from veil.consent.store import TABLE_PREFIX, ConsentStore, Cursor
+from veil.consent.subject_export import SubjectExport
 from veil.consent.vault import Vault
 from veil.errors import BadInputError, ConfigError
-from veil.ledger.events import Event
 from veil.textsafe import refuse_controls
 
 P = TABLE_PREFIX
@@ -51,26 +50,6 @@ def pydantic_message(exc: ValidationError) -> str:
 def notice_digest(text: bytes) -> str:
     """``sha256:`` digest of the notice text shown to the person."""
     return "sha256:" + hashlib.sha256(text).hexdigest()
-
-
-@dataclass(frozen=True)
-class SubjectExport:
-    """Everything Veil holds about one person: consents, template count, ledger events."""
-
-    subject: str
-    pseudonym: str
-    records: list[ConsentRecord]
-    templates: int
-    events: list[Event] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "subject": self.subject,
-            "pseudonym": self.pseudonym,
-            "records": [r.model_dump(mode="json") for r in self.records],
-            "templates": self.templates,
-            "events": [e.model_dump(mode="json", exclude_none=True) for e in self.events],
-        }
 
 
 class ConsentRegistry:

@@ -1,0 +1,122 @@
+"""The batch as a library call (``veil.batch_run``): typed results, callbacks, the ledger switch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from veil.batch_run import BatchRequest, anonymize_batch, job_frames, trace_settings
+from veil.cli.anonymize import BatchFlags, MediaFlags
+from veil.media.images import write_image
+from veil.pipeline import AnonymizeOptions, FileResult, Job, MediaKind, Status
+from veil.vision.quality import Quality
+from veil.vision.redact import RedactionMode
+
+
+class Recorder:
+    """A watcher that remembers what it was told, in order."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, object]] = []
+
+    def planned(self, jobs: list[Job], problems: list[FileResult]) -> None:
+        self.calls.append(("planned", (len(jobs), [p.input for p in problems])))
+
+    def started(self, job: Job) -> None:
+        self.calls.append(("started", job.source.name))
+
+    def advanced(self, frames: int) -> None:
+        self.calls.append(("advanced", frames))
+
+    def done(self, result: FileResult) -> None:
+        self.calls.append(("done", (Path(result.input).name, result.status)))
+
+
+def test_batch_reports_typed_results_in_order(tmp_path: Path, astronaut_bgr: np.ndarray) -> None:
+    write_image(tmp_path / "a.jpg", astronaut_bgr)
+    (tmp_path / "bad.jpg").write_text("not a jpeg")
+    missing = tmp_path / "missing.jpg"
+    request = BatchRequest(
+        inputs=(tmp_path / "a.jpg", tmp_path / "bad.jpg", missing),
+        output=tmp_path / "out",
+        options=AnonymizeOptions(),
+    )
+    watcher = Recorder()
+    outcome = anonymize_batch(request, watcher)
+    statuses = {Path(f.input).name: f.status for f in outcome.summary.files}
+    assert statuses == {"missing.jpg": Status.FAILED, "a.jpg": Status.OK, "bad.jpg": Status.FAILED}
+    assert outcome.summary.files[0].input == str(missing)  # planning problems come first
+    assert watcher.calls[0] == ("planned", (2, [str(missing)]))
+    assert ("done", ("a.jpg", Status.OK)) in watcher.calls
+    assert ("advanced", 1) in watcher.calls
+    assert [f.input for f in outcome.summary.failed] == [str(missing), str(tmp_path / "bad.jpg")]
+    assert not outcome.logged and outcome.ledger_indexes == []
+    assert (tmp_path / "out" / "a.jpg").exists()
+
+
+def test_no_ledger_unless_asked_or_initialised() -> None:
+    assert trace_settings(None, "veil-blur", None, None) is None  # no `veil ledger init` here
+    assert trace_settings(False, "veil-blur", None, None) is None
+    explicit = trace_settings(True, "veil-gate", "Acme", None, purpose="p")
+    assert explicit is not None and explicit.system == "veil-gate"
+
+
+def test_image_jobs_count_one_frame(tmp_path: Path) -> None:
+    job = Job(tmp_path / "x.jpg", tmp_path / "y.jpg", MediaKind.IMAGE)
+    assert job_frames(job) == 1
+    broken = Job(tmp_path / "x.mp4", tmp_path / "y.mp4", MediaKind.VIDEO)
+    assert job_frames(broken) == 1  # unreadable video: the bar still moves
+
+
+def test_media_flags_map_to_options() -> None:
+    flags = MediaFlags(
+        thresh=0.4,
+        mode=RedactionMode.PIXELATE,
+        track=False,
+        max_side=640,
+        quality=Quality("thorough"),
+        preset="veryfast",
+        overwrite=True,
+    )
+    options = flags.options()
+    assert options.detection.threshold == 0.4 and options.detection.max_side == 640
+    assert options.redaction.mode is RedactionMode.PIXELATE
+    assert options.tracking is None
+    assert options.quality == "thorough" and options.preset == "veryfast" and options.overwrite
+    assert MediaFlags().options().preset == AnonymizeOptions().preset  # None: library default
+
+
+def test_batch_flags_build_the_request(tmp_path: Path) -> None:
+    flags = BatchFlags(
+        inputs=(tmp_path / "a.jpg",),
+        output=None,
+        media=MediaFlags(),
+        boxes_out=tmp_path / "b.jsonl",
+        ledger=True,
+        controller="Acme",
+        ray="auto",
+        ray_workers=3,
+    )
+    request = flags.request("veil-blur")
+    assert request.inputs == (tmp_path / "a.jpg",) and request.boxes_out == tmp_path / "b.jsonl"
+    assert request.trace is not None and request.trace.controller == "Acme"
+    assert request.ray is not None and request.ray.workers == 3
+
+
+def test_ray_with_boxes_is_refused_before_work(tmp_path: Path, astronaut_bgr: np.ndarray) -> None:
+    from veil.errors import ConfigError
+    from veil.scale.ray_runner import RaySettings
+
+    write_image(tmp_path / "a.jpg", astronaut_bgr)
+    request = BatchRequest(
+        inputs=(tmp_path / "a.jpg",),
+        output=tmp_path / "out",
+        options=AnonymizeOptions(),
+        boxes_out=tmp_path / "boxes.jsonl",
+        ray=RaySettings(address="auto", workers=1),
+    )
+    with pytest.raises(ConfigError, match="--ray does not support --boxes-out"):
+        anonymize_batch(request, Recorder())
+    assert not (tmp_path / "out").exists()
