@@ -10,7 +10,7 @@ import pytest
 CLI = Path(__file__).resolve().parents[2] / "src" / "veil" / "cli"
 MAX_LINES = 300
 # still over the limit on this branch; their split is another change (issue 12, section 2)
-PENDING = {"anonymize.py"}
+PENDING: set[str] = set()
 
 
 @pytest.mark.parametrize("path", sorted(CLI.glob("*.py")), ids=lambda p: p.name)
