@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,25 +137,13 @@ class ConsentStore:
     @contextmanager
     def transaction(self) -> Iterator[Cursor]:
         """One atomic unit of work (SQLite ``BEGIN IMMEDIATE``; PostgreSQL a transaction)."""
-        with self._lock:
-            try:
-                if self.postgres:
-                    with self._conn.transaction():
-                        yield Cursor(self._conn.cursor(), True)
-                    return
-                self._conn.execute("BEGIN IMMEDIATE")
-                try:
-                    yield Cursor(self._conn.cursor(), False)
-                except BaseException:
-                    self._conn.execute("ROLLBACK")
-                    raise
-                self._conn.execute("COMMIT")
-            except VeilError:
-                raise
-            except Exception as exc:
-                if _is_db_error(exc):
-                    raise StoreError(f"consent database error: {exc}".strip()) from None
-                raise
+        with locked_transaction(
+            self._conn,
+            self.postgres,
+            self._lock,
+            lambda m: StoreError(f"consent database error: {m}"),
+        ) as cur:
+            yield cur
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """Run one read-only statement."""
@@ -212,6 +200,33 @@ class ConsentStore:
                 self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             except sqlite3.Error as exc:
                 raise StoreError(f"cannot purge the consent database: {exc}") from None
+
+
+@contextmanager
+def locked_transaction(
+    conn: Any, postgres: bool, lock: threading.RLock, fail: Callable[[str], VeilError]
+) -> Iterator[Cursor]:
+    """One atomic unit of work on ``conn`` under ``lock`` (SQLite ``BEGIN IMMEDIATE``; PostgreSQL
+    a transaction); a database error becomes ``fail(message)``, one line."""
+    with lock:
+        try:
+            if postgres:
+                with conn.transaction():
+                    yield Cursor(conn.cursor(), True)
+                return
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield Cursor(conn.cursor(), False)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        except VeilError:
+            raise
+        except Exception as exc:
+            if _is_db_error(exc):
+                raise fail(" ".join(str(exc).split())) from None
+            raise
 
 
 def _is_db_error(exc: BaseException) -> bool:

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from veil.consent.store import Cursor, Row, sqlite_path
+from veil.consent.store import Cursor, Row, locked_transaction, sqlite_path
 from veil.errors import VeilError
 
 PREFIX = "veil_service_"
@@ -109,36 +109,15 @@ class ServiceDb:
     @contextmanager
     def transaction(self) -> Iterator[Cursor]:
         """One atomic unit of work (SQLite ``BEGIN IMMEDIATE``; PostgreSQL a transaction)."""
-        with self._lock:
-            try:
-                if self.postgres:
-                    with self._conn.transaction():
-                        yield Cursor(self._conn.cursor(), True)
-                    return
-                self._conn.execute("BEGIN IMMEDIATE")
-                try:
-                    yield Cursor(self._conn.cursor(), False)
-                except BaseException:
-                    self._conn.execute("ROLLBACK")
-                    raise
-                self._conn.execute("COMMIT")
-            except VeilError:
-                raise
-            except Exception as exc:
-                if _is_db_error(exc):
-                    msg = " ".join(str(exc).split())
-                    raise ServiceDbError(f"service database error: {msg}") from None
-                raise
+        with locked_transaction(
+            self._conn,
+            self.postgres,
+            self._lock,
+            lambda m: ServiceDbError(f"service database error: {m}"),
+        ) as cur:
+            yield cur
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """Run one read-only statement."""
         with self.transaction() as cur:
             return cur.execute(sql, params).fetchall()
-
-
-def _is_db_error(exc: BaseException) -> bool:
-    if isinstance(exc, sqlite3.Error):
-        return True
-    import psycopg
-
-    return isinstance(exc, psycopg.Error)
