@@ -102,7 +102,8 @@ def test_verify_runs_as_a_job_any_process_can_poll(app: FastAPI, settings: Servi
     app.state.veil.ledger().checkpoint()
     aud = login(app, "aud", "auditor")
     r = aud.post("/api/v1/audit/verify")
-    assert r.status_code == 202 and r.json()["state"] == "running"
+    # 202 at once; a small job may already be done by the time the answer is written
+    assert r.status_code == 202 and r.json()["state"] in ("running", "done")
     other = create_app(settings)  # a second process on the same database answers the poll
     try:
         job = _poll(login(other, "aud2", "auditor"), r.json()["job_id"])
