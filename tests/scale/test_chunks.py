@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from tests.conftest import mux_tone
-from veil.media.packets import output_codec, stitch
-from veil.media.video import VideoFrame, VideoReader, probe_video
+from veil.media.packets import stitch
+from veil.media.video import VideoFrame, VideoReader, output_codec, probe_video
 from veil.pipeline import AnonymizeOptions, Anonymizer
 from veil.scale.chunks import anonymize_chunk, plan_chunks, warmup_frames
 

@@ -21,12 +21,13 @@ import numpy as np
 
 from veil.errors import MediaError
 from veil.media.video import (
-    DEFAULT_CODECS,
     DEFAULT_PRESET,
     VideoFrame,
     VideoInfo,
     _format_for,
     _needs_even,
+    codec_options,
+    copy_stream,
 )
 
 GLOBAL_HEADER = 1 << 22  # AV_CODEC_FLAG_GLOBAL_HEADER: parameters in extradata, as mp4 needs
@@ -40,23 +41,6 @@ class EncodedRun:
     extradata: bytes = b""
     frames: int = 0
     rotation: int = 0
-
-
-def codec_options(codec: str, crf: int, preset: str = DEFAULT_PRESET) -> dict[str, str]:
-    """The encoder options Veil's video writer uses for ``codec`` at quality ``crf``."""
-    if codec not in {"libx264", "libx265", "libvpx-vp9", "libaom-av1", "libsvtav1"}:
-        return {}
-    options = {"crf": str(crf)}
-    if codec in {"libx264", "libx265"}:
-        options["preset"] = preset
-    if codec == "libvpx-vp9":
-        options["b"] = "0"
-    return options
-
-
-def output_codec(codec: str | None, suffix: str) -> str:
-    """The codec an output of this suffix gets when none is asked for."""
-    return codec or DEFAULT_CODECS.get(suffix.lower(), "libx264")
 
 
 class PacketEncoder:
@@ -118,6 +102,7 @@ def stitch(
     keep_audio: bool,
     keep_metadata: bool,
     suffix: str,
+    preset: str = DEFAULT_PRESET,
 ) -> int:
     """Write ``runs`` in order into ``path`` with ``source``'s other streams; returns how many
     passthrough packets were copied."""
@@ -138,11 +123,11 @@ def stitch(
             video.width = info.width + (info.width % 2 if _needs_even(codec) else 0)
             video.height = info.height + (info.height % 2 if _needs_even(codec) else 0)
             video.pix_fmt, video.time_base = "yuv420p", info.time_base
-            video.options = codec_options(codec, crf)
+            video.options = codec_options(codec, crf, preset)
             video.codec_context.extradata = runs[0].extradata
             if runs[0].rotation:
                 video.set_display_rotation(runs[0].rotation)
-            others = {s.index: _copy_stream(out, s, keep_metadata) for s in reader.other_streams}
+            others = {s.index: copy_stream(out, s, keep_metadata) for s in reader.other_streams}
             if keep_metadata:
                 out.metadata.update(dict(reader.container.metadata))
 
@@ -171,12 +156,3 @@ def stitch(
 
 def _seconds(packet: Any) -> Fraction:
     return Fraction(packet.dts) * Fraction(packet.time_base)
-
-
-def _copy_stream(out: Any, stream: Any, keep_metadata: bool) -> Any:
-    copy = out.add_stream_from_template(stream)
-    if not keep_metadata:
-        for key in list(copy.metadata):
-            if key != "language":
-                del copy.metadata[key]
-    return copy

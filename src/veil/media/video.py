@@ -223,7 +223,7 @@ class VideoWriter:
         except (av.FFmpegError, OSError, ValueError) as exc:
             raise MediaError(f"{path}: cannot create output ({exc})") from exc
         info = reader.info
-        codec = codec or DEFAULT_CODECS.get(suffix, "libx264")
+        codec = output_codec(codec, suffix)
         try:
             stream: Any = self._container.add_stream(codec, rate=info.frame_rate or Fraction(30))
         except (av.FFmpegError, ValueError) as exc:
@@ -236,21 +236,13 @@ class VideoWriter:
         stream.pix_fmt = "yuv420p"
         stream.time_base = info.time_base
         stream.codec_context.time_base = info.time_base
-        if codec in {"libx264", "libx265", "libvpx-vp9", "libaom-av1", "libsvtav1"}:
-            stream.options = {"crf": str(crf)}
-            if codec in {"libx264", "libx265"}:
-                stream.options["preset"] = preset
-            if codec == "libvpx-vp9":
-                stream.options["b"] = "0"
+        options = codec_options(codec, crf, preset)
+        if options:
+            stream.options = options
         self._stream = stream
         self._stream_map: dict[int, Any] = {}
         for other in reader.other_streams:
-            out = self._container.add_stream_from_template(other)
-            if not keep_metadata:
-                for key in list(out.metadata):
-                    if key != "language":
-                        del out.metadata[key]
-            self._stream_map[other.index] = out
+            self._stream_map[other.index] = copy_stream(self._container, other, keep_metadata)
         if keep_metadata:
             self._container.metadata.update(dict(reader.container.metadata))
         self._rotation_set = False
@@ -354,3 +346,31 @@ def count_frames(path: Path) -> int:
     """Decode ``path`` and count its video frames."""
     with VideoReader(path, passthrough=False) as reader:
         return sum(1 for item in reader.items() if isinstance(item, VideoFrame))
+
+
+def codec_options(codec: str, crf: int, preset: str = DEFAULT_PRESET) -> dict[str, str]:
+    """The encoder options Veil's video writer uses for ``codec`` at quality ``crf``."""
+    if codec not in {"libx264", "libx265", "libvpx-vp9", "libaom-av1", "libsvtav1"}:
+        return {}
+    options = {"crf": str(crf)}
+    if codec in {"libx264", "libx265"}:
+        options["preset"] = preset
+    if codec == "libvpx-vp9":
+        options["b"] = "0"
+    return options
+
+
+def output_codec(codec: str | None, suffix: str) -> str:
+    """The codec an output of this suffix gets when none is asked for."""
+    return codec or DEFAULT_CODECS.get(suffix.lower(), "libx264")
+
+
+def copy_stream(out: Any, stream: Any, keep_metadata: bool) -> Any:
+    """Add ``stream`` to ``out`` for packets copied unchanged; its tags dropped but the language
+    unless ``keep_metadata``."""
+    copy = out.add_stream_from_template(stream)
+    if not keep_metadata:
+        for key in list(copy.metadata):
+            if key != "language":
+                del copy.metadata[key]
+    return copy

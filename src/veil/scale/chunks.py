@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from veil.errors import MediaError
-from veil.media.packets import EncodedRun, PacketEncoder, output_codec
-from veil.media.video import VideoReader
+from veil.media.packets import EncodedRun, PacketEncoder
+from veil.media.video import VideoReader, output_codec
 
 if TYPE_CHECKING:
     from veil.pipeline import AnonymizeOptions, Anonymizer, FrameReport

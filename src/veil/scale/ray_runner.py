@@ -19,7 +19,8 @@ from typing import Any
 from veil.core.atomic import atomic_output
 from veil.core.digest import file_digest
 from veil.errors import VeilError
-from veil.media.packets import output_codec, stitch
+from veil.media.packets import stitch
+from veil.media.video import output_codec
 from veil.pipeline import AnonymizeOptions, BatchSummary, FileResult, Job, MediaKind, Status
 from veil.scale.chunks import ChunkResult, VideoChunk, plan_chunks
 from veil.scale.cluster import RaySettings, connect, start_workers, stop_workers, worker_count
@@ -224,6 +225,7 @@ class _Dispatch:
                     keep_audio=self.options.keep_audio,
                     keep_metadata=self.options.keep_metadata,
                     suffix=job.target.suffix,
+                    preset=self.options.preset,
                 )
         except VeilError as exc:
             return _failed(job, " ".join(str(exc).split()))
