@@ -34,7 +34,7 @@ browser-deps:
 system-deps:
 	@pkgs="ffmpeg gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
 	  gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav \
-	  gir1.2-gst-rtsp-server-1.0 python3-gi strace"; \
+	  gir1.2-gst-rtsp-server-1.0 python3-gi strace chromium fonts-noto-cjk"; \
 	command -v dpkg-query >/dev/null 2>&1 || { echo "system-deps: not Debian; stream tests skip without: $$pkgs" >&2; exit 0; }; \
 	missing=""; for p in $$pkgs; do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
