@@ -193,7 +193,9 @@ def _job_out(job: jobs.Job) -> JobOut:
     )  # fmt: skip
 
 
-def _verify_work(db_url: str, key_dir: Any) -> jobs.Work:
+def verify_work(db_url: str, key_dir: Any) -> jobs.Work:
+    """The job that runs ``veil ledger verify`` on its own connection, reporting progress."""
+
     def work(progress: Callable[[int, int], None]) -> dict[str, Any]:
         from veil.ledger import Ledger
 
@@ -210,7 +212,7 @@ def start_verify(request: Request, who: Principal = Depends(auditor_or_admin)) -
     state = service_state(request)
     state.ledger()  # the ledger and its keys exist before the job opens its own connection
     s = state.settings
-    job = jobs.start_job(state.db, VERIFY, _verify_work(s.db_url(), s.key_dir()), who.account)
+    job = jobs.start_job(state.db, VERIFY, verify_work(s.db_url(), s.key_dir()), who.account)
     return _job_out(job)
 
 

@@ -1,10 +1,30 @@
-// The auditor's page: each pair of checkpoints is checked in this browser. Both notes must be
+// The auditor's pages: each pair of checkpoints is checked in this browser. Both notes must be
 // signed by the log key printed on the page, and the RFC 9162 consistency proof must lead from
 // the older root to the newer one (the log only grew: nothing was removed or rewritten).
 import { VerifyError, b64decode, parseVkey, verifyCheckpoint } from "./note.js";
 import { verifyConsistency } from "./tlog.js";
 
+async function getJson(url) {
+  const r = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
+  if (!r.ok) throw new VerifyError(`the service answered HTTP ${r.status} for ${url}`);
+  return r.json();
+}
+
+// A pair the auditor picked (data-fetch): the browser fetches both signed checkpoints and the
+// proof between their sizes from the API; the sizes and roots come from the signed notes.
+async function fetchPair(el) {
+  const older = await getJson(`/api/v1/audit/checkpoints/${Number(el.dataset.oldId)}`);
+  const newer = await getJson(`/api/v1/audit/checkpoints/${Number(el.dataset.newId)}`);
+  const proof = await getJson(
+    `/api/v1/audit/consistency?old=${Number(older.size)}&new=${Number(newer.size)}`,
+  );
+  el.dataset.oldNote = older.note;
+  el.dataset.newNote = newer.note;
+  el.dataset.proof = (proof.proof || []).join(" ");
+}
+
 async function checkPair(el, logKey) {
+  if ("fetch" in el.dataset) await fetchPair(el);
   const older = await verifyCheckpoint(el.dataset.oldNote, logKey, []);
   const newer = await verifyCheckpoint(el.dataset.newNote, logKey, []);
   const hashes = (el.dataset.proof || "")
