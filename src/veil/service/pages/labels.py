@@ -102,3 +102,14 @@ RIGHTS_STATES = {
 # titles of the dashboard's charts (rendered by the console router)
 CHART_BY_ACTION = N_("Recent events by action")
 CHART_FACES_BY_CAMERA = N_("Faces redacted by camera")
+CHART_ACTIONS_OVER_TIME = N_("Events by action over time")
+# states a ``veil stream --serve`` health endpoint reports (veil.stream), and the console's own
+CAMERA_STATES = {
+    "starting": N_("Starting"),
+    "connecting": N_("Connecting"),
+    "streaming": N_("Streaming"),
+    "stopped": N_("Stopped"),
+    "failed": N_("Failed"),
+    "unknown": N_("Unknown"),
+    "unreachable": N_("Unreachable"),
+}

@@ -12,6 +12,7 @@ from veil.service.routers import (
     pages_audit,
     pages_console,
     pages_console_people,
+    pages_console_site,
     pages_console_work,
     pages_person,
     pages_public,
@@ -26,6 +27,7 @@ def include_pages(app: FastAPI) -> None:
         pages_person,
         pages_console,
         pages_console_people,
+        pages_console_site,
         pages_console_work,
         pages_audit,
     ):
