@@ -27,9 +27,8 @@ from veil.service.auth import (
 from veil.service.cameras import list_cameras, poll_camera
 from veil.service.forms import read_form
 from veil.service.http_errors import as_http
-from veil.service.pages import labels
-from veil.service.pages.charts import bar_chart
 from veil.service.pages.dashboard import recent_counts
+from veil.service.pages.dashboard_charts import dashboard_charts
 from veil.service.pages.i18n import translations
 from veil.service.people import log_read, open_registry, rights_desk
 from veil.service.routers.pages_common import html, page_language, see_other
@@ -122,18 +121,7 @@ def dashboard(request: Request, who: Principal = Depends(staff)) -> HTMLResponse
         near = rights_desk(state, registry).queue()[:NEAR]
         log_read(state, who, (r.subject for r in near))
     counts = recent_counts(ledger, RECENT)
-    tr = translations(page_language(request))
-    actions = [
-        (tr.gettext(labels.label(labels.ACTIONS, a)), n) for a, n in counts.actions.most_common()
-    ]
-    by_action = tr.gettext(labels.CHART_BY_ACTION)
-    charts = [(by_action, bar_chart(actions, by_action, "chart-actions"))]
-    if counts.faces_redacted:
-        rows = [
-            (system.rsplit("/", 1)[-1], n) for system, n in sorted(counts.faces_redacted.items())
-        ]
-        by_camera = tr.gettext(labels.CHART_FACES_BY_CAMERA)
-        charts.append((by_camera, bar_chart(rows, by_camera, "chart-faces")))
+    charts = dashboard_charts(counts, translations(page_language(request)))
     cameras = [poll_camera(c) for c in list_cameras(state.settings.veil_home())]
     return html(
         request, "console.html", principal=who, csrf=session_csrf(request),
