@@ -55,7 +55,16 @@ def page_rows(access: type[Access], everyone: frozenset[str]) -> dict[str, Acces
         "POST /console/rights/{request_id}": access(staff, path="/console/rights/rr_none"),
         "GET /console/checks": access(staff),
         "POST /console/checks": access(staff, content=b"not a form"),
+        "GET /console/cameras": access(staff),
+        "POST /console/cameras": access(staff, json={"name": "matrix-camera"}),
+        "POST /console/cameras/{name}/remove": access(staff, path="/console/cameras/none/remove"),
+        "GET /console/enrollment": access(staff),
+        "POST /console/enrollment": access(staff, json={"subject_id": "x"}),
+        "GET /console/ledger": access(staff),
         # auditor
         "GET /audit-ui": access(auditors),
         "GET /audit-ui/export": access(auditors),
+        "GET /audit-ui/consistency": access(auditors, path="/audit-ui/consistency?old=1&new=2"),
+        "POST /audit-ui/verify": access(auditors),
+        "GET /audit-ui/verify/{job_id}": access(auditors, path="/audit-ui/verify/00"),
     }

@@ -30,7 +30,10 @@ def _table(page: str, chart_id: str) -> list[list[str]]:
     assert found is not None, chart_id
     body = found.group(1).split("<tbody>", 1)[1]
     rows = re.findall(r"<tr>(.*?)</tr>", body, re.S)
-    return [[re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r)] for r in rows]
+    return [
+        [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r)]
+        for r in rows
+    ]
 
 
 def test_the_chart_over_time_and_its_table_hold_the_logs_counts(world: World) -> None:
@@ -57,7 +60,11 @@ def test_the_chart_over_time_and_its_table_hold_the_logs_counts(world: World) ->
     ][:total]
     tl = timeline(times)
     want = Counter(
-        {(b.isoformat(), a): n for b, cnt in zip(tl.buckets, tl.counts, strict=True) for a, n in cnt.items()}
+        {
+            (b.isoformat(), a): n
+            for b, cnt in zip(tl.buckets, tl.counts, strict=True)
+            for a, n in cnt.items()
+        }
     )
     assert drawn == want
     top = max(sum(cnt.values()) for cnt in tl.counts)

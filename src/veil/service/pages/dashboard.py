@@ -15,9 +15,7 @@ if TYPE_CHECKING:
     from veil.ledger import Ledger
 
 # bucket widths the chart over time may use, the smallest that gives at most MAX_BUCKETS
-WIDTHS = tuple(
-    timedelta(minutes=m) for m in (1, 5, 15, 30, 60, 180, 360, 720, 1440, 10080, 43200)
-)
+WIDTHS = tuple(timedelta(minutes=m) for m in (1, 5, 15, 30, 60, 180, 360, 720, 1440, 10080, 43200))
 MAX_BUCKETS = 12
 
 

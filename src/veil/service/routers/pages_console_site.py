@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from veil.consent.enroll import Enrollment
 from veil.ledger.published import checkpoint_view
 from veil.service import cameras as cams
 from veil.service import enrollment
@@ -43,15 +44,19 @@ async def cameras_page(request: Request, who: Principal = Depends(staff)) -> HTM
 async def add_camera(request: Request, _: Principal = Depends(staff)) -> Response:
     """Register (or replace) a camera by its ``veil stream --serve`` health URL."""
     form = await read_form(request)
+    name = form.get("name")
+    if not cams.NAME.fullmatch(name):
+        raise HTTPException(
+            400, f"invalid camera name {name!r}: letters, digits, - _ . (at most 64)"
+        )
     try:
         camera = cams.Camera(
-            name=form.get("name"), health_url=form.get("health_url"),
+            name=name, health_url=form.get("health_url"),
             stream_camera=form.get("stream_camera") or None,
         )  # fmt: skip
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ()))
-        raise HTTPException(400, f"{where}: {first.get('msg', 'not valid')}") from None
+        why = str(exc.errors()[0].get("msg", "not valid")).removeprefix("Value error, ")
+        raise HTTPException(400, why) from None
     with as_http():
         cams.register_camera(service_state(request).settings.veil_home(), camera)
     return see_other(request, "/console/cameras")
@@ -90,7 +95,7 @@ async def enroll_photo(request: Request, who: Principal = Depends(staff)) -> HTM
         raise HTTPException(400, "name the person and the purpose, and choose a photo")
     svc = service_state(request)
 
-    def work() -> enrollment.Enrollment:
+    def work() -> Enrollment:
         with as_http(), open_registry(svc) as registry:
             return enrollment.enroll_upload(
                 registry, subject, purpose, upload.data, svc.settings.veil_home() / "uploads"

@@ -1,5 +1,6 @@
 """Errors on the pages are pages: an HTML answer in the reader's language with the same status
-(and headers), one line of detail, never a traceback. The API keeps its JSON errors."""
+(and headers), one line of detail (translated when it is a known library message, see
+``veil.service.pages.errors``), never a traceback. The API keeps its JSON errors."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
-from veil.service.routers.pages_common import html
+from veil.service.pages.errors import translate_error
+from veil.service.pages.i18n import translations
+from veil.service.routers.pages_common import html, page_language
 
 PAGE_PREFIXES = ("/me", "/console", "/audit-ui", "/notice/")
 
@@ -26,9 +29,13 @@ def install_error_pages(app: FastAPI) -> None:
         assert isinstance(exc, HTTPException)
         if not request.url.path.startswith(PAGE_PREFIXES):
             return await http_exception_handler(request, exc)
+        lang = page_language(request)
+        detail = str(exc.detail)
+        translated = translate_error(detail, translations(lang)) if lang != "en" else None
         response = html(
             request, "message.html", status=exc.status_code,
-            title_key=_kind(request.url.path, exc.status_code), detail=str(exc.detail),
+            title_key=_kind(request.url.path, exc.status_code), detail=translated or detail,
+            detail_lang=None if translated or lang == "en" else "en",
         )  # fmt: skip
         for name, value in (exc.headers or {}).items():
             response.headers[name] = value
