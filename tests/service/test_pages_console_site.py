@@ -50,10 +50,12 @@ def test_an_operator_registers_a_camera_and_sees_its_health(
     assert c.post("/console/cameras", data=form).status_code == 403  # no CSRF token
     page = c.post("/console/cameras", data={**form, "csrf_token": csrf}).text
     row = re.search(
-        r'<tr data-camera="lobby-door" data-up="true" data-reachable="true">.*?</tr>', page, re.S
+        r'<li class="card" data-camera="lobby-door" data-up="true" data-reachable="true">.*?</li>',
+        page,
+        re.S,
     )
     assert row is not None, page
-    cells = {k: v for k, v in re.findall(r"<td data-([a-z-]+)>([^<]*)</td>", row.group(0))}
+    cells = {k: v for k, v in re.findall(r"<dd data-([a-z-]+)>([^<]*)</dd>", row.group(0))}
     blanked = metrics.snapshot()["frames_blanked"]
     assert cells == {
         "frames-in": "120", "frames-out": "118", "faces-redacted": "37",

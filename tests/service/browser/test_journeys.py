@@ -112,7 +112,7 @@ def test_an_operator_adds_a_purpose_checks_an_apk_and_answers_a_request(
     with page.expect_navigation():
         page.get_by_role("button", name="Sign in").click()
     assert page.url == live.base_url + "/console"
-    assert page.locator("svg.chart").count() == 2  # events by action, faces by camera
+    assert page.locator("svg.chart").count() == 3  # over time, by action, faces by camera
     check_accessibility(page)
     screenshot(page, f"journey-operator-dashboard-{viewport}")
     with page.expect_navigation():
