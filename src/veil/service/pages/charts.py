@@ -72,13 +72,14 @@ def stacked_columns(
     totals = [sum(c.values()) for c in data.counts]
     top = max(totals, default=0) or 1
     legend_rows = (len(data.actions) + 1) // 2
-    width = AXIS + max(1, len(data.buckets)) * COLUMN + 10
-    width = max(width, 420)
+    plot_end = AXIS + 4 + max(1, len(data.buckets)) * COLUMN
+    width = max(plot_end + 44, 420)  # room for the legend's two columns and "UTC"
     height = PLOT_HEIGHT + FOOT + legend_rows * 22 + 10
     parts = [_open(chart_id, width, height, title, desc)]
     base = PLOT_HEIGHT + 10
     parts.append(
-        f'<line x1="{AXIS}" y1="{base}" x2="{width - 6}" y2="{base}" stroke="#4a535c"/>'
+        f'<line x1="{AXIS}" y1="{base}" x2="{plot_end}" y2="{base}" stroke="#4a535c"/>'
+        f'<text x="{plot_end + 4}" y="{base + 18}" {TEXT}>UTC</text>'
         f'<text x="{AXIS - 6}" y="{base}" text-anchor="end" {TEXT}>0</text>'
         f'<text x="{AXIS - 6}" y="18" text-anchor="end" {TEXT}>{top}</text>'
     )
