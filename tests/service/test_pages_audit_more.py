@@ -5,10 +5,19 @@ its progress and result (and refreshes itself without script)."""
 from __future__ import annotations
 
 import re
+import threading
 import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
 
 from tests.service.api_world import World, world_fixture  # noqa: F401
 from tests.service.test_pages_console import _signed_in
+from veil.errors import VeilError
+from veil.service import jobs
+from veil.service.routers import pages_audit
 
 
 def _checkpoint_ids(world: World) -> list[int]:
@@ -62,3 +71,39 @@ def test_a_verify_job_runs_and_its_page_shows_progress_then_the_result(world: Wo
     api = c.get(f"/api/v1/audit/verify/{job_id}").json()
     assert api["state"] == "done" and api["result"]["ok"] is True
     assert c.get("/audit-ui/verify/" + "0" * 32).status_code == 404
+
+
+def _wait_for(c: TestClient, url: str, text: str) -> str:
+    deadline = time.monotonic() + 20
+    while True:
+        page = c.get(url).text
+        if text in page or time.monotonic() > deadline:
+            return page
+        time.sleep(0.05)
+
+
+def test_the_progress_bar_shows_the_jobs_progress_and_a_failure_its_reason(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release = threading.Event()
+
+    def slow(db_url: str, key_dir: Any) -> jobs.Work:
+        def work(progress: Callable[[int, int], None]) -> dict[str, Any]:
+            progress(5, 20)
+            release.wait(20)
+            raise VeilError("the store went away")
+
+        return work
+
+    monkeypatch.setattr(pages_audit, "verify_work", slow)
+    c, csrf = _signed_in(world, "audrey", "auditor")
+    url = c.post("/audit-ui/verify", data={"csrf_token": csrf}, follow_redirects=False).headers[
+        "location"
+    ]
+    page = _wait_for(c, url, 'max="20" value="5"')
+    assert '<progress id="job-progress" max="20" value="5"' in page
+    assert "5 of 20 entries" in page and '<meta http-equiv="refresh"' in page
+    release.set()
+    page = _wait_for(c, url, 'data-job-state="failed"')
+    assert 'data-job-state="failed"' in page and 'data-state="failed"' in page
+    assert '<p lang="en" data-job-error>the store went away</p>' in page

@@ -106,3 +106,10 @@ def test_buckets_are_the_narrowest_width_that_fits() -> None:
     assert tl.width == timedelta(minutes=15) and len(tl.buckets) == 6
     assert sum(sum(c.values()) for c in tl.counts) == 30 and tl.buckets[0] == start
     assert timeline([]).buckets == []
+
+
+def test_a_stray_old_event_does_not_make_hundreds_of_buckets() -> None:
+    now = datetime(2026, 6, 1, tzinfo=UTC)
+    times = [(now - timedelta(days=3650), "collect"), (now, "collect")]
+    tl = timeline(times, max_buckets=12)
+    assert len(tl.buckets) <= 13 and sum(sum(c.values()) for c in tl.counts) == 2

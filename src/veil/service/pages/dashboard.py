@@ -66,7 +66,8 @@ def _instant(text: str) -> datetime:
 
 def timeline(times: list[tuple[datetime, str]], max_buckets: int = MAX_BUCKETS) -> Timeline:
     """Bucket ``(time, action)`` pairs: the narrowest width of :data:`WIDTHS` whose buckets,
-    aligned to the width from the Unix epoch, cover the span in at most ``max_buckets``."""
+    aligned to the width from the Unix epoch, cover the span in at most ``max_buckets`` (for a
+    longer span, a multiple of the widest width, so a stray old event cannot make hundreds)."""
     if not times:
         return Timeline(WIDTHS[0], [], [], [])
     first = min(t for t, _ in times)
@@ -77,6 +78,10 @@ def timeline(times: list[tuple[datetime, str]], max_buckets: int = MAX_BUCKETS) 
         n = (last - start) // width + 1
         if n <= max_buckets:
             break
+    else:  # a span beyond the widest width's buckets: multiples of it
+        width = WIDTHS[-1] * -(-n // max_buckets)
+        start = epoch + ((first - epoch) // width) * width
+        n = (last - start) // width + 1
     buckets = [start + i * width for i in range(n)]
     counts: list[Counter[str]] = [Counter() for _ in buckets]
     for t, action in times:

@@ -15,6 +15,8 @@ async function poll() {
     if (!r.ok) throw new Error(`HTTP ${r.status}`);
     job = await r.json();
   } catch (e) {
+    // the service did not answer (or the session ended): offer the refresh link, keep trying
+    for (const a of main.querySelectorAll("[data-refresh]")) a.hidden = false;
     setTimeout(poll, Number(main.dataset.pollMs) * 4);
     return;
   }
