@@ -7,7 +7,6 @@ last page is checked with axe-core and saved as a screenshot at both viewports."
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -22,8 +21,8 @@ from tests.service.browser.harness import VIEWPORTS, check_accessibility, open_p
 from tests.service.browser.live import Live
 from veil.consent.records import ConsentState
 from veil.service import enrollment
-from veil.service.people import open_registry
 from veil.service.pages.i18n import translations
+from veil.service.people import open_registry
 from veil.stream.http import Endpoint, StreamServer
 from veil.stream.metrics import CameraMetrics
 
@@ -210,7 +209,6 @@ def test_an_operator_registers_a_camera_enrolls_a_photo_and_reads_the_ledger(
     with page.expect_navigation():
         page.get_by_role("link", name=ZH.gettext("Purposes")).click()
     page.get_by_label(ZH.gettext("Name (lower case, digits, - _ .)")).fill(purpose)
-    answer = None
     with page.expect_navigation():
         page.get_by_role("button", name=ZH.gettext("Declare")).click()
     answer = page.locator("[data-error-detail]")
