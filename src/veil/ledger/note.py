@@ -238,15 +238,7 @@ class Note:
 
 def parse_note(data: bytes | str) -> Note:
     """Split a signed note into text and signature lines; reject anything malformed."""
-    raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
-    if len(raw) > MAX_NOTE_BYTES:
-        raise NoteError("malformed note: too large")
-    try:
-        msg = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise NoteError("malformed note: not UTF-8") from None
-    if any(ord(c) < 0x20 and c != "\n" for c in msg) or "\x7f" in msg:
-        raise NoteError("malformed note: control characters")
+    msg = _note_message(data)
     split = msg.rfind("\n\n")
     if split < 0 or not msg.endswith("\n"):
         raise NoteError("malformed note: no blank line before the signatures")
@@ -261,18 +253,34 @@ def parse_note(data: bytes | str) -> Note:
         raise NoteError("malformed note: no signatures")
     if len(lines) > MAX_SIGNATURES:
         raise NoteError("malformed note: too many signatures")
-    sigs: list[Signature] = []
-    for line in lines:
-        if not line.startswith(EM_DASH + " "):
-            raise NoteError("malformed note: signature line does not start with an em dash")
-        rest = line[2:].split(" ")
-        if len(rest) != 2 or not valid_key_name(rest[0]):
-            raise NoteError("malformed note: bad signature line")
-        blob = b64decode_strict(rest[1], "note signature")
-        if len(blob) < 5:
-            raise NoteError("malformed note: signature too short")
-        sigs.append(Signature(rest[0], int.from_bytes(blob[:4], "big"), blob[4:]))
-    return Note(text, tuple(sigs))
+    return Note(text, tuple(_parse_signature_line(line) for line in lines))
+
+
+def _note_message(data: bytes | str) -> str:
+    """The note as text, after the size, UTF-8 and control-character checks."""
+    raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    if len(raw) > MAX_NOTE_BYTES:
+        raise NoteError("malformed note: too large")
+    try:
+        msg = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise NoteError("malformed note: not UTF-8") from None
+    if any(ord(c) < 0x20 and c != "\n" for c in msg) or "\x7f" in msg:
+        raise NoteError("malformed note: control characters")
+    return msg
+
+
+def _parse_signature_line(line: str) -> Signature:
+    """One `— name base64(key id + signature)` line; NoteError when it is malformed."""
+    if not line.startswith(EM_DASH + " "):
+        raise NoteError("malformed note: signature line does not start with an em dash")
+    rest = line[2:].split(" ")
+    if len(rest) != 2 or not valid_key_name(rest[0]):
+        raise NoteError("malformed note: bad signature line")
+    blob = b64decode_strict(rest[1], "note signature")
+    if len(blob) < 5:
+        raise NoteError("malformed note: signature too short")
+    return Signature(rest[0], int.from_bytes(blob[:4], "big"), blob[4:])
 
 
 @dataclass(frozen=True)
