@@ -67,21 +67,26 @@ class Cursor:
         self._dialect = Dialect.POSTGRES if postgres else Dialect.SQLITE
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
+        """Run one statement (``?`` placeholders become the dialect's); returns self."""
         self._raw.execute(self._dialect.sql(sql), tuple(params))
         return self
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run one statement once per row of parameters."""
         self._raw.executemany(self._dialect.sql(sql), [tuple(r) for r in rows])
 
     def fetchall(self) -> list[Row]:
+        """The remaining rows, binary values as ``bytes``."""
         return [tuple(_plain(v) for v in r) for r in self._raw.fetchall()]
 
     def fetchone(self) -> Row | None:
+        """The next row (binary values as ``bytes``), or None when none is left."""
         row = self._raw.fetchone()
         return None if row is None else tuple(_plain(v) for v in row)
 
     @property
     def rowcount(self) -> int:
+        """Rows the last statement changed."""
         return int(self._raw.rowcount)
 
 

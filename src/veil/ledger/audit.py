@@ -35,12 +35,14 @@ class AuditReport:
     MAX_LISTED = 100
 
     def problem(self, text: str) -> None:
+        """Count a problem; its text is kept for the first MAX_LISTED problems only."""
         self.problem_count += 1
         if len(self.problems) < self.MAX_LISTED:
             self.problems.append(text)
 
     @property
     def ok(self) -> bool:
+        """Whether the audit found no problem."""
         return self.problem_count == 0
 
     def as_dict(self) -> dict[str, Any]:

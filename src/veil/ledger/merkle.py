@@ -42,10 +42,12 @@ class NodeId(NamedTuple):
 
     @property
     def start(self) -> int:
+        """The first leaf index this subtree covers."""
         return self.index << self.level
 
     @property
     def end(self) -> int:
+        """One past the last leaf index this subtree covers."""
         return (self.index + 1) << self.level
 
 

@@ -51,6 +51,7 @@ def b64decode_strict(text: str, what: str) -> bytes:
 
 
 def b64encode(raw: bytes) -> str:
+    """Standard padded base64 (RFC 4648 section 4) as text."""
     return base64.b64encode(raw).decode("ascii")
 
 
@@ -84,6 +85,7 @@ class Verifier:
 
     @property
     def key_id(self) -> int:
+        """The signed-note key ID: the first 4 bytes of SHA-256 over name, type and key."""
         return key_id(self.name, self.alg, self.public_key)
 
     @property
@@ -156,15 +158,18 @@ class Signer:
 
     @classmethod
     def generate(cls, name: str) -> Signer:
+        """A new random Ed25519 signer; :class:`NoteError` for a name notes cannot carry."""
         if not valid_key_name(name):
             raise NoteError(f"bad key name {name!r}: no spaces or '+' allowed")
         return cls(name, Ed25519PrivateKey.generate())
 
     @property
     def public_key(self) -> bytes:
+        """The raw 32-byte Ed25519 public key."""
         return _raw_public(self.private_key.public_key())
 
     def verifier(self, alg: int = ALG_ED25519) -> Verifier:
+        """The verifier of this signer's signatures of type ``alg``."""
         return Verifier(self.name, alg, self.public_key)
 
     @property
@@ -222,6 +227,7 @@ class Signature:
 
     @property
     def line(self) -> str:
+        """The signature line as it stands in a note (newline included)."""
         return f"{EM_DASH} {self.name} {b64encode(self.key_id.to_bytes(4, 'big') + self.raw)}\n"
 
 
@@ -233,6 +239,7 @@ class Note:
     signatures: tuple[Signature, ...]
 
     def render(self) -> str:
+        """The note's bytes as text: its text, a blank line, its signature lines."""
         return self.text + "\n" + "".join(s.line for s in self.signatures)
 
 
@@ -292,6 +299,7 @@ class VerifiedNote:
 
     @property
     def text(self) -> str:
+        """The verified note's text (before the signatures)."""
         return self.note.text
 
 
@@ -326,6 +334,7 @@ class Checkpoint:
     extensions: tuple[str, ...] = ()
 
     def text(self) -> str:
+        """The checkpoint body: origin, size, base64 root and extensions, one a line."""
         lines = [self.origin, str(self.size), b64encode(self.root), *self.extensions]
         return "".join(line + "\n" for line in lines)
 

@@ -51,6 +51,7 @@ class TlogProof:
     extra: bytes | None = None
 
     def render(self) -> str:
+        """The c2sp.org/tlog-proof text: header, extra, index, proof hashes, checkpoint."""
         lines = [TLOG_PROOF_HEADER]
         if self.extra is not None:
             lines.append(f"extra {b64encode(self.extra)}")
@@ -98,6 +99,8 @@ def parse_tlog_proof(text: str) -> TlogProof:
 
 @dataclass(frozen=True)
 class ProvedEntry:
+    """One entry of a verified bundle: leaf index, parsed event and the proved leaf bytes."""
+
     index: int
     event: Event
     leaf: bytes
