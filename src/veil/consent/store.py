@@ -94,7 +94,39 @@ def _plain(value: Any) -> Any:
     return bytes(value) if isinstance(value, memoryview | bytearray) else value
 
 
-class ConsentStore:
+class SharedConnection:
+    """One database connection that threads share under a lock (what the consent store and the
+    service database have in common).
+
+    A subclass opens ``_conn``, sets ``postgres`` and ``_lock``, and names its error in ``_fail``.
+    """
+
+    postgres: bool
+    _lock: threading.RLock
+    _conn: Any
+
+    def _fail(self, message: str) -> VeilError:
+        """The error a database failure becomes (one line)."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self._conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Cursor]:
+        """One atomic unit of work (SQLite ``BEGIN IMMEDIATE``; PostgreSQL a transaction)."""
+        with locked_transaction(self._conn, self.postgres, self._lock, self._fail) as cur:
+            yield cur
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """Run one read-only statement."""
+        with self.transaction() as cur:
+            return cur.execute(sql, params).fetchall()
+
+
+class ConsentStore(SharedConnection):
     """Consent tables in the database at ``url`` (default: :func:`veil.config.default_db_url`).
 
     ``schema`` (PostgreSQL only) puts the tables in their own schema, e.g. for tests.
@@ -134,26 +166,8 @@ class ConsentStore:
             raise StoreError(f"cannot connect to the consent database: {exc}".strip()) from None
         return pg
 
-    def close(self) -> None:
-        """Close the connection."""
-        with self._lock:
-            self._conn.close()
-
-    @contextmanager
-    def transaction(self) -> Iterator[Cursor]:
-        """One atomic unit of work (SQLite ``BEGIN IMMEDIATE``; PostgreSQL a transaction)."""
-        with locked_transaction(
-            self._conn,
-            self.postgres,
-            self._lock,
-            lambda m: StoreError(f"consent database error: {m}"),
-        ) as cur:
-            yield cur
-
-    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        """Run one read-only statement."""
-        with self.transaction() as cur:
-            return cur.execute(sql, params).fetchall()
+    def _fail(self, message: str) -> VeilError:
+        return StoreError(f"consent database error: {message}")
 
     # -- schema -------------------------------------------------------------------------------
     def _create_tables(self) -> None:
