@@ -6,8 +6,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from ledger_helpers import make_event
 
+from tests.ledger.ledger_helpers import make_event
 from veil.ledger import Event, Ledger
 
 

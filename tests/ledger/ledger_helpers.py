@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import io
+import json
+import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from veil.ledger.events import Event
 from veil.ledger.merkle import NodeId
+
+if TYPE_CHECKING:
+    import pytest
 
 
 def ref_mth(leaves: Sequence[bytes]) -> bytes:
@@ -86,3 +94,47 @@ def make_event(
     }
     kw.update(extra)
     return Event.new(**kw)  # type: ignore[arg-type]
+
+
+def veil(
+    capsys: pytest.CaptureFixture[str], *args: str | Path, stdin: str | None = None
+) -> tuple[int, str, str]:
+    """Run ``veil ARGS`` in-process: (exit status, stdout, stderr); ``stdin`` replaces the
+    standard input while it runs (None: left as it is)."""
+    from veil.cli.main import main
+
+    old = sys.stdin
+    if stdin is not None:
+        sys.stdin = io.StringIO(stdin)
+    try:
+        main([str(a) for a in args])
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    finally:
+        sys.stdin = old
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def veil_without_input(
+    capsys: pytest.CaptureFixture[str], *args: str | Path
+) -> tuple[int, str, str]:
+    """:func:`veil` with an empty standard input."""
+    return veil(capsys, *args, stdin="")
+
+
+def event_line(i: int, subject: str | None = None, **extra: object) -> str:
+    """One event as a JSON line, as `veil ledger append` reads them (``extra`` overrides)."""
+    ev: dict[str, object] = {
+        "action": "collect",
+        "controller": "Example Shop Ltd",
+        "system": "gate-1",
+        "data_categories": ["image.scene"],
+        "purpose": f"entrance monitoring {i}",
+        "legal_basis": "contract",
+    }
+    if subject:
+        ev["subject_id"] = subject
+    ev.update(extra)
+    return json.dumps(ev)

@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ledger_helpers import make_event
 
+from tests.ledger.ledger_helpers import make_event
 from veil.ledger import Ledger
 from veil.ledger.events import EventError
 from veil.ledger.note import parse_vkey

@@ -65,3 +65,50 @@ def write_yaml(path: Path, data: Any) -> Path:
     """Write ``data`` as YAML (Unicode kept) and return the path."""
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
+
+
+def compliant() -> dict[str, Any]:
+    """A deployment meeting every national obligation Veil checks."""
+    return {
+        "name": "Test gate",
+        "scenario": "residential_gate",
+        "public_place": False,
+        "purpose": "let enrolled residents in",
+        "purpose_category": "access_control",
+        "legal_basis": "consent",
+        "separate_consent": True,
+        "consent_withdrawal": True,
+        "signage": True,
+        "processing_rules_published": True,
+        "notice_covers": [
+            "processor",
+            "purpose",
+            "method",
+            "retention",
+            "necessity_and_impact",
+            "rights",
+        ],
+        "face_only_entry": False,
+        "alternatives": ["card"],
+        "storage": "device",
+        "internet_transfer": False,
+        "retention_days": 30,
+        "delete_on_withdrawal": True,
+        "impact_assessment": True,
+        "records_kept_years": 3,
+        "people_stored": 100,
+        "filed_with_cac": False,
+        "minors_under_14": True,
+        "guardian_consent": True,
+        "private_spaces": [],
+        "non_consenting": "anonymize",
+        "security_measures": ["encryption", "access_control", "audit"],
+        "recognition_area_marked": True,
+    }
+
+
+def gate() -> dict[str, Any]:
+    """The ``veil_gate:`` body of docs/examples/veil-gate.yaml."""
+    data: dict[str, Any] = yaml.safe_load((EXAMPLES / "veil-gate.yaml").read_text("utf-8"))
+    body: dict[str, Any] = data["veil_gate"]
+    return body

@@ -16,8 +16,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.ledger.ledger_helpers import make_event
-from tests.ledger.test_ledger_cli import veil
+from tests.ledger.ledger_helpers import make_event, veil
 from tests.service.conftest import login
 from veil.ledger.merkle import ProofError, verify_consistency
 from veil.ledger.monitor import monitor_ledger

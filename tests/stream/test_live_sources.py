@@ -13,7 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from stream_helpers import (
+
+from tests.stream.stream_helpers import (
     CorruptingRelay,
     RtspServer,
     decode_frames,
@@ -26,7 +27,6 @@ from stream_helpers import (
     make_clip,
     need_ffmpeg,
 )
-
 from veil.pipeline import AnonymizeOptions
 from veil.stream.recorder import segment_files
 from veil.stream.runner import StreamRun, StreamSummary

@@ -8,8 +8,8 @@ import time
 import cv2
 import numpy as np
 import pytest
-from stream_helpers import canvas, face_center, face_hidden, face_visible
 
+from tests.stream.stream_helpers import canvas, face_center, face_hidden, face_visible
 from veil.errors import ConfigError
 from veil.stream.realtime import BlankReason, Degrader, RealtimeRedactor, RealtimeSettings
 from veil.vision.detections import Detections

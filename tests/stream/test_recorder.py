@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from stream_helpers import count_audio, decode_frames
 
+from tests.stream.stream_helpers import count_audio, decode_frames
 from veil.errors import ConfigError
 from veil.stream.encoding import encoder_frame
 from veil.stream.recorder import (

@@ -63,6 +63,7 @@ class OperatingPoint:
     resolved: bool
 
     def to_dict(self) -> dict[str, Any]:
+        """This operating point as JSON-ready values (rates rounded to 4 places)."""
         return {
             "far_target": self.far_target,
             "threshold": round(self.threshold, 4),
@@ -92,6 +93,7 @@ class IdentityReport:
     seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
+        """The whole report as JSON-ready values (the CLI's --json form)."""
         return {
             "dataset": self.dataset,
             "model": self.model,

@@ -45,14 +45,17 @@ class MemorySink:
         self._lock = threading.Lock()
 
     def pseudonym(self, subject_id: str) -> str:
+        """The keyed pseudonym of ``subject_id``, as the ledger would write it."""
         return pseudonym(self._key, subject_id)
 
     def append(self, event: Event) -> int:
+        """Keep ``event``; returns its index in :attr:`events`."""
         with self._lock:
             self.events.append(event)
             return len(self.events) - 1
 
     def events_for_subject(self, pseudonym: str) -> list[Event]:
+        """The kept events about one pseudonym, in the order they came."""
         with self._lock:
             return [e for e in self.events if e.subject == pseudonym]
 

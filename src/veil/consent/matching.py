@@ -61,6 +61,7 @@ class Gallery:
 
     @property
     def dim(self) -> int:
+        """The length of each embedding vector."""
         return int(self.vectors.shape[1])
 
     def nearest(

@@ -67,21 +67,26 @@ class Cursor:
         self._dialect = Dialect.POSTGRES if postgres else Dialect.SQLITE
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
+        """Run one statement (``?`` placeholders become the dialect's); returns self."""
         self._raw.execute(self._dialect.sql(sql), tuple(params))
         return self
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run one statement once per row of parameters."""
         self._raw.executemany(self._dialect.sql(sql), [tuple(r) for r in rows])
 
     def fetchall(self) -> list[Row]:
+        """The remaining rows, binary values as ``bytes``."""
         return [tuple(_plain(v) for v in r) for r in self._raw.fetchall()]
 
     def fetchone(self) -> Row | None:
+        """The next row (binary values as ``bytes``), or None when none is left."""
         row = self._raw.fetchone()
         return None if row is None else tuple(_plain(v) for v in row)
 
     @property
     def rowcount(self) -> int:
+        """Rows the last statement changed."""
         return int(self._raw.rowcount)
 
 
@@ -89,7 +94,39 @@ def _plain(value: Any) -> Any:
     return bytes(value) if isinstance(value, memoryview | bytearray) else value
 
 
-class ConsentStore:
+class SharedConnection:
+    """One database connection that threads share under a lock (what the consent store and the
+    service database have in common).
+
+    A subclass opens ``_conn``, sets ``postgres`` and ``_lock``, and names its error in ``_fail``.
+    """
+
+    postgres: bool
+    _lock: threading.RLock
+    _conn: Any
+
+    def _fail(self, message: str) -> VeilError:
+        """The error a database failure becomes (one line)."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self._conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Cursor]:
+        """One atomic unit of work (SQLite ``BEGIN IMMEDIATE``; PostgreSQL a transaction)."""
+        with locked_transaction(self._conn, self.postgres, self._lock, self._fail) as cur:
+            yield cur
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """Run one read-only statement."""
+        with self.transaction() as cur:
+            return cur.execute(sql, params).fetchall()
+
+
+class ConsentStore(SharedConnection):
     """Consent tables in the database at ``url`` (default: :func:`veil.config.default_db_url`).
 
     ``schema`` (PostgreSQL only) puts the tables in their own schema, e.g. for tests.
@@ -129,26 +166,8 @@ class ConsentStore:
             raise StoreError(f"cannot connect to the consent database: {exc}".strip()) from None
         return pg
 
-    def close(self) -> None:
-        """Close the connection."""
-        with self._lock:
-            self._conn.close()
-
-    @contextmanager
-    def transaction(self) -> Iterator[Cursor]:
-        """One atomic unit of work (SQLite ``BEGIN IMMEDIATE``; PostgreSQL a transaction)."""
-        with locked_transaction(
-            self._conn,
-            self.postgres,
-            self._lock,
-            lambda m: StoreError(f"consent database error: {m}"),
-        ) as cur:
-            yield cur
-
-    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        """Run one read-only statement."""
-        with self.transaction() as cur:
-            return cur.execute(sql, params).fetchall()
+    def _fail(self, message: str) -> VeilError:
+        return StoreError(f"consent database error: {message}")
 
     # -- schema -------------------------------------------------------------------------------
     def _create_tables(self) -> None:

@@ -59,6 +59,7 @@ class MasterKey:
 
     @property
     def key_id(self) -> str:
+        """A 16-hex-digit id of the key (a hash; reveals nothing of the secret)."""
         return hashlib.sha256(b"veil-master-key-id|" + self.secret).hexdigest()[:16]
 
     @classmethod
@@ -68,6 +69,7 @@ class MasterKey:
 
     @classmethod
     def from_hex(cls, text: str, source: str = "master key") -> MasterKey:
+        """The key from 64 hex digits; :class:`MasterKeyError` naming ``source`` otherwise."""
         try:
             secret = bytes.fromhex(text.strip())
         except ValueError:
@@ -78,6 +80,7 @@ class MasterKey:
 
     @classmethod
     def from_file(cls, path: Path) -> MasterKey:
+        """The key from a file of 64 hex digits; :class:`MasterKeyError` when absent or bad."""
         try:
             text = path.read_text(encoding="ascii")
         except FileNotFoundError:
@@ -164,6 +167,7 @@ class Vault:
 
     @master.setter
     def master(self, value: MasterKey) -> None:
+        """Use ``value`` as the master key from now on."""
         self._master = value
 
     @property

@@ -35,12 +35,14 @@ class AuditReport:
     MAX_LISTED = 100
 
     def problem(self, text: str) -> None:
+        """Count a problem; its text is kept for the first MAX_LISTED problems only."""
         self.problem_count += 1
         if len(self.problems) < self.MAX_LISTED:
             self.problems.append(text)
 
     @property
     def ok(self) -> bool:
+        """Whether the audit found no problem."""
         return self.problem_count == 0
 
     def as_dict(self) -> dict[str, Any]:
@@ -81,29 +83,9 @@ class _Audit:
 
     def run(self, log_key: Verifier, witness_keys: Sequence[Verifier]) -> AuditReport:
         rep = AuditReport()
-        leaf_check, progress = self.leaf_check, self.progress
         size, head_root = self.store.head()
         rep.size = size
-        # level 0: leaf bytes against stored leaf hashes
-        expected = 0
-        for leaf in self.store.iter_leaves():
-            if leaf.index != expected:
-                if leaf.index >= size:
-                    rep.problem(f"leaf {leaf.index}: stored beyond the tree size {size}")
-                    expected = leaf.index + 1
-                    continue
-                rep.problem(f"leaves {expected} to {leaf.index - 1}: missing")
-            expected = leaf.index + 1
-            rep.leaves_checked += 1
-            if progress is not None and rep.leaves_checked % 5000 == 0:
-                progress(rep.leaves_checked, size)
-            if leaf_check is not None:
-                for text in leaf_check(leaf):
-                    rep.problem(f"leaf {leaf.index}: {text}")
-            if leaf.index >= size:
-                rep.problem(f"leaf {leaf.index}: stored beyond the tree size {size}")
-        if expected < size:
-            rep.problem(f"leaves {expected} to {size - 1}: missing")
+        self._audit_leaves(rep, size)
         self._audit_leaf_hashes(rep, size)
         # levels >= 1: every stored node against its stored children
         level = MIN_STORED_LEVEL
@@ -128,6 +110,29 @@ class _Audit:
             rep.checkpoints_checked += 1
             self._audit_checkpoint(rep, cp, size, log_key, cosigners)
         return rep
+
+    def _audit_leaves(self, rep: AuditReport, size: int) -> None:
+        """Level 0: every stored leaf is there once, within the tree, and passes leaf_check."""
+        leaf_check, progress = self.leaf_check, self.progress
+        expected = 0
+        for leaf in self.store.iter_leaves():
+            if leaf.index != expected:
+                if leaf.index >= size:
+                    rep.problem(f"leaf {leaf.index}: stored beyond the tree size {size}")
+                    expected = leaf.index + 1
+                    continue
+                rep.problem(f"leaves {expected} to {leaf.index - 1}: missing")
+            expected = leaf.index + 1
+            rep.leaves_checked += 1
+            if progress is not None and rep.leaves_checked % 5000 == 0:
+                progress(rep.leaves_checked, size)
+            if leaf_check is not None:
+                for text in leaf_check(leaf):
+                    rep.problem(f"leaf {leaf.index}: {text}")
+            if leaf.index >= size:
+                rep.problem(f"leaf {leaf.index}: stored beyond the tree size {size}")
+        if expected < size:
+            rep.problem(f"leaves {expected} to {size - 1}: missing")
 
     def _audit_leaf_hashes(self, rep: AuditReport, size: int) -> None:
         nodes = self.store.iter_nodes(0)

@@ -24,6 +24,7 @@ from veil.ledger.note import NoteError, Signer, parse_skey, valid_key_name
 
 
 def default_key_dir() -> Path:
+    """Where the ledger's keys live by default: ``$VEIL_HOME/ledger``."""
     return veil_home() / "ledger"
 
 
@@ -55,6 +56,7 @@ class LedgerKeys:
 
 
 def keys_exist(key_dir: Path) -> bool:
+    """Whether ``key_dir`` holds a log signing key."""
     return (key_dir / "log.key").exists()
 
 

@@ -59,6 +59,8 @@ def _fetch_nodes(
 
 @dataclass(frozen=True)
 class TreeHead:
+    """The log's current tree size and root hash."""
+
     size: int
     root: bytes
 
@@ -171,6 +173,7 @@ class TransparencyLog:
     # -- reads and proofs --------------------------------------------------------------------
 
     def head(self) -> TreeHead:
+        """The current tree head, as stored."""
         size, root = self.store.head()
         return TreeHead(size, root)
 
@@ -187,21 +190,26 @@ class TransparencyLog:
         return size
 
     def root_at(self, size: int | None = None) -> bytes:
+        """The root of the tree at ``size`` leaves (default: the current size)."""
         return merkle.root_at(self._size(size), self.fetch)
 
     def inclusion_proof(self, index: int, size: int | None = None) -> list[bytes]:
+        """The RFC 9162 inclusion proof of leaf ``index`` at tree ``size`` (default: current)."""
         return merkle.inclusion_proof(index, self._size(size), self.fetch)
 
     def consistency_proof(self, old_size: int, new_size: int | None = None) -> list[bytes]:
+        """The RFC 9162 proof that ``new_size`` (default: current) extends ``old_size``."""
         return merkle.consistency_proof(old_size, self._size(new_size), self.fetch)
 
     def leaf(self, index: int) -> StoredLeaf:
+        """The leaf at ``index``; :class:`VerificationError` when the log has none there."""
         got = self.store.get_leaf(index)
         if got is None:
             raise VerificationError(f"no leaf {index} in the log")
         return got
 
     def iter_leaves(self, start: int = 0) -> Iterator[StoredLeaf]:
+        """Every stored leaf from ``start`` on, in index order."""
         return self.store.iter_leaves(start)
 
     # -- checkpoints -------------------------------------------------------------------------
@@ -213,4 +221,5 @@ class TransparencyLog:
         return self.store.add_checkpoint(head.size, head.root, note), note
 
     def checkpoints(self) -> list[StoredCheckpoint]:
+        """Every stored checkpoint with its cosignatures, oldest first."""
         return self.store.checkpoints()

@@ -42,10 +42,12 @@ class NodeId(NamedTuple):
 
     @property
     def start(self) -> int:
+        """The first leaf index this subtree covers."""
         return self.index << self.level
 
     @property
     def end(self) -> int:
+        """One past the last leaf index this subtree covers."""
         return (self.index + 1) << self.level
 
 
@@ -254,6 +256,26 @@ def verify_consistency(
     RFC 9162 2.1.4.2; an old size of 0 (the empty tree) needs an empty proof. Raises
     :class:`ProofError` naming what is wrong.
     """
+    _check_consistency_input(old_size, new_size, old_root, new_root, proof)
+    if old_size == 0 or old_size == new_size:
+        _check_trivial_consistency(old_size, old_root, new_root, proof)
+        return
+    if not proof:
+        raise ProofError("consistency proof is empty")
+    path = list(proof)
+    if old_size & (old_size - 1) == 0:
+        path.insert(0, bytes(old_root))
+    fr, sr = _consistency_roots(old_size, new_size, path)
+    if fr != old_root:
+        raise ProofError(f"consistency proof does not lead to the old root of size {old_size}")
+    if sr != new_root:
+        raise ProofError(f"consistency proof does not lead to the new root of size {new_size}")
+
+
+def _check_consistency_input(
+    old_size: int, new_size: int, old_root: bytes, new_root: bytes, proof: Sequence[bytes]
+) -> None:
+    """The hashes are SHA-256 sized, the sizes ordered and the proof not over-long."""
     _check_hash("old root hash", old_root)
     _check_hash("new root hash", new_root)
     if not 0 <= old_size <= new_size:
@@ -262,21 +284,24 @@ def verify_consistency(
         raise ProofError("consistency proof is too long")
     for i, p in enumerate(proof):
         _check_hash(f"consistency proof hash {i}", p)
+
+
+def _check_trivial_consistency(
+    old_size: int, old_root: bytes, new_root: bytes, proof: Sequence[bytes]
+) -> None:
+    """From the empty tree, or between equal sizes: the proof is empty (and the roots equal)."""
     if old_size == 0:
         if proof:
             raise ProofError("a consistency proof from the empty tree must be empty")
         return
-    if old_size == new_size:
-        if proof:
-            raise ProofError("a consistency proof between equal sizes must be empty")
-        if old_root != new_root:
-            raise ProofError(f"two different roots for the same tree size {old_size}")
-        return
-    if not proof:
-        raise ProofError("consistency proof is empty")
-    path = list(proof)
-    if old_size & (old_size - 1) == 0:
-        path.insert(0, bytes(old_root))
+    if proof:
+        raise ProofError("a consistency proof between equal sizes must be empty")
+    if old_root != new_root:
+        raise ProofError(f"two different roots for the same tree size {old_size}")
+
+
+def _consistency_roots(old_size: int, new_size: int, path: list[bytes]) -> tuple[bytes, bytes]:
+    """The old and new roots that a consistency path implies (RFC 9162 2.1.4.2, steps 3-7)."""
     fn, sn = old_size - 1, new_size - 1
     while fn & 1:
         fn >>= 1
@@ -298,7 +323,4 @@ def verify_consistency(
         sn >>= 1
     if sn != 0:
         raise ProofError("consistency proof is too short")
-    if fr != old_root:
-        raise ProofError(f"consistency proof does not lead to the old root of size {old_size}")
-    if sr != new_root:
-        raise ProofError(f"consistency proof does not lead to the new root of size {new_size}")
+    return fr, sr

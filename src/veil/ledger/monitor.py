@@ -67,9 +67,11 @@ class MonitorReport:
 
     @property
     def ok(self) -> bool:
+        """Whether the monitor found nothing."""
         return not self.findings
 
     def as_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready values: tree size and findings."""
         return {"size": self.size, "findings": [asdict(f) for f in self.findings]}
 
 

@@ -51,6 +51,7 @@ def b64decode_strict(text: str, what: str) -> bytes:
 
 
 def b64encode(raw: bytes) -> str:
+    """Standard padded base64 (RFC 4648 section 4) as text."""
     return base64.b64encode(raw).decode("ascii")
 
 
@@ -84,6 +85,7 @@ class Verifier:
 
     @property
     def key_id(self) -> int:
+        """The signed-note key ID: the first 4 bytes of SHA-256 over name, type and key."""
         return key_id(self.name, self.alg, self.public_key)
 
     @property
@@ -156,15 +158,18 @@ class Signer:
 
     @classmethod
     def generate(cls, name: str) -> Signer:
+        """A new random Ed25519 signer; :class:`NoteError` for a name notes cannot carry."""
         if not valid_key_name(name):
             raise NoteError(f"bad key name {name!r}: no spaces or '+' allowed")
         return cls(name, Ed25519PrivateKey.generate())
 
     @property
     def public_key(self) -> bytes:
+        """The raw 32-byte Ed25519 public key."""
         return _raw_public(self.private_key.public_key())
 
     def verifier(self, alg: int = ALG_ED25519) -> Verifier:
+        """The verifier of this signer's signatures of type ``alg``."""
         return Verifier(self.name, alg, self.public_key)
 
     @property
@@ -222,6 +227,7 @@ class Signature:
 
     @property
     def line(self) -> str:
+        """The signature line as it stands in a note (newline included)."""
         return f"{EM_DASH} {self.name} {b64encode(self.key_id.to_bytes(4, 'big') + self.raw)}\n"
 
 
@@ -233,20 +239,13 @@ class Note:
     signatures: tuple[Signature, ...]
 
     def render(self) -> str:
+        """The note's bytes as text: its text, a blank line, its signature lines."""
         return self.text + "\n" + "".join(s.line for s in self.signatures)
 
 
 def parse_note(data: bytes | str) -> Note:
     """Split a signed note into text and signature lines; reject anything malformed."""
-    raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
-    if len(raw) > MAX_NOTE_BYTES:
-        raise NoteError("malformed note: too large")
-    try:
-        msg = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise NoteError("malformed note: not UTF-8") from None
-    if any(ord(c) < 0x20 and c != "\n" for c in msg) or "\x7f" in msg:
-        raise NoteError("malformed note: control characters")
+    msg = _note_message(data)
     split = msg.rfind("\n\n")
     if split < 0 or not msg.endswith("\n"):
         raise NoteError("malformed note: no blank line before the signatures")
@@ -261,18 +260,34 @@ def parse_note(data: bytes | str) -> Note:
         raise NoteError("malformed note: no signatures")
     if len(lines) > MAX_SIGNATURES:
         raise NoteError("malformed note: too many signatures")
-    sigs: list[Signature] = []
-    for line in lines:
-        if not line.startswith(EM_DASH + " "):
-            raise NoteError("malformed note: signature line does not start with an em dash")
-        rest = line[2:].split(" ")
-        if len(rest) != 2 or not valid_key_name(rest[0]):
-            raise NoteError("malformed note: bad signature line")
-        blob = b64decode_strict(rest[1], "note signature")
-        if len(blob) < 5:
-            raise NoteError("malformed note: signature too short")
-        sigs.append(Signature(rest[0], int.from_bytes(blob[:4], "big"), blob[4:]))
-    return Note(text, tuple(sigs))
+    return Note(text, tuple(_parse_signature_line(line) for line in lines))
+
+
+def _note_message(data: bytes | str) -> str:
+    """The note as text, after the size, UTF-8 and control-character checks."""
+    raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    if len(raw) > MAX_NOTE_BYTES:
+        raise NoteError("malformed note: too large")
+    try:
+        msg = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise NoteError("malformed note: not UTF-8") from None
+    if any(ord(c) < 0x20 and c != "\n" for c in msg) or "\x7f" in msg:
+        raise NoteError("malformed note: control characters")
+    return msg
+
+
+def _parse_signature_line(line: str) -> Signature:
+    """One `— name base64(key id + signature)` line; NoteError when it is malformed."""
+    if not line.startswith(EM_DASH + " "):
+        raise NoteError("malformed note: signature line does not start with an em dash")
+    rest = line[2:].split(" ")
+    if len(rest) != 2 or not valid_key_name(rest[0]):
+        raise NoteError("malformed note: bad signature line")
+    blob = b64decode_strict(rest[1], "note signature")
+    if len(blob) < 5:
+        raise NoteError("malformed note: signature too short")
+    return Signature(rest[0], int.from_bytes(blob[:4], "big"), blob[4:])
 
 
 @dataclass(frozen=True)
@@ -284,6 +299,7 @@ class VerifiedNote:
 
     @property
     def text(self) -> str:
+        """The verified note's text (before the signatures)."""
         return self.note.text
 
 
@@ -318,6 +334,7 @@ class Checkpoint:
     extensions: tuple[str, ...] = ()
 
     def text(self) -> str:
+        """The checkpoint body: origin, size, base64 root and extensions, one a line."""
         lines = [self.origin, str(self.size), b64encode(self.root), *self.extensions]
         return "".join(line + "\n" for line in lines)
 

@@ -51,6 +51,7 @@ class TlogProof:
     extra: bytes | None = None
 
     def render(self) -> str:
+        """The c2sp.org/tlog-proof text: header, extra, index, proof hashes, checkpoint."""
         lines = [TLOG_PROOF_HEADER]
         if self.extra is not None:
             lines.append(f"extra {b64encode(self.extra)}")
@@ -98,6 +99,8 @@ def parse_tlog_proof(text: str) -> TlogProof:
 
 @dataclass(frozen=True)
 class ProvedEntry:
+    """One entry of a verified bundle: leaf index, parsed event and the proved leaf bytes."""
+
     index: int
     event: Event
     leaf: bytes
@@ -205,6 +208,32 @@ def verify_bundle(
     need = len(witness_keys) if min_witnesses is None else min_witnesses
     if need < 0:
         raise BundleError("the minimum number of witnesses cannot be negative")
+    kind, entries, subject = _bundle_entries(_bundle_document(data))
+    proved: list[ProvedEntry] = []
+    first: tuple[Checkpoint, dict[str, int]] | None = None
+    seen: set[int] = set()
+    for n, entry in enumerate(entries):
+        where = f"entry {n}"
+        proof, cp, cosigned, leaf = _verify_entry(where, entry, seen, log_key, witness_keys, need)
+        if first is None:
+            first = (cp, cosigned)
+        elif cp != first[0]:
+            raise BundleError(f"{where}: proved against a different checkpoint than entry 0")
+        try:
+            event = Event.from_canonical(leaf)
+        except EventError as exc:
+            raise BundleError(f"{where}: leaf {proof.index} is not a valid event: {exc}") from None
+        if "event" in entry and entry["event"] != json.loads(leaf):
+            raise BundleError(f"{where}: the readable event differs from the proved bytes")
+        if kind == "trace" and event.subject != subject:
+            raise BundleError(f"{where}: event is about another subject")
+        proved.append(ProvedEntry(proof.index, event, leaf))
+    assert first is not None
+    return BundleResult(kind, first[0], first[1], tuple(proved), subject)
+
+
+def _bundle_document(data: bytes | str) -> Any:
+    """The bundle's JSON (a bare .tlog-proof file wrapped as a one-event bundle)."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
     if len(raw) > MAX_BUNDLE_BYTES:
         raise BundleError("bundle is too large")
@@ -222,9 +251,13 @@ def verify_bundle(
             }
         ).encode()
     try:
-        doc = json.loads(raw)
+        return json.loads(raw)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise BundleError(f"bundle is not valid JSON: {exc}") from None
+
+
+def _bundle_entries(doc: Any) -> tuple[str, list[Any], Any]:
+    """A bundle's kind, entries and subject, after the format and shape checks."""
     if not isinstance(doc, dict) or doc.get("format") != BUNDLE_FORMAT:
         raise BundleError(f"not a Veil bundle: the format must be {BUNDLE_FORMAT!r}")
     kind = doc.get("kind")
@@ -238,35 +271,28 @@ def verify_bundle(
     subject = doc.get("subject")
     if kind == "trace" and not isinstance(subject, str):
         raise BundleError("a trace bundle names its subject pseudonym")
-    proved: list[ProvedEntry] = []
-    first: tuple[Checkpoint, dict[str, int]] | None = None
-    seen: set[int] = set()
-    for n, entry in enumerate(entries):
-        where = f"entry {n}"
-        if not isinstance(entry, dict) or not isinstance(entry.get("tlog_proof"), str):
-            raise BundleError(f"{where}: needs a tlog_proof text")
-        proof = parse_tlog_proof(entry["tlog_proof"])
-        if entry.get("index") != proof.index:
-            raise BundleError(f"{where}: index does not match its tlog-proof")
-        if proof.index in seen:
-            raise BundleError(f"{where}: leaf {proof.index} appears twice")
-        seen.add(proof.index)
-        try:
-            cp, cosigned, leaf = verify_tlog_proof(proof, log_key, witness_keys, need)
-        except BundleError as exc:
-            raise BundleError(f"{where}: {exc}") from None
-        if first is None:
-            first = (cp, cosigned)
-        elif cp != first[0]:
-            raise BundleError(f"{where}: proved against a different checkpoint than entry 0")
-        try:
-            event = Event.from_canonical(leaf)
-        except EventError as exc:
-            raise BundleError(f"{where}: leaf {proof.index} is not a valid event: {exc}") from None
-        if "event" in entry and entry["event"] != json.loads(leaf):
-            raise BundleError(f"{where}: the readable event differs from the proved bytes")
-        if kind == "trace" and event.subject != subject:
-            raise BundleError(f"{where}: event is about another subject")
-        proved.append(ProvedEntry(proof.index, event, leaf))
-    assert first is not None
-    return BundleResult(kind, first[0], first[1], tuple(proved), subject)
+    return str(kind), entries, subject
+
+
+def _verify_entry(
+    where: str,
+    entry: Any,
+    seen: set[int],
+    log_key: Verifier,
+    witness_keys: Sequence[Verifier],
+    need: int,
+) -> tuple[TlogProof, Checkpoint, dict[str, int], bytes]:
+    """One entry's tlog-proof, parsed and verified (its index new to ``seen``, then added)."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("tlog_proof"), str):
+        raise BundleError(f"{where}: needs a tlog_proof text")
+    proof = parse_tlog_proof(entry["tlog_proof"])
+    if entry.get("index") != proof.index:
+        raise BundleError(f"{where}: index does not match its tlog-proof")
+    if proof.index in seen:
+        raise BundleError(f"{where}: leaf {proof.index} appears twice")
+    seen.add(proof.index)
+    try:
+        cp, cosigned, leaf = verify_tlog_proof(proof, log_key, witness_keys, need)
+    except BundleError as exc:
+        raise BundleError(f"{where}: {exc}") from None
+    return proof, cp, cosigned, leaf

@@ -47,6 +47,7 @@ class TilePath:
 
     @property
     def partial(self) -> bool:
+        """Whether this tile holds fewer than a full tile's hashes."""
         return self.width < TILE_WIDTH
 
     def path(self) -> str:

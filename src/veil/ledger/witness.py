@@ -70,16 +70,20 @@ def refusal_exit_code(status: int) -> int:
 
 
 def default_witness_dir() -> Path:
+    """Where a witness lives by default: ``$VEIL_HOME/witness``."""
     return veil_home() / "witness"
 
 
 @dataclass(frozen=True)
 class AddCheckpointRequest:
+    """A c2sp.org/tlog-witness add-checkpoint request: old size, consistency proof, note."""
+
     old_size: int
     proof: tuple[bytes, ...]
     checkpoint_note: str
 
     def render(self) -> str:
+        """The request body as the protocol sends it."""
         lines = [f"old {self.old_size}", *(b64encode(h) for h in self.proof)]
         return "\n".join(lines) + "\n\n" + self.checkpoint_note
 
@@ -128,6 +132,7 @@ class Witness:
 
     @classmethod
     def create(cls, folder: Path | None, name: str) -> Witness:
+        """Make a new witness in ``folder`` (files 0600); ConfigError if one is there already."""
         folder = folder or default_witness_dir()
         if (folder / "witness.key").exists():
             raise ConfigError(f"a witness already exists in {folder}; refusing to overwrite it")
@@ -143,6 +148,7 @@ class Witness:
 
     @classmethod
     def open(cls, folder: Path | None = None) -> Witness:
+        """The witness in ``folder``; ConfigError when there is none or its key is bad."""
         folder = folder or default_witness_dir()
         try:
             skey = (folder / "witness.key").read_text(encoding="utf-8")
@@ -155,6 +161,7 @@ class Witness:
 
     @property
     def name(self) -> str:
+        """The witness's key name (what its cosignatures carry)."""
         return self.signer.name
 
     @property
@@ -197,10 +204,12 @@ class Witness:
         return v.name
 
     def logs(self) -> dict[str, dict[str, Any]]:
+        """The logs it trusts, by origin: vkey, and the size and root it last cosigned."""
         with self._state() as st:
             return dict(st.get("logs", {}))
 
     def latest(self, origin: str) -> tuple[int, bytes | None]:
+        """The size and root last cosigned for ``origin``; WitnessError (404) for an unknown log."""
         entry = self.logs().get(origin)
         if entry is None:
             raise WitnessError(
@@ -262,6 +271,7 @@ class Witness:
         write_file_atomic(folder / f"{stamp}-{digest}.json", json.dumps(record, indent=2), 0o600)
 
     def evidence(self) -> list[dict[str, Any]]:
+        """Every kept record of an inconsistent checkpoint, oldest file name first."""
         folder = self.folder / "evidence"
         if not folder.exists():
             return []

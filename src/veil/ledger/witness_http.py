@@ -45,9 +45,14 @@ class CosigningWitness(Protocol):
     """What :func:`checkpoint_with_policy` needs of a witness."""
 
     @property
-    def label(self) -> str: ...
+    def label(self) -> str:
+        """How logs and reports name the witness."""
+        ...
 
-    def add_checkpoint(self, body: str) -> str: ...
+    def add_checkpoint(self, body: str) -> str:
+        """Send an add-checkpoint request body; returns the cosignature lines, or raises
+        :class:`WitnessError`."""
+        ...
 
 
 class HttpWitness:
@@ -61,6 +66,7 @@ class HttpWitness:
 
     @property
     def label(self) -> str:
+        """The witness's URL (how logs and reports name it)."""
         return self.url
 
     def add_checkpoint(self, body: str) -> str:
@@ -96,9 +102,11 @@ class LocalWitness:
 
     @property
     def label(self) -> str:
+        """The witness's folder (how logs and reports name it)."""
         return str(self.witness.folder)
 
     def add_checkpoint(self, body: str) -> str:
+        """Ask the witness in the folder to cosign; returns the cosignature lines."""
         return self.witness.add_checkpoint(body)
 
 
@@ -129,6 +137,7 @@ class PolicyCheckpoint:
 
     @property
     def cosigners(self) -> int:
+        """How many distinct witnesses cosigned."""
         return len({o.cosigner for o in self.outcomes if o.cosigner})
 
 

@@ -17,8 +17,6 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from veil.errors import MediaError
 from veil.media.video import (
     DEFAULT_PRESET,
@@ -28,6 +26,7 @@ from veil.media.video import (
     _needs_even,
     codec_options,
     copy_stream,
+    stored_frame,
 )
 
 GLOBAL_HEADER = 1 << 22  # AV_CODEC_FLAG_GLOBAL_HEADER: parameters in extradata, as mp4 needs
@@ -66,17 +65,10 @@ class PacketEncoder:
 
     def encode(self, frame: VideoFrame) -> None:
         """Encode one frame (its ``pts`` in the input's time base is kept)."""
-        import av
-
         if frame.pts is None:
             raise MediaError("a chunked video needs timestamps on every frame")
         self.run.rotation = frame.rotation
-        pixels = frame.pixels
-        if frame.rotation:
-            pixels = np.ascontiguousarray(np.rot90(pixels, k=frame.rotation // 90))
-        if any(self._pad):
-            pixels = np.pad(pixels, ((0, self._pad[1]), (0, self._pad[0]), (0, 0)), mode="edge")
-        out = av.VideoFrame.from_ndarray(pixels, format="bgr24")
+        out = stored_frame(frame, self._pad)
         out.pts, out.time_base = frame.pts, self._info.time_base
         self._keep(self._ctx.encode(out))
         self.run.frames += 1

@@ -16,7 +16,7 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -166,66 +166,84 @@ class LiveSource:
     def items(self) -> Iterator[SourceItem]:
         """Yield frames, audio packets and discontinuities until stopped or the source ends."""
         connection = 0
-        failures = 0
-        delay = self.spec.backoff_initial
+        backoff = _Backoff(0, self.spec.backoff_initial)
         while not self._stop.is_set():
             try:
                 container = self._open()
             except MediaError as exc:
-                self.stats.last_error = str(exc)
-                if not self.spec.reconnects:
-                    raise
-                failures += 1
-                if self.spec.max_reconnects is not None and failures > self.spec.max_reconnects:
-                    raise MediaError(
-                        f"{self.spec.redacted_url()}: gave up after {failures - 1} reconnection "
-                        f"attempts ({exc})"
-                    ) from exc
-                log.warning("%s; retrying in %.1f s", exc, delay)
-                self._sleep(delay)
-                delay = min(delay * 2, self.spec.backoff_max)
+                self._open_failed(exc, backoff)
                 continue
             connection += 1
             if connection > 1:
                 self.stats.reconnects += 1
-            produced = 0
-            try:
-                for item in self._read(container, connection):
-                    if isinstance(item, LiveFrame):
-                        produced += 1
-                        if produced == 1:
-                            failures = 0
-                            delay = self.spec.backoff_initial
-                    yield item
-            except MediaError as exc:
-                self.stats.last_error = str(exc)
-                if not self.spec.reconnects:
-                    raise
-                log.warning("%s", exc)
-            finally:
-                self.stats.connected = False
-                self._retire(container)
+            produced = yield from self._connected(container, connection, backoff)
             if not self.spec.reconnects:
                 if self.spec.loop and produced and not self._stop.is_set():
                     continue
                 return
-            if self._stop.is_set():
+            if self._stop.is_set() or not self._reconnect_after(produced, backoff):
                 return
-            if produced == 0:
-                failures += 1
-                if self.spec.max_reconnects is not None and failures > self.spec.max_reconnects:
-                    raise MediaError(
-                        f"{self.spec.redacted_url()}: no frames after "
-                        f"{failures - 1} reconnection attempts"
-                    )
-            elif self.spec.max_reconnects is not None and self.spec.max_reconnects == 0:
-                return
-            log.warning(
-                "%s: connection lost; reconnecting in %.1f s", self.spec.redacted_url(), delay
-            )
-            self._sleep(delay)
-            delay = min(delay * 2, self.spec.backoff_max)
         self._close_all()
+
+    def _open_failed(self, exc: MediaError, backoff: _Backoff) -> None:
+        """An open failed: raise it when not reconnecting or out of attempts, else back off."""
+        self.stats.last_error = str(exc)
+        if not self.spec.reconnects:
+            raise exc
+        backoff.failures += 1
+        if self.spec.max_reconnects is not None and backoff.failures > self.spec.max_reconnects:
+            raise MediaError(
+                f"{self.spec.redacted_url()}: gave up after {backoff.failures - 1} reconnection "
+                f"attempts ({exc})"
+            ) from exc
+        log.warning("%s; retrying in %.1f s", exc, backoff.delay)
+        self._wait(backoff)
+
+    def _connected(
+        self, container: Any, connection: int, backoff: _Backoff
+    ) -> Generator[SourceItem, None, int]:
+        """Yield one connection's items; returns how many frames it produced."""
+        produced = 0
+        try:
+            for item in self._read(container, connection):
+                if isinstance(item, LiveFrame):
+                    produced += 1
+                    if produced == 1:
+                        backoff.failures = 0
+                        backoff.delay = self.spec.backoff_initial
+                yield item
+        except MediaError as exc:
+            self.stats.last_error = str(exc)
+            if not self.spec.reconnects:
+                raise
+            log.warning("%s", exc)
+        finally:
+            self.stats.connected = False
+            self._retire(container)
+        return produced
+
+    def _reconnect_after(self, produced: int, backoff: _Backoff) -> bool:
+        """After a lost connection: False to end, True after waiting to reconnect; raises
+        MediaError when connections keep producing no frames past max_reconnects."""
+        limit = self.spec.max_reconnects
+        if produced == 0:
+            backoff.failures += 1
+            if limit is not None and backoff.failures > limit:
+                raise MediaError(
+                    f"{self.spec.redacted_url()}: no frames after "
+                    f"{backoff.failures - 1} reconnection attempts"
+                )
+        elif limit is not None and limit == 0:
+            return False
+        log.warning(
+            "%s: connection lost; reconnecting in %.1f s", self.spec.redacted_url(), backoff.delay
+        )
+        self._wait(backoff)
+        return True
+
+    def _wait(self, backoff: _Backoff) -> None:
+        self._sleep(backoff.delay)
+        backoff.delay = min(backoff.delay * 2, self.spec.backoff_max)
 
     def _retire(self, container: Any) -> None:
         while self._retired:
@@ -259,9 +277,7 @@ class LiveSource:
             "connected" if connection == 1 else "reconnected",
             fps=round(1 / self._frame_step, 3),
         )
-        origin: float | None = None
-        base = self._last_time + self._frame_step if self._last_time >= 0 else 0.0
-        wall_origin: float | None = None
+        timing = _Timing(self._last_time + self._frame_step if self._last_time >= 0 else 0.0)
         streams = [video] if audio is None else [video, audio]
         try:
             for packet in container.demux(streams):
@@ -274,41 +290,69 @@ class LiveSource:
                         self.stats.decode_errors += 1  # a corrupt packet: skip it, keep going
                         continue
                     for decoded in frames:
-                        raw = _seconds(decoded.pts, decoded.time_base)
-                        if origin is None:
-                            origin = raw if raw is not None else 0.0
-                        if raw is None:
-                            stamp = self._last_time + self._frame_step
-                        else:
-                            stamp = base + raw - origin
-                        stamp = max(stamp, self._last_time + 1e-4)
-                        if self.spec.realtime and self.spec.kind is SourceKind.FILE:
-                            now = time.monotonic()
-                            if wall_origin is None:
-                                wall_origin = now - stamp
-                            wait = wall_origin + stamp - now
-                            if wait > 0 and self._stop.wait(wait):
-                                return
-                        self._last_time = stamp
-                        yield LiveFrame(
-                            _to_bgr(decoded),
-                            stamp,
-                            time.monotonic(),
-                            self._index,
-                            connection,
-                            corrupt=bool(getattr(decoded, "is_corrupt", False)),
-                        )
+                        frame = self._frame(decoded, timing, connection)
+                        if frame is None:
+                            return
+                        yield frame
                         self._index += 1
                         self.stats.frames_in += 1
-                elif packet.dts is not None and packet.pts is not None and origin is not None:
+                elif (
+                    packet.dts is not None and packet.pts is not None and timing.origin is not None
+                ):
                     raw = _seconds(packet.pts, packet.time_base)
-                    stamp = base + (raw if raw is not None else 0.0) - origin
+                    stamp = timing.base + (raw if raw is not None else 0.0) - timing.origin
                     self.stats.audio_packets_in += 1
                     yield LivePacket(packet, stamp, connection)
         except (av.FFmpegError, OSError, ValueError) as exc:
             raise MediaError(
                 f"{self.spec.redacted_url()}: stream failed ({self._text(exc)})"
             ) from exc
+
+    def _frame(self, decoded: Any, timing: _Timing, connection: int) -> LiveFrame | None:
+        """A decoded frame on the source's timeline (paced for a realtime file); None when
+        stopped while pacing."""
+        raw = _seconds(decoded.pts, decoded.time_base)
+        if timing.origin is None:
+            timing.origin = raw if raw is not None else 0.0
+        if raw is None:
+            stamp = self._last_time + self._frame_step
+        else:
+            stamp = timing.base + raw - timing.origin
+        stamp = max(stamp, self._last_time + 1e-4)
+        if self.spec.realtime and self.spec.kind is SourceKind.FILE:
+            now = time.monotonic()
+            if timing.wall_origin is None:
+                timing.wall_origin = now - stamp
+            wait = timing.wall_origin + stamp - now
+            if wait > 0 and self._stop.wait(wait):
+                return None
+        self._last_time = stamp
+        return LiveFrame(
+            _to_bgr(decoded),
+            stamp,
+            time.monotonic(),
+            self._index,
+            connection,
+            corrupt=bool(getattr(decoded, "is_corrupt", False)),
+        )
+
+
+@dataclass
+class _Backoff:
+    """Reconnection state: failed attempts in a row and the next wait in seconds."""
+
+    failures: int
+    delay: float
+
+
+@dataclass
+class _Timing:
+    """One connection's timeline: its start on the source's clock (base), its first frame's
+    time (origin) and, pacing a realtime file, the wall clock at time zero."""
+
+    base: float
+    origin: float | None = None
+    wall_origin: float | None = None
 
 
 def _seconds(pts: int | None, time_base: Fraction | None) -> float | None:

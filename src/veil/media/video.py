@@ -250,18 +250,11 @@ class VideoWriter:
 
     def write_frame(self, frame: VideoFrame) -> None:
         """Encode one frame (pixels upright; turned back to the stored orientation here)."""
-        import av
-
         if not self._rotation_set:
             if frame.rotation:
                 self._stream.set_display_rotation(frame.rotation)
             self._rotation_set = True
-        pixels = frame.pixels
-        if frame.rotation:
-            pixels = np.ascontiguousarray(np.rot90(pixels, k=frame.rotation // 90))
-        if any(self._pad):
-            pixels = np.pad(pixels, ((0, self._pad[1]), (0, self._pad[0]), (0, 0)), mode="edge")
-        out = av.VideoFrame.from_ndarray(pixels, format="bgr24")
+        out = stored_frame(frame, self._pad)
         out.pts = frame.pts if frame.pts is not None else self._synthetic_pts()
         out.time_base = self._reader.info.time_base
         self._mux(self._stream.encode(out))
@@ -310,6 +303,19 @@ class VideoWriter:
         """Close without flushing (the output is discarded by the caller)."""
         with contextlib.suppress(Exception):
             self._container.close()
+
+
+def stored_frame(frame: VideoFrame, pad: tuple[int, int]) -> Any:
+    """An upright frame as the ``av.VideoFrame`` to encode (no timestamp yet): turned back to
+    the stored orientation, then ``pad`` (columns, rows) added by repeating the edge."""
+    import av
+
+    pixels = frame.pixels
+    if frame.rotation:
+        pixels = np.ascontiguousarray(np.rot90(pixels, k=frame.rotation // 90))
+    if any(pad):
+        pixels = np.pad(pixels, ((0, pad[1]), (0, pad[0]), (0, 0)), mode="edge")
+    return av.VideoFrame.from_ndarray(pixels, format="bgr24")
 
 
 def _needs_even(codec: str) -> bool:

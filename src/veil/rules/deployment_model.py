@@ -24,6 +24,8 @@ RECORDS_MIN_YEARS = 3
 
 
 class Scenario(StrEnum):
+    """Where the cameras stand (the deployment file's ``scenario``)."""
+
     SALES_OFFICE = "sales_office"
     RESIDENTIAL_GATE = "residential_gate"
     SHOP = "shop"
@@ -35,6 +37,8 @@ class Scenario(StrEnum):
 
 
 class PurposeCategory(StrEnum):
+    """What face recognition is used for (``purpose_category``)."""
+
     PUBLIC_SECURITY = "public_security"
     ACCESS_CONTROL = "access_control"
     ATTENDANCE = "attendance"
@@ -46,11 +50,15 @@ class PurposeCategory(StrEnum):
 
 
 class LegalBasis(StrEnum):
+    """Why the processing is lawful: the people's consent, or a law that requires it."""
+
     CONSENT = "consent"
     LAW = "law"
 
 
 class Storage(StrEnum):
+    """Where face data is kept: on the device, on a local server or in the cloud."""
+
     DEVICE = "device"
     LOCAL_SERVER = "local_server"
     CLOUD = "cloud"
@@ -76,6 +84,8 @@ class GateRedaction(StrEnum):
 
 
 class NoticeItem(StrEnum):
+    """What a notice tells people; the checks require every item."""
+
     PROCESSOR = "processor"
     PURPOSE = "purpose"
     METHOD = "method"
@@ -85,6 +95,8 @@ class NoticeItem(StrEnum):
 
 
 class PrivateSpace(StrEnum):
+    """Private spaces where face-recognition devices must not be installed."""
+
     HOTEL_ROOM = "hotel_room"
     PUBLIC_BATH = "public_bath"
     CHANGING_ROOM = "changing_room"
@@ -92,6 +104,8 @@ class PrivateSpace(StrEnum):
 
 
 class Security(StrEnum):
+    """A security measure the deployment declares; some are required."""
+
     ENCRYPTION = "encryption"
     ACCESS_CONTROL = "access_control"
     AUDIT = "audit"

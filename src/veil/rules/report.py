@@ -31,6 +31,8 @@ DISCLAIMER = (
 
 
 class OutputFormat(StrEnum):
+    """The formats a check report is written in (``--format``)."""
+
     TEXT = "text"
     JSON = "json"
     SARIF = "sarif"

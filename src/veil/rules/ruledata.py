@@ -90,12 +90,16 @@ class AppType(_Data):
 
 
 class AppTypesFile(_Data):
+    """``app_types.yaml``: the instrument and article defining the app types, and the types."""
+
     instrument: str
     article: str
     types: tuple[AppType, ...]
 
 
 class Category(_Data):
+    """A personal-information category's name in English and Chinese."""
+
     en: str
     zh: str
 
@@ -112,21 +116,29 @@ class PIItem(_Data):
 
 
 class TaxonomyFile(_Data):
+    """``taxonomy.yaml``: personal-information categories and items, by key."""
+
     categories: dict[str, Category]
     items: dict[str, PIItem]
 
 
 class AndroidPermission(_Data):
+    """The personal-information items a permission reaches; dangerous: deniable at run time."""
+
     items: tuple[str, ...] = Field(min_length=1)
     dangerous: bool
 
 
 class AndroidFile(_Data):
+    """``android.yaml``: permissions and hardware features mapped to personal-information items."""
+
     permissions: dict[str, AndroidPermission]
     features: dict[str, tuple[str, ...]]
 
 
 class CheckData(_Data):
+    """One check's title, level and citations, with an optional reading and city rule."""
+
     title: str
     level: Level
     cite: tuple[str, ...] = Field(min_length=1)
@@ -135,10 +147,14 @@ class CheckData(_Data):
 
 
 class ChecksFile(_Data):
+    """``checks.yaml``: every check by id."""
+
     checks: dict[str, CheckData]
 
 
 class InstrumentsFile(_Data):
+    """``instruments.yaml``: the laws and rules the checks cite."""
+
     instruments: tuple[Instrument, ...]
 
 

@@ -63,6 +63,20 @@ def _walk(node: yaml.Node, path: PathKey, lines: dict[PathKey, int], where: str)
 def read_source(path: Path, what: str) -> SourceFile:
     """Parse ``path`` (YAML, or JSON when it ends in .json) into a mapping with line numbers."""
     where = str(path)
+    text = _read_text(path, what)
+    lines: dict[PathKey, int] = {}
+    if path.suffix.lower() == ".json":
+        data = _parse_json(text, what, where, lines)
+    else:
+        data = _parse_yaml(text, what, where, lines)
+    if not isinstance(data, dict):
+        raise CheckInputError(f"{what} {where} must be a mapping (key: value) at the top level")
+    return SourceFile(path=path, data=data, lines=lines)
+
+
+def _read_text(path: Path, what: str) -> str:
+    """The file's non-empty UTF-8 text (a BOM dropped); CheckInputError otherwise."""
+    where = str(path)
     try:
         if not path.is_file():
             raise CheckInputError(f"{what} {where} does not exist or is not a file")
@@ -77,41 +91,44 @@ def read_source(path: Path, what: str) -> SourceFile:
         raise CheckInputError(f"{what} {where} is not UTF-8 text") from exc
     if not text.strip():
         raise CheckInputError(f"{what} {where} is empty")
+    return text
 
-    lines: dict[PathKey, int] = {}
-    if path.suffix.lower() == ".json":
+
+def _parse_json(text: str, what: str, where: str, lines: dict[PathKey, int]) -> Any:
+    """JSON ``text`` as data; fills ``lines`` from PyYAML's view of it when it can."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CheckInputError(
+            f"{what} {where}: invalid JSON at line {exc.lineno}: {exc.msg}"
+        ) from exc
+    try:  # JSON is YAML for line numbers; if PyYAML disagrees, findings just lack lines
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        if node is not None:
+            _walk(node, (), lines, where)
+    except yaml.YAMLError:
+        lines.clear()
+    return data
+
+
+def _parse_yaml(text: str, what: str, where: str, lines: dict[PathKey, int]) -> Any:
+    """One YAML document as data (duplicate keys rejected), filling ``lines``."""
+    try:
+        loader = yaml.SafeLoader(text)
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise CheckInputError(
-                f"{what} {where}: invalid JSON at line {exc.lineno}: {exc.msg}"
-            ) from exc
-        try:  # JSON is YAML for line numbers; if PyYAML disagrees, findings just lack lines
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
-            if node is not None:
-                _walk(node, (), lines, where)
-        except yaml.YAMLError:
-            lines = {}
-    else:
-        try:
-            loader = yaml.SafeLoader(text)
-            try:
-                node = loader.get_single_node()
-                if node is None:
-                    raise CheckInputError(f"{what} {where} is empty")
-                _walk(node, (), lines, where)
-                data = loader.construct_document(node)
-            finally:
-                loader.dispose()
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            at = f" at line {mark.line + 1}" if mark else ""
-            raise CheckInputError(f"{what} {where}: invalid YAML{at}: {exc.problem}") from exc
-        except yaml.YAMLError as exc:
-            raise CheckInputError(f"{what} {where}: invalid YAML: {exc}") from exc
-    if not isinstance(data, dict):
-        raise CheckInputError(f"{what} {where} must be a mapping (key: value) at the top level")
-    return SourceFile(path=path, data=data, lines=lines)
+            node = loader.get_single_node()
+            if node is None:
+                raise CheckInputError(f"{what} {where} is empty")
+            _walk(node, (), lines, where)
+            return loader.construct_document(node)
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        at = f" at line {mark.line + 1}" if mark else ""
+        raise CheckInputError(f"{what} {where}: invalid YAML{at}: {exc.problem}") from exc
+    except yaml.YAMLError as exc:
+        raise CheckInputError(f"{what} {where}: invalid YAML: {exc}") from exc
 
 
 def validation_message(

@@ -103,7 +103,7 @@ def add_account(db: ServiceDb, name: str, role: str, password: str) -> Account:
         raise BadInputError(f"invalid role {role!r}: one of {', '.join(ACCOUNT_ROLES)}")
     if len(password) < MIN_PASSWORD:
         raise BadInputError(f"the password must have at least {MIN_PASSWORD} characters")
-    acct = Account(name, role, secrets.token_hex(16), int(time.time()))  # type: ignore[arg-type]
+    acct = Account(name, role, secrets.token_hex(16), int(time.time()))
     with db.transaction() as cur:
         if cur.execute(f"SELECT 1 FROM {PREFIX}accounts WHERE name = ?", (name,)).fetchone():
             raise BadInputError(f"account {name!r} already exists")

@@ -11,12 +11,10 @@ import contextlib
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from veil.consent.store import Cursor, Row, locked_transaction, sqlite_path
+from veil.consent.store import SharedConnection, sqlite_path
 from veil.errors import VeilError
 
 PREFIX = "veil_service_"
@@ -66,7 +64,7 @@ def _private_file(path: Path) -> None:
             p.chmod(0o600)
 
 
-class ServiceDb:
+class ServiceDb(SharedConnection):
     """The service tables in the database at ``url`` (SQLite path/URL or ``postgresql://``)."""
 
     def __init__(self, url: str) -> None:
@@ -101,23 +99,5 @@ class ServiceDb:
             msg = " ".join(str(exc).split())
             raise ServiceDbError(f"cannot connect to the service database: {msg}") from None
 
-    def close(self) -> None:
-        """Close the connection."""
-        with self._lock:
-            self._conn.close()
-
-    @contextmanager
-    def transaction(self) -> Iterator[Cursor]:
-        """One atomic unit of work (SQLite ``BEGIN IMMEDIATE``; PostgreSQL a transaction)."""
-        with locked_transaction(
-            self._conn,
-            self.postgres,
-            self._lock,
-            lambda m: ServiceDbError(f"service database error: {m}"),
-        ) as cur:
-            yield cur
-
-    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        """Run one read-only statement."""
-        with self.transaction() as cur:
-            return cur.execute(sql, params).fetchall()
+    def _fail(self, message: str) -> VeilError:
+        return ServiceDbError(f"service database error: {message}")

@@ -90,5 +90,5 @@ def log_read(
     who = ledger.pseudonym(f"account:{reader.account or reader.role}")
     seen = sorted(set(subjects))
     for subject in seen:
-        record_read(ledger, reader.role, who, subject, action, records=records)  # type: ignore[arg-type]
+        record_read(ledger, reader.role, who, subject, action, records=records)
     return len(seen)

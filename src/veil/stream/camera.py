@@ -224,15 +224,7 @@ class Camera:
                 if isinstance(item, RedactedFrame):
                     self._write(item)
                 elif isinstance(item, Discontinuity):
-                    self.metrics.up = True
-                    self.metrics.state = "streaming"
-                    if self.recorder is not None:
-                        self.recorder.discontinuity()
-                        self.recorder.fps = item.fps
-                        self.recorder.set_audio(item.audio)
-                    if self.restream is not None:
-                        self.restream.fps = item.fps
-                        self.restream.set_audio(item.audio)
+                    self._reopen(item)
                 elif isinstance(item, LivePacket):
                     self._write_audio(item)
             if self.recorder is not None:
@@ -245,12 +237,28 @@ class Camera:
             self._stop.set()
             self._drain()
         finally:
-            if self.restream is not None:
-                self.restream.close()
-            self.metrics.up = False
-            if self.error is None:
-                self.metrics.state = "stopped"
-            self._done.set()
+            self._sink_stopped()
+
+    def _reopen(self, item: Discontinuity) -> None:
+        """The source (re)connected: streaming again, the sinks take its fps and audio."""
+        self.metrics.up = True
+        self.metrics.state = "streaming"
+        if self.recorder is not None:
+            self.recorder.discontinuity()
+            self.recorder.fps = item.fps
+            self.recorder.set_audio(item.audio)
+        if self.restream is not None:
+            self.restream.fps = item.fps
+            self.restream.set_audio(item.audio)
+
+    def _sink_stopped(self) -> None:
+        """Close the restream and mark the camera down (stopped unless it failed)."""
+        if self.restream is not None:
+            self.restream.close()
+        self.metrics.up = False
+        if self.error is None:
+            self.metrics.state = "stopped"
+        self._done.set()
 
     def _write(self, frame: RedactedFrame) -> None:
         outcome = frame.outcome

@@ -28,6 +28,7 @@ class EncoderSettings:
 def add_video_stream(
     container: Any, settings: EncoderSettings, width: int, height: int, fps: float
 ) -> Any:
+    """Add a yuv420p video stream at ``fps`` to ``container``; ConfigError for a bad codec."""
     import av
 
     try:

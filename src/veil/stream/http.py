@@ -91,95 +91,104 @@ class StreamServer:
 
 
 def _make_handler(server: StreamServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        server_version = "veil-stream"
+    """A request handler class bound to ``server``'s cameras."""
+    return type("Handler", (_Handler,), {"stream_server": server})
 
-        def log_message(self, format: str, *args: object) -> None:
-            log.debug("http: " + format, *args)
 
-        def do_GET(self) -> None:
-            path = self.path.split("?", 1)[0]
-            endpoints = server.endpoints()
-            if path == "/metrics":
-                text = render_prometheus(e.metrics for e in endpoints.values())
-                self._send(200, text.encode(), "text/plain; version=0.0.4; charset=utf-8")
-            elif path == "/health":
-                self._health(endpoints)
-            elif path == "/":
-                names = "\n".join(f"  {name}" for name in endpoints)
-                text = f"veil stream\n/metrics\n/health\n/preview/NAME.mjpg\n/hls/NAME/index.m3u8\ncameras:\n{names}\n"
-                self._send(200, text.encode(), "text/plain; charset=utf-8")
-            elif m := re.fullmatch(r"/preview/([^/]+)\.(mjpg|jpg)", path):
-                endpoint = endpoints.get(m[1])
-                if endpoint is None or endpoint.preview is None:
-                    self._send(404, b"no such preview\n", "text/plain")
-                elif m[2] == "jpg":
-                    self._jpeg(endpoint.preview)
-                else:
-                    self._mjpeg(endpoint.preview)
-            elif m := re.fullmatch(r"/hls/([^/]+)/([^/]+)", path):
-                endpoint = endpoints.get(m[1])
-                if endpoint is None or endpoint.hls_folder is None or not _HLS_FILE.match(m[2]):
-                    self._send(404, b"not found\n", "text/plain")
-                else:
-                    self._file(endpoint.hls_folder / m[2])
-            else:
-                self._send(404, b"not found\n", "text/plain")
+class _Handler(BaseHTTPRequestHandler):
+    """Answers one client; ``stream_server`` is set on the subclass that _make_handler makes."""
 
-        def _health(self, endpoints: dict[str, Endpoint]) -> None:
-            cameras = {name: e.metrics.snapshot() for name, e in endpoints.items()}
-            healthy = bool(cameras) and all(c["up"] for c in cameras.values())
-            body = {"status": "ok" if healthy else "degraded", "cameras": cameras}
-            self._send(
-                200 if healthy else 503,
-                (json.dumps(body, indent=2) + "\n").encode(),
-                "application/json",
-            )
+    server_version = "veil-stream"
+    stream_server: StreamServer
 
-        def _jpeg(self, preview: PreviewFrame) -> None:
-            frame = preview.jpeg(0, timeout=5.0)
-            if frame is None:
-                self._send(503, b"no frame yet\n", "text/plain")
-            else:
-                self._send(200, frame[1], "image/jpeg")
+    def log_message(self, format: str, *args: object) -> None:
+        log.debug("http: " + format, *args)
 
-        def _mjpeg(self, preview: PreviewFrame) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "multipart/x-mixed-replace; boundary=frame")
-            self.send_header("Cache-Control", "no-store")
-            self.end_headers()
-            version = 0
-            try:
-                while True:
-                    frame = preview.jpeg(version, timeout=10.0)
-                    if frame is None:
-                        return
-                    version, data = frame
-                    self.wfile.write(
-                        b"--frame\r\nContent-Type: image/jpeg\r\n"
-                        + f"Content-Length: {len(data)}\r\n\r\n".encode()
-                        + data
-                        + b"\r\n"
-                    )
-                    self.wfile.flush()
-            except (BrokenPipeError, ConnectionResetError):
-                return
+    def do_GET(self) -> None:
+        path = self.path.split("?", 1)[0]
+        endpoints = self.stream_server.endpoints()
+        if path == "/metrics":
+            text = render_prometheus(e.metrics for e in endpoints.values())
+            self._send(200, text.encode(), "text/plain; version=0.0.4; charset=utf-8")
+        elif path == "/health":
+            self._health(endpoints)
+        elif path == "/":
+            names = "\n".join(f"  {name}" for name in endpoints)
+            text = f"veil stream\n/metrics\n/health\n/preview/NAME.mjpg\n/hls/NAME/index.m3u8\ncameras:\n{names}\n"
+            self._send(200, text.encode(), "text/plain; charset=utf-8")
+        elif m := re.fullmatch(r"/preview/([^/]+)\.(mjpg|jpg)", path):
+            self._preview(endpoints.get(m[1]), m[2])
+        elif m := re.fullmatch(r"/hls/([^/]+)/([^/]+)", path):
+            self._hls(endpoints.get(m[1]), m[2])
+        else:
+            self._send(404, b"not found\n", "text/plain")
 
-        def _file(self, path: Path) -> None:
-            try:
-                data = path.read_bytes()
-            except OSError:
-                self._send(404, b"not found\n", "text/plain")
-                return
-            kind = "application/vnd.apple.mpegurl" if path.suffix == ".m3u8" else "video/mp2t"
-            self._send(200, data, kind)
+    def _preview(self, endpoint: Endpoint | None, kind: str) -> None:
+        if endpoint is None or endpoint.preview is None:
+            self._send(404, b"no such preview\n", "text/plain")
+        elif kind == "jpg":
+            self._jpeg(endpoint.preview)
+        else:
+            self._mjpeg(endpoint.preview)
 
-        def _send(self, status: int, body: bytes, kind: str) -> None:
-            self.send_response(HTTPStatus(status))
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", "no-store")
-            self.end_headers()
-            self.wfile.write(body)
+    def _hls(self, endpoint: Endpoint | None, name: str) -> None:
+        if endpoint is None or endpoint.hls_folder is None or not _HLS_FILE.match(name):
+            self._send(404, b"not found\n", "text/plain")
+        else:
+            self._file(endpoint.hls_folder / name)
 
-    return Handler
+    def _health(self, endpoints: dict[str, Endpoint]) -> None:
+        cameras = {name: e.metrics.snapshot() for name, e in endpoints.items()}
+        healthy = bool(cameras) and all(c["up"] for c in cameras.values())
+        body = {"status": "ok" if healthy else "degraded", "cameras": cameras}
+        self._send(
+            200 if healthy else 503,
+            (json.dumps(body, indent=2) + "\n").encode(),
+            "application/json",
+        )
+
+    def _jpeg(self, preview: PreviewFrame) -> None:
+        frame = preview.jpeg(0, timeout=5.0)
+        if frame is None:
+            self._send(503, b"no frame yet\n", "text/plain")
+        else:
+            self._send(200, frame[1], "image/jpeg")
+
+    def _mjpeg(self, preview: PreviewFrame) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "multipart/x-mixed-replace; boundary=frame")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        version = 0
+        try:
+            while True:
+                frame = preview.jpeg(version, timeout=10.0)
+                if frame is None:
+                    return
+                version, data = frame
+                self.wfile.write(
+                    b"--frame\r\nContent-Type: image/jpeg\r\n"
+                    + f"Content-Length: {len(data)}\r\n\r\n".encode()
+                    + data
+                    + b"\r\n"
+                )
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            return
+
+    def _file(self, path: Path) -> None:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            self._send(404, b"not found\n", "text/plain")
+            return
+        kind = "application/vnd.apple.mpegurl" if path.suffix == ".m3u8" else "video/mp2t"
+        self._send(200, data, kind)
+
+    def _send(self, status: int, body: bytes, kind: str) -> None:
+        self.send_response(HTTPStatus(status))
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(body)

@@ -23,11 +23,15 @@ from veil.service.auth import (
 
 
 class LoginRequest(BaseModel):
+    """An account's name and password (JSON or a form)."""
+
     name: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=1024)
 
 
 class WhoAmI(BaseModel):
+    """The caller: its role, and its account (staff) or subject pseudonym (a person)."""
+
     role: str
     account: str | None = None
     subject: str | None = None
@@ -35,17 +39,23 @@ class WhoAmI(BaseModel):
 
 
 class LoginResponse(WhoAmI):
+    """A new session: who signed in, the CSRF token for writes, and when it ends."""
+
     csrf_token: str
     expires_at: int
 
 
 class TokenRequest(BaseModel):
+    """An API token to create: its role, a label and an optional lifetime in seconds."""
+
     role: Literal["operator", "auditor"]
     label: str = Field(min_length=1, max_length=100)
     ttl_s: int | None = Field(None, gt=0)
 
 
 class TokenInfo(BaseModel):
+    """An API token as listed (never its secret)."""
+
     token_id: str
     role: str
     label: str
@@ -56,15 +66,21 @@ class TokenInfo(BaseModel):
 
 
 class NewToken(TokenInfo):
+    """A created API token with its secret, which no later answer shows."""
+
     token: str
 
 
 class LinkRequest(BaseModel):
+    """A person link to create for one subject id, valid ``ttl_s`` seconds."""
+
     subject_id: str = Field(min_length=1, max_length=200)
     ttl_s: int = Field(30 * 86400, gt=0, le=tokens.MAX_LINK_TTL_S)
 
 
 class LinkInfo(BaseModel):
+    """A person link as listed: the subject pseudonym it opens, never its secret."""
+
     link_id: str
     subject: str
     created_by: str | None
@@ -74,6 +90,8 @@ class LinkInfo(BaseModel):
 
 
 class NewLink(LinkInfo):
+    """A created person link with its secret, which no later answer shows."""
+
     link: str
 
 

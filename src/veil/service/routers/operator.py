@@ -29,6 +29,8 @@ COLLECTION_METHOD = "operator (Veil service)"
 
 
 class NewPurpose(BaseModel):
+    """A purpose to register; an access purpose names its non-biometric alternative."""
+
     name: str = Field(min_length=1, max_length=64)
     description: str = Field("", max_length=500)
     access: bool = False
@@ -36,6 +38,8 @@ class NewPurpose(BaseModel):
 
 
 class Grant(BaseModel):
+    """A consent recorded by staff on a person's behalf, under a deployment's notice."""
+
     subject_id: str = Field(min_length=1, max_length=200, description="the person's id")
     deployment: str = Field(min_length=1, max_length=64, description="whose notice was shown")
     purposes: list[str] = Field(min_length=1, max_length=20)
@@ -44,16 +48,22 @@ class Grant(BaseModel):
 
 
 class Note(BaseModel):
+    """An optional note kept with a withdrawal."""
+
     note: str | None = Field(None, max_length=MAX_TEXT)
 
 
 class EnrollmentView(BaseModel):
+    """An enrolled photo: the consent record it is under and the templates now kept."""
+
     record_id: str
     purpose: str
     templates: int
 
 
 class Step(BaseModel):
+    """The next state of a rights request (a refusal gives its reason in ``note``)."""
+
     state: Literal["in_progress", "fulfilled", "refused"]
     note: str | None = Field(None, max_length=MAX_TEXT, description="a refusal's reason")
 

@@ -29,12 +29,16 @@ staff = require("operator", "admin")
 
 
 class NewDeployment(DeploymentInfo):
+    """A deployment to register: what is kept beside the file, and the file's text."""
+
     content: str = Field(
         min_length=1, max_length=1_000_000, description="the deployment file (YAML or JSON)"
     )
 
 
 class LedgerStatusView(BaseModel):
+    """The ledger's origin, key, tree head, latest checkpoint and storage size."""
+
     origin: str
     vkey: str
     size: int
@@ -46,6 +50,8 @@ class LedgerStatusView(BaseModel):
 
 
 class WitnessesView(BaseModel):
+    """The witness policy and which witnesses have cosigned."""
+
     configured: list[str] = Field(description="witness URLs or folders the service uses")
     quorum: int | None
     cosigners: list[str] = Field(description="witnesses that cosigned any stored checkpoint")

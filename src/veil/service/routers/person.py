@@ -30,6 +30,8 @@ COLLECTION_METHOD = "person link (Veil service)"
 
 
 class GiveConsent(BaseModel):
+    """A person's consent to one purpose, under the notice they were shown."""
+
     deployment: str = Field(min_length=1, max_length=64, description="the deployment's name")
     purpose: str = Field(min_length=1, max_length=100)
     notice_digest: str = Field(description="digest of the notice shown (from the public API)")
@@ -37,10 +39,14 @@ class GiveConsent(BaseModel):
 
 
 class Withdraw(BaseModel):
+    """An optional note kept with the person's withdrawal."""
+
     note: str | None = Field(None, max_length=500)
 
 
 class NewRightsRequest(BaseModel):
+    """A rights request by the person: its kind and any detail."""
+
     kind: RightsKind
     detail: str = Field("", max_length=MAX_TEXT)
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from ledger_helpers import make_event
 
+from tests.ledger.ledger_helpers import make_event
 from veil.errors import ConfigError
 from veil.ledger import Ledger
 from veil.ledger.note import Checkpoint, Signer, sign_checkpoint, verify_checkpoint

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from ledger_helpers import make_event
 
+from tests.ledger.ledger_helpers import make_event
 from veil.errors import ConfigError
 from veil.ledger import DuplicateEventError, EventError, Ledger
 from veil.ledger.merkle import root_from_leaves

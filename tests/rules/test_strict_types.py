@@ -10,9 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_rules_deployments import compliant, gate
 
-from conftest import compliant_inventory, write_yaml
+from tests.rules.conftest import compliant, compliant_inventory, gate, write_yaml
 from veil.rules.apps import check_app
 from veil.rules.deployments import check_deployment
 from veil.rules.models import CheckInputError

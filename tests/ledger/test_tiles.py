@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from ledger_helpers import make_event
 
+from tests.ledger.ledger_helpers import make_event
 from veil.ledger import Ledger
 from veil.ledger.tiles import (
     ENTRIES,

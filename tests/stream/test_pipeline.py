@@ -19,7 +19,8 @@ from typing import Any
 
 import numpy as np
 import pytest
-from stream_helpers import (
+
+from tests.stream.stream_helpers import (
     canvas,
     count_audio,
     decode_frames,
@@ -29,7 +30,6 @@ from stream_helpers import (
     make_clip,
     run_veil,
 )
-
 from veil.media.streams import describe_source
 from veil.stream.camera import CameraConfig
 from veil.stream.realtime import RealtimeRedactor, RealtimeSettings

@@ -3,30 +3,14 @@ store that lost the checkpoints its log signed, both fail `veil ledger verify` w
 
 from __future__ import annotations
 
-import io
 import json
 import sqlite3
-import sys
 from pathlib import Path
 
 import pytest
-from test_ledger_cli import event_line
 
-from veil.cli.main import main
-
-
-def veil(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
-    old = sys.stdin
-    sys.stdin = io.StringIO("")
-    try:
-        main([str(a) for a in args])
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    finally:
-        sys.stdin = old
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.ledger.ledger_helpers import event_line
+from tests.ledger.ledger_helpers import veil_without_input as veil
 
 
 def run_sql(db_url: str, *statements: str) -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from ledger_helpers import ref_mth, ref_path, ref_subproof
 
+from tests.ledger.ledger_helpers import ref_mth, ref_path, ref_subproof
 from veil.errors import VerificationError
 from veil.ledger import merkle
 from veil.ledger.log import TransparencyLog

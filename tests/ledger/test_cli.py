@@ -4,7 +4,6 @@ tampering makes `verify` exit 3 naming what is wrong."""
 
 from __future__ import annotations
 
-import io
 import json
 import sqlite3
 import subprocess
@@ -13,40 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from veil.cli.main import main
+from tests.ledger.ledger_helpers import event_line, veil
 from veil.ledger.merkle import root_from_leaves
-
-
-def veil(
-    capsys: pytest.CaptureFixture[str], *args: str | Path, stdin: str | None = None
-) -> tuple[int, str, str]:
-    old = sys.stdin
-    if stdin is not None:
-        sys.stdin = io.StringIO(stdin)
-    try:
-        main([str(a) for a in args])
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    finally:
-        sys.stdin = old
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def event_line(i: int, subject: str | None = None, **extra: object) -> str:
-    ev: dict[str, object] = {
-        "action": "collect",
-        "controller": "Example Shop Ltd",
-        "system": "gate-1",
-        "data_categories": ["image.scene"],
-        "purpose": f"entrance monitoring {i}",
-        "legal_basis": "contract",
-    }
-    if subject:
-        ev["subject_id"] = subject
-    ev.update(extra)
-    return json.dumps(ev)
 
 
 @pytest.fixture

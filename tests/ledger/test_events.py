@@ -8,8 +8,8 @@ import pytest
 import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from ledger_helpers import make_event
 
+from tests.ledger.ledger_helpers import make_event
 from veil.ledger.events import Event, EventError, is_sensitive, pseudonym, uuid7
 from veil.ledger.keys import default_origin
 from veil.ledger.note import valid_key_name

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-from sarif_schema import validate_sarif
 
-from conftest import EXAMPLES, compliant_inventory, shared_path, write_yaml
+from tests.rules.conftest import EXAMPLES, compliant_inventory, shared_path, write_yaml
+from tests.rules.sarif_schema import validate_sarif
 from veil.cli.main import main
 from veil.rules.taxonomy import resolve_app_type
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import shared_path
+from tests.rules.conftest import shared_path
 from veil.rules.apk import ApkFeature, ApkManifest, check_apk, check_manifest, read_manifest
 from veil.rules.models import CheckInputError, Level
 from veil.rules.taxonomy import resolve_app_type

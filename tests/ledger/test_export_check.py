@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ledger_helpers import make_event
 
+from tests.ledger.ledger_helpers import make_event
 from veil.errors import BadInputError, VerificationError
 from veil.ledger import Ledger
 from veil.ledger.event_input import parse_event_line

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, compliant_inventory, violating_inventory, write_yaml
+from tests.rules.conftest import EXAMPLES, compliant_inventory, violating_inventory, write_yaml
 from veil.rules.apps import check_app
 from veil.rules.models import CheckInputError, Level
 from veil.rules.ruledata import AppType, rule_data

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ledger_helpers import make_event
 
+from tests.ledger.ledger_helpers import make_event
 from veil.errors import VerificationError
 from veil.ledger import Ledger
 from veil.ledger.log import TransparencyLog

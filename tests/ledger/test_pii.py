@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from ledger_helpers import make_event
 
+from tests.ledger.ledger_helpers import make_event
 from veil.ledger.events import EventError
 
 FIELDS = ("purpose", "controller", "system", "consent_ref")

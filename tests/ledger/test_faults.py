@@ -14,8 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ledger_helpers import make_event
-
+from tests.ledger.ledger_helpers import make_event
 from veil.ledger import Ledger
 from veil.ledger.merkle import verify_consistency
 from veil.ledger.note import verify_checkpoint

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from ledger_helpers import make_event
 
+from tests.ledger.ledger_helpers import make_event
 from veil.errors import BadInputError, VeilError
 from veil.ledger import Ledger
 from veil.ledger.merkle import leaf_hash, root_from_leaves

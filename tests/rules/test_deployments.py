@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from conftest import EXAMPLES, write_yaml
+from tests.rules.conftest import EXAMPLES, compliant, gate, write_yaml
 from veil.consent.matching import DEFAULT_THRESHOLD
 from veil.rules.deployments import (
     DEPLOYMENT_RULES,
@@ -18,46 +17,6 @@ from veil.rules.deployments import (
     local_rules_for,
 )
 from veil.rules.models import CheckInputError, Report
-
-
-def compliant() -> dict[str, Any]:
-    """A deployment meeting every national obligation Veil checks."""
-    return {
-        "name": "Test gate",
-        "scenario": "residential_gate",
-        "public_place": False,
-        "purpose": "let enrolled residents in",
-        "purpose_category": "access_control",
-        "legal_basis": "consent",
-        "separate_consent": True,
-        "consent_withdrawal": True,
-        "signage": True,
-        "processing_rules_published": True,
-        "notice_covers": [
-            "processor",
-            "purpose",
-            "method",
-            "retention",
-            "necessity_and_impact",
-            "rights",
-        ],
-        "face_only_entry": False,
-        "alternatives": ["card"],
-        "storage": "device",
-        "internet_transfer": False,
-        "retention_days": 30,
-        "delete_on_withdrawal": True,
-        "impact_assessment": True,
-        "records_kept_years": 3,
-        "people_stored": 100,
-        "filed_with_cac": False,
-        "minors_under_14": True,
-        "guardian_consent": True,
-        "private_spaces": [],
-        "non_consenting": "anonymize",
-        "security_measures": ["encryption", "access_control", "audit"],
-        "recognition_area_marked": True,
-    }
 
 
 def run(tmp_path: Path, body: dict[str, Any], root: str = "deployment") -> Report:
@@ -213,12 +172,6 @@ def test_city_names(city: str | None, expected: list[str]) -> None:
 
 
 # --- veil gate configuration ---------------------------------------------------------------
-
-
-def gate() -> dict[str, Any]:
-    data: dict[str, Any] = yaml.safe_load((EXAMPLES / "veil-gate.yaml").read_text("utf-8"))
-    body: dict[str, Any] = data["veil_gate"]
-    return body
 
 
 def test_veil_gate_example_is_compliant_with_veil_guarantees(tmp_path: Path) -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_ledger_damage import veil
 
+from tests.ledger.ledger_helpers import veil_without_input as veil
 from veil.ledger import Ledger
 from veil.ledger.events import Event, EventError, uuid7
 

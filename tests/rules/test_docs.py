@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from conftest import EXAMPLES
+from tests.rules.conftest import EXAMPLES
 from veil.rules.apps import check_app
 from veil.rules.deployments import DEPLOYMENT_RULES, LOCAL_RULES, check_deployment
 from veil.rules.ruledata import rule_data

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from ledger_helpers import fetcher, node_table, ref_mth, ref_path, ref_subproof
 
+from tests.ledger.ledger_helpers import fetcher, node_table, ref_mth, ref_path, ref_subproof
 from veil.ledger import merkle
 from veil.ledger.merkle import ProofError
 

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sarif_schema import SarifError, validate_sarif
 
-from conftest import EXAMPLES, compliant_inventory, write_yaml
+from tests.rules.conftest import EXAMPLES, compliant_inventory, write_yaml
+from tests.rules.sarif_schema import SarifError, validate_sarif
 from veil.rules.apk import ApkFeature, ApkManifest, check_manifest
 from veil.rules.apps import check_app
 from veil.rules.deployments import check_deployment

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import shared_path
+from tests.rules.conftest import shared_path
 from veil.rules.models import Certainty
 from veil.rules.ruledata import (
     AndroidFile,
