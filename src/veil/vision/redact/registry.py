@@ -87,6 +87,7 @@ class Registry(Generic[T]):
         return list(self._builtins) + [n for n in self._parts if n not in self._builtins]
 
     def __contains__(self, name: object) -> bool:
+        """Whether ``name`` is registered (built-in or added)."""
         return name in self._parts or name in self._builtins
 
 
