@@ -1,8 +1,10 @@
 """One anonymization batch as ``veil blur`` and ``veil gate`` run it (and the service will).
 
-:func:`anonymize_batch` plans the outputs, runs every job here or on a Ray cluster, writes the
-review boxes and logs each written output in the trace ledger as it finishes; the caller only
-watches (:class:`BatchWatcher`) and presents the typed :class:`BatchOutcome`.
+:func:`anonymize_batch` opens the run's face policy and event sink as ``veil stream`` does
+(:func:`veil.run_context.open_run`), plans the outputs, runs every job here or on a Ray cluster
+(each worker opens the policy spec itself), writes the review boxes and logs each written output
+in the sink as it finishes; the caller only watches (:class:`BatchWatcher`) and presents the typed
+:class:`BatchOutcome`.
 """
 
 from __future__ import annotations
