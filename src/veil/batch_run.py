@@ -1,12 +1,15 @@
 """One anonymization batch as ``veil blur`` and ``veil gate`` run it (and the service will).
 
-:func:`anonymize_batch` plans the outputs, runs every job here or on a Ray cluster, writes the
-review boxes and logs each written output in the trace ledger as it finishes; the caller only
-watches (:class:`BatchWatcher`) and presents the typed :class:`BatchOutcome`.
+:func:`anonymize_batch` opens the run's face policy and event sink as ``veil stream`` does
+(:func:`veil.run_context.open_run`), plans the outputs, runs every job here or on a Ray cluster
+(each worker opens the policy spec itself), writes the review boxes and logs each written output
+in the sink as it finishes; the caller only watches (:class:`BatchWatcher`) and presents the typed
+:class:`BatchOutcome`.
 """
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -23,12 +26,22 @@ from veil.pipeline import (
     plan_outputs,
     run_batch,
 )
-from veil.trace import RunTrace, TraceSettings, ledger_configured
-from veil.vision.policy import FacePolicy
+from veil.run_context import RunContext, open_run
+from veil.trace import RunTrace, TraceSettings, trace_settings
+from veil.vision.policy import FacePolicySpec
 
 if TYPE_CHECKING:
-    from veil.scale.policies import GatePolicySpec
     from veil.scale.ray_runner import RaySettings
+
+__all__ = [
+    "BatchOutcome",
+    "BatchRequest",
+    "BatchWatcher",
+    "anonymize_batch",
+    "job_frames",
+    "ray_settings",
+    "trace_settings",
+]
 
 
 @dataclass(frozen=True)
@@ -80,15 +93,6 @@ def job_frames(job: Job) -> int:
         return 1
 
 
-def trace_settings(
-    enabled: bool | None, system: str, controller: str | None, db_url: str | None, **why: str
-) -> TraceSettings | None:
-    """The ledger settings of a run: explicit ``--ledger``, or on when a ledger exists."""
-    if enabled is False or (enabled is None and not ledger_configured()):
-        return None
-    return TraceSettings(system=system, controller=controller, db_url=db_url, **why)
-
-
 def ray_settings(address: str | None, workers: int) -> RaySettings | None:
     """``--ray``/``--ray-workers`` as settings (``None``: run locally; Ray is not imported)."""
     if address is None:
@@ -99,57 +103,80 @@ def ray_settings(address: str | None, workers: int) -> RaySettings | None:
 
 
 def anonymize_batch(
-    request: BatchRequest,
-    watcher: BatchWatcher,
-    *,
-    policy: FacePolicy | None = None,
-    ray_policy: GatePolicySpec | None = None,
+    request: BatchRequest, watcher: BatchWatcher, *, policy: FacePolicySpec | None = None
 ) -> BatchOutcome:
     """Run ``request``; a bad input is recorded as failed and the batch goes on.
 
-    ``policy`` decides which faces stay visible here (default: none); on Ray each worker opens
-    ``ray_policy`` (a consent gate) for itself.
+    ``policy`` decides which faces stay visible (default: none). It is opened where the frame
+    step runs: here once, or on Ray in each worker (it must then pickle); the event sink of
+    ``request.trace`` is opened here either way (:func:`veil.run_context.open_run`).
     """
-    jobs, problems = plan_outputs(request.inputs, request.output)
-    watcher.planned(jobs, problems)
-    if request.ray is not None and (request.boxes_out is not None or policy is not None):
-        raise ConfigError("--ray does not support --boxes-out yet; run without --ray")
+    here = request.ray is None
+    if not here:
+        from veil.scale.policies import worker_policy
+
+        if request.boxes_out is not None:
+            raise ConfigError("--ray does not support --boxes-out yet; run without --ray")
+        policy = worker_policy(policy)  # checked before any work
+    with contextlib.ExitStack() as stack:
+        # The policy opens before any work (an unknown purpose is refused at once).
+        run = open_run(stack, policy=policy if here else None, trace=request.trace)
+        jobs, problems = plan_outputs(request.inputs, request.output)
+        watcher.planned(jobs, problems)
+        if here:
+            summary = _run_here(request, jobs, watcher, run)
+        else:
+            summary = _run_on_ray(request, jobs, watcher, run.trace, policy)
+    summary.files[:0] = problems
+    indexes = list(run.trace.indexes) if run.trace is not None else []
+    return BatchOutcome(summary, indexes, logged=run.trace is not None)
+
+
+def _run_here(
+    request: BatchRequest, jobs: list[Job], watcher: BatchWatcher, run: RunContext
+) -> BatchSummary:
+    """The jobs on this machine, each finished output logged in ``run.trace`` as it is done."""
     boxes = BoxesWriter(request.boxes_out) if request.boxes_out is not None else None
-    ledger = RunTrace.open(request.trace) if request.trace is not None else None
+    trace = run.trace
 
     def done(result: FileResult) -> None:
         watcher.done(result)
-        if ledger is not None and request.ray is None:  # the Ray runner logs on the driver
-            ledger.record(result)
+        if trace is not None:
+            trace.record(result)
 
     completed = False
     try:
-        if request.ray is None:
-            anonymizer = Anonymizer(request.options, policy=policy, observer=boxes)
-            summary = run_batch(
-                jobs, anonymizer, on_start=watcher.started, progress=watcher.advanced, on_done=done
-            )
-        else:
-            from veil.scale.manifest import Manifest
-            from veil.scale.ray_runner import run_batch_on_ray
-
-            summary = run_batch_on_ray(
-                jobs,
-                request.options,
-                request.ray,
-                policy=ray_policy,
-                trace=ledger,
-                manifest=Manifest(request.options),
-                on_start=watcher.started,
-                progress=watcher.advanced,
-                on_done=done,
-            )
+        anonymizer = Anonymizer(request.options, policy=run.policy, observer=boxes)
+        summary = run_batch(
+            jobs, anonymizer, on_start=watcher.started, progress=watcher.advanced, on_done=done
+        )
         completed = True
     finally:
         if boxes is not None:
             boxes.close(keep=completed)
-        if ledger is not None:
-            ledger.close()
-    summary.files[:0] = problems
-    indexes = list(ledger.indexes) if ledger is not None else []
-    return BatchOutcome(summary, indexes, logged=ledger is not None)
+    return summary
+
+
+def _run_on_ray(
+    request: BatchRequest,
+    jobs: list[Job],
+    watcher: BatchWatcher,
+    trace: RunTrace | None,
+    policy: FacePolicySpec | None,
+) -> BatchSummary:
+    """The jobs on a Ray cluster; each worker opens ``policy``, the driver logs in ``trace``."""
+    from veil.scale.manifest import Manifest
+    from veil.scale.ray_runner import run_batch_on_ray
+
+    assert request.ray is not None
+    return run_batch_on_ray(
+        jobs,
+        request.options,
+        request.ray,
+        policy=policy,
+        trace=trace,
+        manifest=Manifest(request.options),
+        on_start=watcher.started,
+        progress=watcher.advanced,
+        on_done=watcher.done,
+    )

@@ -62,7 +62,7 @@ def evaluate_faces(
         "detector": request.detector,
         "thresh": thresh,
         "mask_scale": request.redaction.mask_scale,
-        "shape": request.redaction.shape.value,
+        "shape": str(request.redaction.shape),
         "max_side": detection.max_side,
         "tiles": detection.tiles,
         # What ran: --precision auto is reported as the precision it chose on this machine.

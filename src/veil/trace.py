@@ -1,22 +1,27 @@
-"""Trace anonymization runs in the ledger: one ``anonymize`` event per finished file.
+"""The event sink of an anonymization run: files and live streams log through it the same way.
 
-The pipeline knows nothing of the ledger (see DESIGN.md); :class:`RunTrace` is the event sink the
-CLI hands its results to. An event names the file only by the SHA-256 digests of its input and
-output bytes, with the counts of faces hidden, kept and of frames blanked: never a path, a name
-or any face data.
+The pipeline knows nothing of the ledger (see DESIGN.md). A run opens one :class:`RunTrace`
+(the :class:`RunEventSink` over the ledger) from its :class:`TraceSettings`, with
+:func:`veil.run_context.open_run`, and hands it what it finished: ``veil blur`` and ``veil gate``
+one ``anonymize`` event per written file (:meth:`RunTrace.record`), ``veil stream`` one per
+closed segment (:class:`veil.stream.events.SegmentEvents`). An event names a file only by the
+SHA-256 digests of its bytes, with the counts of faces hidden, kept and of frames blanked: never a
+path, a name or any face data.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from veil.core.digest import file_digest
 from veil.errors import ConfigError
 
 if TYPE_CHECKING:
     from veil.ledger import Ledger
+    from veil.ledger.events import Event
     from veil.pipeline import FileResult
 
 # What redaction processes (faces in pictures), and what it leaves.
@@ -28,10 +33,12 @@ __all__ = [
     "CATEGORIES",
     "DEFAULT_LEGAL_BASIS",
     "DEFAULT_PURPOSE",
+    "RunEventSink",
     "RunTrace",
     "TraceSettings",
     "file_digest",
     "ledger_configured",
+    "trace_settings",
 ]
 
 
@@ -44,33 +51,97 @@ def ledger_configured(key_dir: Path | None = None) -> bool:
 
 @dataclass(frozen=True)
 class TraceSettings:
-    """Who processes the pictures, why, and on which legal basis (PIPL Art. 13)."""
+    """Who processes the pictures, why, and on which legal basis (PIPL Art. 13).
+
+    ``create``: make the ledger when there is none (``veil stream``); batch runs need
+    ``veil ledger init`` first.
+    """
 
     system: str
     controller: str | None = None
     purpose: str = DEFAULT_PURPOSE
     legal_basis: str = DEFAULT_LEGAL_BASIS
     db_url: str | None = None
+    create: bool = False
+
+
+def trace_settings(
+    enabled: bool | None,
+    system: str,
+    controller: str | None,
+    db_url: str | None,
+    *,
+    purpose: str = DEFAULT_PURPOSE,
+    legal_basis: str = DEFAULT_LEGAL_BASIS,
+) -> TraceSettings | None:
+    """The ledger settings of a run: explicit ``--ledger``, or on when a ledger exists."""
+    if enabled is False or (enabled is None and not ledger_configured()):
+        return None
+    return TraceSettings(system, controller, purpose, legal_basis, db_url)
+
+
+class RunEventSink(Protocol):
+    """What a run logs through: its settings, the controller named in events, and ``emit``."""
+
+    settings: TraceSettings
+    controller: str
+
+    def emit(self, event: Event) -> int | None:
+        """Record ``event`` durably; its leaf index, or ``None`` when already recorded."""
+        ...
 
 
 class RunTrace:
-    """Appends one event per anonymized file to the ledger, durably, as each file finishes."""
+    """The ledger as a run's event sink: durable, thread-safe (one per run, shared by cameras)."""
 
     def __init__(self, settings: TraceSettings, ledger: Ledger) -> None:
         self.settings = settings
         self.ledger = ledger
         self.controller = ledger.controller_or_origin(settings.controller)
         self.indexes: list[int] = []
+        self.failed = 0
+        self._lock = threading.Lock()
+
+    @property
+    def appended(self) -> int:
+        """Events recorded so far."""
+        return len(self.indexes)
 
     @classmethod
     def open(cls, settings: TraceSettings) -> RunTrace:
-        """Open the ledger that ``veil ledger init`` made (never creates one)."""
+        """Open the ledger (made only when ``settings.create``)."""
         from veil.ledger import Ledger
 
         try:
-            return cls(settings, Ledger.open(settings.db_url, create=False))
+            ledger = Ledger.open(settings.db_url, create=settings.create)
         except ConfigError as exc:
             raise ConfigError(f"cannot trace this run in the ledger: {exc}") from None
+        try:
+            return cls(settings, ledger)
+        except ConfigError as exc:  # no controller can be named
+            ledger.close()
+            raise ConfigError(f"cannot trace this run in the ledger: {exc}") from None
+        except BaseException:
+            ledger.close()
+            raise
+
+    def emit(self, event: Event) -> int | None:
+        """Append ``event``; ``None`` when an event with its id is already in the ledger.
+
+        A failed append is counted (:attr:`failed`) and raised.
+        """
+        from veil.ledger import DuplicateEventError
+
+        with self._lock:
+            try:
+                index = self.ledger.append(event)
+            except DuplicateEventError:
+                return None
+            except Exception:
+                self.failed += 1
+                raise
+            self.indexes.append(index)
+            return index
 
     def record(self, result: FileResult, event_id: str | None = None) -> int | None:
         """Log ``result`` if its output was written; returns the event's leaf index.
@@ -78,10 +149,10 @@ class RunTrace:
         With ``event_id`` (a distributed run's idempotency key) an event already in the ledger
         under that id is not logged again, so a retried output is logged exactly once.
         """
-        from veil.ledger import DuplicateEventError
         from veil.ledger.events import Event
+        from veil.results import Status
 
-        if result.status.value != "ok" or result.output is None:
+        if result.status is not Status.OK or result.output is None:
             return None
         event = Event.new(
             action="anonymize",
@@ -102,12 +173,7 @@ class RunTrace:
             },
             id=event_id,
         )
-        try:
-            index = self.ledger.append(event)
-        except DuplicateEventError:
-            return None
-        self.indexes.append(index)
-        return index
+        return self.emit(event)
 
     def close(self) -> None:
         """Close the ledger."""

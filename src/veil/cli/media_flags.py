@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from veil.vision.detectors import DEFAULT_DETECTOR, DETECTORS, DetectorSettings
-from veil.vision.redact import MaskShape, RedactionMode, RedactionSettings
+from veil.vision.redact import MODES, SHAPES, MaskShape, RedactionMode, RedactionSettings
 from veil.vision.tracking import TrackerSettings
 
 Inputs = Annotated[
@@ -34,9 +34,22 @@ MaskScale = Annotated[
 ]
 Mode = Annotated[
     RedactionMode,
-    typer.Option("--mode", help="How faces are hidden ('none' is for debugging only)."),
+    typer.Option(
+        "--mode",
+        parser=RedactionMode.named,
+        metavar="MODE",
+        help=f"How faces are hidden: {', '.join(MODES.names())} ('none' is for debugging only).",
+    ),
 ]
-Shape = Annotated[MaskShape, typer.Option("--shape", help="Shape of the mask around each face.")]
+Shape = Annotated[
+    MaskShape,
+    typer.Option(
+        "--shape",
+        parser=MaskShape.named,
+        metavar="SHAPE",
+        help=f"Shape of the mask around each face: {', '.join(SHAPES.names())}.",
+    ),
+]
 DetectorName = Annotated[
     str,
     typer.Option(

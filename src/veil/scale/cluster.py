@@ -19,7 +19,8 @@ from veil.config import cache_dir
 from veil.errors import ConfigError
 from veil.pipeline import AnonymizeOptions, FileResult, Job
 from veil.scale.chunks import MIN_CHUNK_FRAMES, ChunkResult, VideoChunk
-from veil.scale.policies import GatePolicySpec, forwarded_env
+from veil.scale.policies import forwarded_env
+from veil.vision.policy import FacePolicySpec, open_policy
 
 # Ray would otherwise offer to send usage statistics; Veil sends nothing anywhere.
 OFFLINE_ENV = {"RAY_USAGE_STATS_ENABLED": "0", "RAY_DISABLE_DOCKER_CPU_WARNING": "1"}
@@ -100,11 +101,11 @@ def connect(address: str) -> Any:
 class AnonymizeWorker:
     """One Ray actor: a detector (and a gate, when asked) opened once, anonymizing jobs."""
 
-    def __init__(self, options: AnonymizeOptions, policy: GatePolicySpec | None = None) -> None:
+    def __init__(self, options: AnonymizeOptions, policy: FacePolicySpec | None = None) -> None:
         from veil.pipeline import Anonymizer
 
         self._resources = contextlib.ExitStack()
-        gate = policy.open(self._resources) if policy is not None else None
+        gate = open_policy(policy, self._resources)
         self.anonymizer = Anonymizer(options, policy=gate)
 
     def run(self, job: Job) -> FileResult:
@@ -134,7 +135,7 @@ def start_workers(
     ray: Any,
     options: AnonymizeOptions,
     settings: RaySettings,
-    policy: GatePolicySpec | None,
+    policy: FacePolicySpec | None,
     count: int,
 ) -> list[Any]:
     """``count`` worker actors, each restarted (and its task retried) when its process dies."""

@@ -1,5 +1,6 @@
 """Face policies a Ray worker opens for itself: a gate cannot be pickled (it holds a database
-connection and decrypted templates), so the driver sends how to open one instead.
+connection and decrypted templates), so the driver sends its spec
+(:class:`~veil.consent.gate_spec.GatePolicySpec`) and each worker opens it.
 
 A worker opens the consent registry from the database URL the driver resolved and reads the master
 key the way the CLI does on its own node (``VEIL_MASTER_KEY_FILE`` or ``$VEIL_HOME/master.key``):
@@ -8,13 +9,14 @@ the key itself never travels through Ray's control plane.
 
 from __future__ import annotations
 
-import contextlib
+import dataclasses
 import os
-from dataclasses import dataclass
 
-from veil.consent.gate import GateSettings
+from veil.consent.gate_spec import GatePolicySpec
 from veil.errors import ConfigError
-from veil.vision.policy import FacePolicy
+from veil.vision.policy import FacePolicySpec
+
+__all__ = ["FORWARDED_ENV", "GatePolicySpec", "forwarded_env", "worker_policy"]
 
 # What a worker must see as the driver does (paths and URLs, never secrets).
 FORWARDED_ENV = (
@@ -32,28 +34,20 @@ def forwarded_env() -> dict[str, str]:
     return {name: os.environ[name] for name in FORWARDED_ENV if os.environ.get(name)}
 
 
-@dataclass(frozen=True)
-class GatePolicySpec:
-    """Open a :class:`~veil.consent.gate.ConsentGate` for ``purpose`` in a worker."""
+def worker_policy(spec: FacePolicySpec | None) -> FacePolicySpec | None:
+    """``spec`` as the workers open it: a gate's database URL resolved on the driver.
 
-    db_url: str
-    purpose: str
-    settings: GateSettings
+    Refused when the master key is only in ``VEIL_MASTER_KEY``, which is not sent to workers.
+    """
+    if spec is None:
+        return None
+    if os.environ.get("VEIL_MASTER_KEY"):
+        raise ConfigError(
+            "--ray does not send VEIL_MASTER_KEY to workers; give each node the key file "
+            "(VEIL_MASTER_KEY_FILE or $VEIL_HOME/master.key)"
+        )
+    if isinstance(spec, GatePolicySpec) and spec.db_url is None:
+        from veil.config import default_db_url
 
-    def __post_init__(self) -> None:
-        if os.environ.get("VEIL_MASTER_KEY"):
-            raise ConfigError(
-                "--ray does not send VEIL_MASTER_KEY to workers; give each node the key file "
-                "(VEIL_MASTER_KEY_FILE or $VEIL_HOME/master.key)"
-            )
-
-    def open(self, stack: contextlib.ExitStack) -> FacePolicy:
-        """The gate, closed (its pending ``identify`` events logged) when ``stack`` closes."""
-        from veil.consent.gate import ConsentGate
-        from veil.consent.session import open_registry
-        from veil.vision.embeddings import get_embedder
-
-        registry = stack.enter_context(open_registry(self.db_url))
-        gate = ConsentGate.open(registry, self.purpose, get_embedder(), self.settings)
-        stack.callback(gate.close)
-        return gate
+        return dataclasses.replace(spec, db_url=default_db_url())
+    return spec

@@ -25,8 +25,8 @@ from veil.pipeline import AnonymizeOptions, BatchSummary, FileResult, Job, Media
 from veil.scale.chunks import ChunkResult, VideoChunk, plan_chunks
 from veil.scale.cluster import RaySettings, connect, start_workers, stop_workers, worker_count
 from veil.scale.manifest import Manifest
-from veil.scale.policies import GatePolicySpec
 from veil.trace import RunTrace
+from veil.vision.policy import FacePolicySpec
 
 __all__ = ["RaySettings", "run_batch_on_ray"]
 
@@ -111,7 +111,7 @@ def run_batch_on_ray(
     options: AnonymizeOptions,
     settings: RaySettings,
     *,
-    policy: GatePolicySpec | None = None,
+    policy: FacePolicySpec | None = None,
     trace: RunTrace | None = None,
     manifest: Manifest | None = None,
     on_start: Callable[[Job], None] | None = None,
@@ -120,7 +120,7 @@ def run_batch_on_ray(
 ) -> BatchSummary:
     """Process ``jobs`` on the cluster; the summary lists them in order, as the local run does.
 
-    ``policy`` opens a consent gate in each worker (default: redact every face).
+    ``policy`` is opened in each worker (default: redact every face).
     """
     ray = connect(settings.address)
     slots, tasks = _plan(jobs, options, manifest)

@@ -1,36 +1,31 @@
-"""One ledger event per closed recording segment, and the optional consent policy for ``--purpose``.
+"""One ledger event per closed recording segment, logged through the run's event sink.
 
 The event says a segment of camera video was anonymized: how many frames, faces redacted and
 frames blanked, and the segment file's SHA-256 (so an auditor can tie a file to its event). It
-names no person and holds no pixels. The ledger is any object with ``append(event)``
-(:class:`veil.ledger.Ledger`); it is optional.
+names no person and holds no pixels. The sink is the one ``veil blur`` logs through
+(:class:`veil.trace.RunTrace`, opened by :func:`veil.run_context.open_run`); it is optional.
 """
 
 from __future__ import annotations
 
-import contextlib
-import logging
-import threading
-from typing import Any, Protocol, cast
-
 from veil.core.digest import file_digest
 from veil.ledger.events import Event
 from veil.stream.recorder import SegmentInfo
-from veil.vision.policy import FacePolicy
+from veil.trace import RunEventSink
 
-log = logging.getLogger("veil.stream")
+__all__ = [
+    "DEFAULT_LEGAL_BASIS",
+    "DEFAULT_PURPOSE",
+    "SYSTEM",
+    "SegmentEvents",
+    "file_digest",
+    "segment_event",
+]
 
 SYSTEM = "veil-stream"
 DEFAULT_PURPOSE = "camera recording with faces anonymized"
 DEFAULT_LEGAL_BASIS = "other_law"
-
-
-class EventAppender(Protocol):
-    """What a segment ledger needs: ``append(event)``."""
-
-    def append(self, event: Event) -> int:
-        """Record ``event`` durably; return its index."""
-        ...
+CATEGORIES = ["biometric.facial_image", "image.anonymized"]
 
 
 def segment_event(
@@ -39,17 +34,17 @@ def segment_event(
     controller: str = "veil",
     purpose: str = DEFAULT_PURPOSE,
     legal_basis: str = DEFAULT_LEGAL_BASIS,
+    system: str = SYSTEM,
 ) -> Event:
-    """The event for one closed segment."""
-    consent = legal_basis == "consent"
+    """The event for one closed segment (``system``/camera names where it was recorded)."""
     return Event.new(
         action="anonymize",
         controller=controller,
-        system=f"{SYSTEM}/{info.camera}",
-        data_categories=["biometric.facial_image", "image.anonymized"],
+        system=f"{system}/{info.camera}",
+        data_categories=CATEGORIES,
         purpose=purpose,
         legal_basis=legal_basis,
-        separate_consent=consent,
+        separate_consent=legal_basis == "consent",
         counts={
             "frames": info.frames,
             "faces_redacted": info.faces_redacted,
@@ -61,66 +56,31 @@ def segment_event(
     )
 
 
-class SegmentLedger:
-    """Appends :func:`segment_event` for each closed segment (thread-safe; failures are counted)."""
+class SegmentEvents:
+    """Emits :func:`segment_event` into ``sink`` for each closed segment (a segment observer)."""
 
-    def __init__(
-        self,
-        ledger: EventAppender,
-        *,
-        controller: str = "veil",
-        purpose: str = DEFAULT_PURPOSE,
-        legal_basis: str = DEFAULT_LEGAL_BASIS,
-    ) -> None:
-        self.ledger = ledger
-        self.controller = controller
-        self.purpose = purpose
-        self.legal_basis = legal_basis
-        self.appended = 0
-        self.failed = 0
-        self._lock = threading.Lock()
+    def __init__(self, sink: RunEventSink) -> None:
+        self.sink = sink
+        settings = sink.settings
         # Fail early on settings the event schema refuses (not at the first segment).
         Event.new(
             action="anonymize",
-            controller=controller,
-            system=SYSTEM,
-            data_categories=["biometric.facial_image", "image.anonymized"],
-            purpose=purpose,
-            legal_basis=legal_basis,
-            separate_consent=legal_basis == "consent",
+            controller=sink.controller,
+            system=settings.system,
+            data_categories=CATEGORIES,
+            purpose=settings.purpose,
+            legal_basis=settings.legal_basis,
+            separate_consent=settings.legal_basis == "consent",
         )
 
     def __call__(self, info: SegmentInfo) -> None:
-        """Record one segment."""
+        """Record one segment (a failed append is counted by the sink and raised)."""
+        settings = self.sink.settings
         event = segment_event(
-            info, controller=self.controller, purpose=self.purpose, legal_basis=self.legal_basis
+            info,
+            controller=self.sink.controller,
+            purpose=settings.purpose,
+            legal_basis=settings.legal_basis,
+            system=settings.system,
         )
-        with self._lock:
-            try:
-                self.ledger.append(event)
-            except Exception:
-                self.failed += 1
-                raise
-            self.appended += 1
-
-
-def open_ledger(db_url: str | None) -> Any:
-    """Open :class:`veil.ledger.Ledger` at ``db_url`` (``None``: Veil's default database)."""
-    from veil.ledger import Ledger
-
-    return Ledger.open(db_url)
-
-
-def consent_policy(purpose: str, db_url: str | None, stack: contextlib.ExitStack) -> FacePolicy:
-    """The consent gate's face policy for ``purpose``, opened exactly as ``veil gate`` opens it.
-
-    The registry and the gate are closed by ``stack`` (the gate flushes its ``identify`` events).
-    """
-    from veil.consent.gate import ConsentGate, GateSettings
-    from veil.consent.session import open_registry
-    from veil.vision.embeddings import get_embedder
-
-    registry = stack.enter_context(open_registry(db_url))
-    policy = ConsentGate.open(registry, purpose, get_embedder(), GateSettings())
-    stack.callback(policy.close)
-    return cast(FacePolicy, policy)
+        self.sink.emit(event)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -11,21 +11,27 @@ import numpy as np
 from veil.errors import ConfigError
 from veil.media.streams import Transport, describe_source
 from veil.pipeline import AnonymizeOptions
+from veil.run_context import open_run
 from veil.stream.camera import CameraConfig
 from veil.stream.config import load_stream_file
 from veil.stream.encoding import EncoderSettings
-from veil.stream.events import SegmentLedger, consent_policy, open_ledger
+from veil.stream.events import DEFAULT_PURPOSE, SYSTEM, SegmentEvents
 from veil.stream.http import parse_listen
 from veil.stream.realtime import RealtimeRedactor, RealtimeSettings
 from veil.stream.runner import StreamRun
+from veil.trace import RunTrace, TraceSettings, trace_settings
 from veil.vision.detectors import get_detector
-from veil.vision.policy import FacePolicy
+from veil.vision.policy import FacePolicy, FacePolicySpec
 from veil.vision.tracking import TrackerSettings
 
 
 @dataclass(frozen=True)
 class StreamRequest:
-    """Everything ``veil stream`` was asked (one field per flag)."""
+    """Everything ``veil stream`` was asked (one field per flag).
+
+    ``purpose`` keeps the faces of people who consented to it (the consent gate, opened as
+    ``veil gate`` opens it); a Python caller may pass any other ``policy`` spec instead.
+    """
 
     source: str | None
     cameras_file: Path | None = None
@@ -50,6 +56,27 @@ class StreamRequest:
     crf: int = 23
     preset: str = "ultrafast"
     options: AnonymizeOptions = field(default_factory=AnonymizeOptions)
+    policy: FacePolicySpec | None = None
+
+    def policy_spec(self) -> FacePolicySpec | None:
+        """The face policy to open: ``policy``, else the consent gate for ``purpose``."""
+        if self.policy is not None or not self.purpose:
+            return self.policy
+        from veil.consent.gate_spec import GatePolicySpec
+
+        return GatePolicySpec(self.purpose, db_url=self.db)
+
+    def trace(self) -> TraceSettings | None:
+        """The event sink's settings (``None``: not traced); a consent purpose is the basis."""
+        settings = trace_settings(
+            self.ledger,
+            SYSTEM,
+            self.controller,
+            self.db,
+            purpose=self.purpose or DEFAULT_PURPOSE,
+            legal_basis="consent" if self.purpose else self.legal_basis,
+        )
+        return None if settings is None else replace(settings, create=True)  # a camera makes one
 
 
 @dataclass
@@ -57,13 +84,13 @@ class BuiltRun:
     """A run and what must be closed after it."""
 
     run: StreamRun
-    segment_ledger: SegmentLedger | None
+    trace: RunTrace | None
     resources: contextlib.ExitStack
 
     @property
     def ledger_events(self) -> int:
         """Events appended so far."""
-        return self.segment_ledger.appended if self.segment_ledger is not None else 0
+        return self.trace.appended if self.trace is not None else 0
 
     def close(self) -> None:
         """Close the consent gate, the registry and the ledger."""
@@ -126,7 +153,7 @@ def camera_configs(request: StreamRequest) -> tuple[list[CameraConfig], str | No
 
 
 def build_run(request: StreamRequest) -> BuiltRun:
-    """Check the request, open the ledger and the consent policy, and build the run."""
+    """Check the request, open the face policy and the event sink, and build the run."""
     configs, serve = camera_configs(request)
     for config in configs:
         if config.record is None and config.restream is None and serve is None:
@@ -137,23 +164,11 @@ def build_run(request: StreamRequest) -> BuiltRun:
             raise ConfigError("--restream hls is served over HTTP: add --serve HOST:PORT")
     address = parse_listen(serve) if serve else None
     stack = contextlib.ExitStack()
-    segment_ledger = None
     try:
-        policy: FacePolicy | None = (
-            consent_policy(request.purpose, request.db, stack) if request.purpose else None
-        )
-        ledger = open_ledger(request.db) if request.ledger else None
-        if ledger is not None:
-            stack.callback(ledger.close)
-        if ledger is not None:
-            legal_basis = "consent" if request.purpose else request.legal_basis
-            purpose = request.purpose or "camera recording with faces anonymized"
-            segment_ledger = SegmentLedger(
-                ledger,
-                controller=ledger.controller_or_origin(request.controller),
-                purpose=purpose,
-                legal_basis=legal_basis,
-            )
+        # The face policy and the event sink, opened as a batch run opens them.
+        context = open_run(stack, policy=request.policy_spec(), trace=request.trace())
+        policy: FacePolicy = context.policy
+        segments = SegmentEvents(context.trace) if context.trace is not None else None
         settings = RealtimeSettings(
             max_latency=request.max_latency,
             detect_every=request.options.detect_every,
@@ -179,9 +194,9 @@ def build_run(request: StreamRequest) -> BuiltRun:
             make_redactor,
             serve=address,
             hls_root=request.hls_dir,
-            segment_observer=segment_ledger,
+            segment_observer=segments,
         )
     except BaseException:
         stack.close()
         raise
-    return BuiltRun(run, segment_ledger, stack)
+    return BuiltRun(run, context.trace, stack)
