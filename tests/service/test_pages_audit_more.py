@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.service.api_world import World, world_fixture  # noqa: F401
-from tests.service.test_pages_console import _signed_in
+from tests.service.page_session import signed_in
 from veil.errors import VeilError
 from veil.service import jobs
 from veil.service.routers import pages_audit
@@ -27,7 +27,7 @@ def _checkpoint_ids(world: World) -> list[int]:
 
 
 def test_two_picked_checkpoints_are_named_for_the_browser_in_size_order(world: World) -> None:
-    c, _ = _signed_in(world, "audrey", "auditor")
+    c, _ = signed_in(world, "audrey", "auditor")
     ids = _checkpoint_ids(world)
     assert len(ids) >= 2
     page = c.get("/audit-ui").text
@@ -42,13 +42,13 @@ def test_two_picked_checkpoints_are_named_for_the_browser_in_size_order(world: W
 
 
 def test_the_operator_cannot_open_the_auditors_pages(world: World) -> None:
-    c, csrf = _signed_in(world, "olga")
+    c, csrf = signed_in(world, "olga")
     assert c.get("/audit-ui/consistency?old=1&new=2").status_code == 403
     assert c.post("/audit-ui/verify", data={"csrf_token": csrf}).status_code == 403
 
 
 def test_a_verify_job_runs_and_its_page_shows_progress_then_the_result(world: World) -> None:
-    c, csrf = _signed_in(world, "audrey", "auditor")
+    c, csrf = signed_in(world, "audrey", "auditor")
     assert c.post("/audit-ui/verify", data={}).status_code == 403  # no CSRF token
     r = c.post("/audit-ui/verify", data={"csrf_token": csrf}, follow_redirects=False)
     assert r.status_code == 303
@@ -96,7 +96,7 @@ def test_the_progress_bar_shows_the_jobs_progress_and_a_failure_its_reason(
         return work
 
     monkeypatch.setattr(pages_audit, "verify_work", slow)
-    c, csrf = _signed_in(world, "audrey", "auditor")
+    c, csrf = signed_in(world, "audrey", "auditor")
     url = c.post("/audit-ui/verify", data={"csrf_token": csrf}, follow_redirects=False).headers[
         "location"
     ]

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from xml.etree import ElementTree
 
 from tests.service.api_world import World, world_fixture  # noqa: F401
-from tests.service.test_pages_console import _signed_in
+from tests.service.page_session import signed_in
 from veil.service.pages.charts import PLOT_HEIGHT
 from veil.service.pages.dashboard import timeline
 
@@ -37,7 +37,7 @@ def _table(page: str, chart_id: str) -> list[list[str]]:
 
 
 def test_the_chart_over_time_and_its_table_hold_the_logs_counts(world: World) -> None:
-    c, _ = _signed_in(world, "charts")
+    c, _ = signed_in(world, "charts")
     events = [json.loads(leaf.data) for leaf in world.app.state.veil.ledger().log.iter_leaves()]
     page = c.get("/console").text
     svg = _svg(page, "chart-time")
@@ -76,7 +76,7 @@ def test_the_chart_over_time_and_its_table_hold_the_logs_counts(world: World) ->
 
 
 def test_the_faces_by_camera_bars_and_table_match_the_anonymize_events(world: World) -> None:
-    c, _ = _signed_in(world, "faces")
+    c, _ = signed_in(world, "faces")
     events = [json.loads(leaf.data) for leaf in world.app.state.veil.ledger().log.iter_leaves()]
     faces: Counter[str] = Counter()
     blanked: Counter[str] = Counter()

@@ -14,33 +14,15 @@ from tests.ledger.ledger_helpers import make_event
 from tests.service.api_world import World, world_fixture  # noqa: F401
 from tests.service.conftest import PASSWORD, client_for
 from tests.tiny_apk import write_tiny_apk
+from tests.service.page_session import form_token, signed_in
 from veil.service.accounts import add_account
-
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def _token(c: TestClient, path: str) -> str:
-    found = CSRF.search(c.get(path).text)
-    assert found is not None, path
-    return found.group(1)
-
-
-def _signed_in(world: World, name: str, role: str = "operator") -> tuple[TestClient, str]:
-    add_account(world.app.state.veil.db, name, role, PASSWORD)
-    c = client_for(world.app)
-    token = _token(c, "/console/login")
-    r = c.post("/console/login", data={"name": name, "password": PASSWORD, "csrf_token": token})
-    assert r.status_code == 200, r.text
-    home = "/audit-ui" if role == "auditor" else "/console"
-    return c, _token(c, home)
-
 
 def test_the_sign_in_form_needs_its_token_and_the_password(world: World) -> None:
     add_account(world.app.state.veil.db, "olga", "operator", PASSWORD)
     c = client_for(world.app)
     form = {"name": "olga", "password": PASSWORD}
     assert c.post("/console/login", data=form).status_code == 400  # login CSRF
-    token = _token(c, "/console/login")
+    token = form_token(c, "/console/login")
     wrong = c.post("/console/login", data={**form, "password": "nope", "csrf_token": token})
     assert wrong.status_code == 401 and "Wrong account name or password" in wrong.text
     ok = c.post("/console/login", data={**form, "csrf_token": token}, follow_redirects=False)
@@ -49,7 +31,7 @@ def test_the_sign_in_form_needs_its_token_and_the_password(world: World) -> None
 
 
 def test_the_dashboard_counts_consents_and_charts_events(world: World) -> None:
-    c, _ = _signed_in(world, "dash")
+    c, _ = signed_in(world, "dash")
     cam = {"name": "gate-1", "health_url": "http://127.0.0.1:9/health"}
     assert world.operator.post("/api/v1/operator/cameras", json=cam).status_code == 201
     page = c.get("/console").text
@@ -69,7 +51,7 @@ def test_the_dashboard_counts_consents_and_charts_events(world: World) -> None:
 
 
 def test_an_operator_adds_a_purpose_and_answers_a_rights_request(world: World) -> None:
-    c, csrf = _signed_in(world, "ops")
+    c, csrf = signed_in(world, "ops")
     form = {"name": "parcel-pickup", "description": "hand out parcels"}
     assert c.post("/console/purposes", data=form).status_code == 403  # no CSRF token
     r = c.post("/console/purposes", data={**form, "csrf_token": csrf})
@@ -85,7 +67,7 @@ def test_an_operator_adds_a_purpose_and_answers_a_rights_request(world: World) -
 
 
 def test_an_apk_check_answers_with_the_clis_report(world: World, tmp_path: Path) -> None:
-    c, csrf = _signed_in(world, "checker")
+    c, csrf = signed_in(world, "checker")
     apk = write_tiny_apk(tmp_path / "shop.apk", ["android.permission.CAMERA"]).read_bytes()
     r = c.post(
         "/console/checks",
@@ -101,7 +83,7 @@ def test_an_apk_check_answers_with_the_clis_report(world: World, tmp_path: Path)
 
 
 def test_after_sign_out_the_session_is_refused(world: World) -> None:
-    c, csrf = _signed_in(world, "leaver")
+    c, csrf = signed_in(world, "leaver")
     r = c.post("/console/logout", data={"csrf_token": csrf}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/console/login"
     session = re.search(r"veil_session=([^;]*)", r.headers["set-cookie"])
@@ -110,7 +92,7 @@ def test_after_sign_out_the_session_is_refused(world: World) -> None:
 
 
 def test_an_auditor_sees_checkpoints_findings_and_exports(world: World) -> None:
-    c, _ = _signed_in(world, "audrey", "auditor")
+    c, _ = signed_in(world, "audrey", "auditor")
     page = c.get("/audit-ui").text
     assert "data-checkpoint=" in page and "witness" in page
     ledger = world.app.state.veil.ledger()
@@ -124,7 +106,7 @@ def test_an_auditor_sees_checkpoints_findings_and_exports(world: World) -> None:
 
 
 def test_a_consent_at_the_desk_and_the_persons_link(world: World) -> None:
-    c, csrf = _signed_in(world, "desk")
+    c, csrf = signed_in(world, "desk")
     form = {"subject_id": "visitor-new", "deployment": "sales-office", "purpose": "visitor-count"}
     assert c.post("/console/consents", data={**form, "csrf_token": csrf}).status_code == 400
     r = c.post("/console/consents", data={**form, "shown": "yes", "csrf_token": csrf})
@@ -146,7 +128,7 @@ def test_a_consent_at_the_desk_and_the_persons_link(world: World) -> None:
 def test_the_sign_in_form_is_rate_limited_like_the_api(world: World) -> None:
     add_account(world.app.state.veil.db, "brute", "operator", PASSWORD)
     c = client_for(world.app)
-    token = _token(c, "/console/login")
+    token = form_token(c, "/console/login")
     limit = world.app.state.veil.settings.login_max_failures
     for _ in range(limit):
         bad = {"name": "brute", "password": "guess", "csrf_token": token}

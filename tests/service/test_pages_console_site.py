@@ -14,7 +14,7 @@ from PIL import Image
 
 from tests.consent.conftest import BoxDetector, ColourEmbedder
 from tests.service.api_world import World, world_fixture  # noqa: F401
-from tests.service.test_pages_console import _signed_in
+from tests.service.page_session import signed_in
 from veil.consent.records import ConsentState
 from veil.ledger.witness import Witness
 from veil.service import enrollment
@@ -44,7 +44,7 @@ def test_an_operator_registers_a_camera_and_sees_its_health(
     world: World, stream: tuple[StreamServer, CameraMetrics]
 ) -> None:
     server, metrics = stream
-    c, csrf = _signed_in(world, "cams")
+    c, csrf = signed_in(world, "cams")
     assert "No camera is registered." in c.get("/console/cameras").text
     form = {"name": "lobby-door", "health_url": server.url + "/health", "stream_camera": "lobby"}
     assert c.post("/console/cameras", data=form).status_code == 403  # no CSRF token
@@ -87,7 +87,7 @@ def test_an_operator_enrolls_a_photo_with_the_clis_checks(
     subject = world.seed.subjects[0]
     with open_registry(world.app.state.veil) as registry:
         record = registry.records(subject=subject, state=ConsentState.GIVEN)[0]
-    c, csrf = _signed_in(world, "enroller")
+    c, csrf = signed_in(world, "enroller")
     page = c.get("/console/enrollment").text
     assert f'<option value="{record.purposes[0]}">' in page
     form = {"subject_id": subject, "purpose": record.purposes[0], "csrf_token": csrf}
@@ -106,7 +106,7 @@ def test_an_operator_enrolls_a_photo_with_the_clis_checks(
 def test_the_ledger_page_shows_the_policy_and_who_cosigned(world: World) -> None:
     ledger = world.app.state.veil.ledger()
     ledger.checkpoint([Witness.open(world.seed.witness_dir)])
-    c, _ = _signed_in(world, "ledgers")
+    c, _ = signed_in(world, "ledgers")
     page = c.get("/console/ledger").text
     assert f"<td data-ledger-size>{ledger.head().size}</td>" in page
     newest = ledger.checkpoints()[-1]

@@ -13,7 +13,7 @@ from PIL import Image
 
 from tests.consent.conftest import BoxDetector, ColourEmbedder
 from tests.service.api_world import World, world_fixture  # noqa: F401
-from tests.service.test_pages_console import _signed_in
+from tests.service.page_session import signed_in
 from veil.service import enrollment
 from veil.service.pages.errors import KNOWN, translate_error
 from veil.service.pages.i18n import translations
@@ -111,7 +111,7 @@ def test_errors_of_real_library_calls_show_in_chinese_on_zh_pages(
         enrollment, "models",
         lambda: (BoxDetector([[10, 10, 110, 110], [120, 10, 170, 60]]), ColourEmbedder()),
     )  # fmt: skip
-    c, csrf = _signed_in(world, "zhops")
+    c, csrf = signed_in(world, "zhops")
     c.get("/console?lang=zh-CN")  # the language switch, remembered
     subject = world.seed.subjects[0]
     pages = [
