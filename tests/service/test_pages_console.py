@@ -8,14 +8,13 @@ import json
 import re
 from pathlib import Path
 
-from fastapi.testclient import TestClient
-
 from tests.ledger.ledger_helpers import make_event
 from tests.service.api_world import World, world_fixture  # noqa: F401
 from tests.service.conftest import PASSWORD, client_for
-from tests.tiny_apk import write_tiny_apk
 from tests.service.page_session import form_token, signed_in
+from tests.tiny_apk import write_tiny_apk
 from veil.service.accounts import add_account
+
 
 def test_the_sign_in_form_needs_its_token_and_the_password(world: World) -> None:
     add_account(world.app.state.veil.db, "olga", "operator", PASSWORD)
