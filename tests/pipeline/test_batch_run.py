@@ -7,9 +7,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from veil.batch_run import BatchRequest, anonymize_batch, job_frames, trace_settings
-from veil.cli.anonymize import BatchFlags, MediaFlags
+from veil.batch_run import (
+    BatchOptions,
+    BatchRequest,
+    anonymize_batch,
+    job_frames,
+    trace_settings,
+)
 from veil.media.images import write_image
+from veil.media.video import X264Preset
+from veil.media_options import MediaOptions
 from veil.pipeline import AnonymizeOptions, FileResult, Job, MediaKind, Status
 from veil.vision.quality import Quality
 from veil.vision.redact import RedactionMode
@@ -70,14 +77,14 @@ def test_image_jobs_count_one_frame(tmp_path: Path) -> None:
     assert job_frames(broken) == 1  # unreadable video: the bar still moves
 
 
-def test_media_flags_map_to_options() -> None:
-    flags = MediaFlags(
+def test_media_options_map_to_anonymize_options() -> None:
+    flags = MediaOptions(
         thresh=0.4,
         mode=RedactionMode.PIXELATE,
         track=False,
         max_side=640,
         quality=Quality("thorough"),
-        preset="veryfast",
+        preset=X264Preset("veryfast"),
         overwrite=True,
     )
     options = flags.options()
@@ -85,14 +92,14 @@ def test_media_flags_map_to_options() -> None:
     assert options.redaction.mode is RedactionMode.PIXELATE
     assert options.tracking is None
     assert options.quality == "thorough" and options.preset == "veryfast" and options.overwrite
-    assert MediaFlags().options().preset == AnonymizeOptions().preset  # None: library default
+    assert MediaOptions().options().preset == AnonymizeOptions().preset  # None: library default
 
 
-def test_batch_flags_build_the_request(tmp_path: Path) -> None:
-    flags = BatchFlags(
+def test_batch_options_build_the_request(tmp_path: Path) -> None:
+    flags = BatchOptions(
         inputs=(tmp_path / "a.jpg",),
         output=None,
-        media=MediaFlags(),
+        media=MediaOptions(),
         boxes_out=tmp_path / "b.jsonl",
         ledger=True,
         controller="Acme",
