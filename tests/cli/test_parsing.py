@@ -51,23 +51,8 @@ def test_nested_objects_are_rebuilt_from_their_flags(tmp_path: Path) -> None:
     def command(outer: Outer) -> None:
         seen.append(outer)
 
-    result = CliRunner().invoke(
-        app_for(command),
-        [
-            "command",
-            "a.jpg",
-            "b.jpg",
-            "--controller",
-            "Acme",
-            "--name",
-            "x",
-            "-t",
-            "0.3",
-            "-q",
-            "--mode",
-            "pixelate",
-        ],  # fmt: skip
-    )
+    args = ["a.jpg", "b.jpg", "--controller", "Acme", "--name", "x", "-t", "0.3", "-q"]
+    result = CliRunner().invoke(app_for(command), ["command", *args, "--mode", "pixelate"])
     assert result.exit_code == 0, result.output
     (outer,) = seen
     assert outer.inputs == (Path("a.jpg"), Path("b.jpg"))  # Typer's list, the field's tuple
