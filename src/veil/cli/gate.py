@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import typer
 
-from veil.cli.batch_view import show_batch
 from veil.cli.consent_common import Db
 from veil.cli.media_flags import View, help_text
 from veil.cli.parsing import parses
@@ -37,6 +36,8 @@ GATE_SKIP = ("settings.label", "settings.refresh_seconds", "settings.event_inter
 @parses(flags=GATE_FLAGS, skip=(*GATE_SKIP, "batch.media.preset"))
 def gate(options: GateOptions, view: View) -> None:
     """Redact every face but those of people who consented to ``options.purpose``."""
+    from veil.cli.batch_view import show_batch  # rich loads only when a batch runs
+
     raise typer.Exit(show_batch(view, lambda watcher: anonymize_gated(options, watcher)))
 
 
