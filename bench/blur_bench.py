@@ -83,7 +83,7 @@ class Setting:
 
     def veil_mask_scale(self) -> float:
         """The mask scale veil uses with these flags."""
-        from veil.cli.anonymize import DEFAULTS
+        from veil.media_options import DEFAULTS
 
         flags = list(self.flags)
         if "--mask-scale" in flags:

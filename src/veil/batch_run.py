@@ -1,5 +1,6 @@
 """One anonymization batch as ``veil blur`` and ``veil gate`` run it (and the service will).
 
+:class:`BatchOptions` is what ``veil blur`` parses (:func:`anonymize_files` runs it);
 :func:`anonymize_batch` opens the run's face policy and event sink as ``veil stream`` does
 (:func:`veil.run_context.open_run`), plans the outputs, runs every job here or on a Ray cluster
 (each worker opens the policy spec itself), writes the review boxes and logs each written output
@@ -12,10 +13,11 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from veil.boxes import BoxesWriter
 from veil.errors import ConfigError
+from veil.media_options import MediaOptions
 from veil.pipeline import (
     AnonymizeOptions,
     Anonymizer,
@@ -34,10 +36,12 @@ if TYPE_CHECKING:
     from veil.scale.ray_runner import RaySettings
 
 __all__ = [
+    "BatchOptions",
     "BatchOutcome",
     "BatchRequest",
     "BatchWatcher",
     "anonymize_batch",
+    "anonymize_files",
     "job_frames",
     "ray_settings",
     "trace_settings",
@@ -56,6 +60,35 @@ class BatchRequest:
     ray: RaySettings | None = None
 
 
+@dataclass(frozen=True)
+class BatchOptions:
+    """What to anonymize and how, where it is logged and where it runs (``veil blur``'s flags).
+
+    ``ledger`` None: on once ``veil ledger init`` has been run; ``ray`` None: on this machine.
+    """
+
+    inputs: tuple[Path, ...]
+    output: Path | None = None
+    media: MediaOptions = field(default_factory=MediaOptions)
+    boxes_out: Path | None = None
+    ledger: bool | None = None
+    controller: str | None = None
+    db: str | None = None
+    ray: str | None = None
+    ray_workers: int = 0
+
+    def request(self, system: str, **why: str) -> BatchRequest:
+        """The library request these options ask for; ``system`` names the run in the ledger."""
+        return BatchRequest(
+            inputs=self.inputs,
+            output=self.output,
+            options=self.media.options(),
+            boxes_out=self.boxes_out,
+            trace=trace_settings(self.ledger, system, self.controller, self.db, **why),
+            ray=ray_settings(self.ray, self.ray_workers),
+        )
+
+
 @dataclass
 class BatchOutcome:
     """The batch's summary (planning problems first) and the ledger leaves it logged."""
@@ -63,6 +96,27 @@ class BatchOutcome:
     summary: BatchSummary
     ledger_indexes: list[int] = field(default_factory=list)
     logged: bool = False  # a ledger was open for the run
+
+    @property
+    def exit_code(self) -> int:
+        """The command's exit status: 1 when any input failed, else 0."""
+        return 1 if self.summary.failed else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for ``--json``: totals, every input and, when logged, the ledger leaves."""
+        document = self.summary.to_dict()
+        if self.logged:
+            document["ledger_indexes"] = self.ledger_indexes
+        return document
+
+    def totals_line(self) -> str:
+        """The one-line summary of the whole batch."""
+        totals = self.summary.totals()
+        return (
+            f"{totals['ok']} of {totals['files']} inputs anonymized, "
+            f"{totals['faces_redacted']} faces hidden, {totals['frames_blanked']} frames blanked "
+            f"(detection failed), {totals['failed']} failed."
+        )
 
 
 class BatchWatcher(Protocol):
@@ -130,6 +184,11 @@ def anonymize_batch(
     summary.files[:0] = problems
     indexes = list(run.trace.indexes) if run.trace is not None else []
     return BatchOutcome(summary, indexes, logged=run.trace is not None)
+
+
+def anonymize_files(options: BatchOptions, watcher: BatchWatcher) -> BatchOutcome:
+    """``veil blur``: run ``options`` (logged as the ``veil-blur`` system) and report."""
+    return anonymize_batch(options.request("veil-blur"), watcher)
 
 
 def _run_here(

@@ -1,20 +1,25 @@
 """``veil eval faces`` as a library call: score detection and redaction on a labelled folder.
 
 :func:`evaluate_faces` reads ``DIR/boxes.csv``, builds the detector the way ``veil blur`` does
-and returns one :class:`~veil.vision.evaluation.EvaluationReport` per quality preset.
+and returns one :class:`~veil.vision.evaluation.EvaluationReport` per quality preset;
+:class:`FacesEvalOptions` is what ``veil eval faces`` parses, and :func:`report_rows` and
+:func:`report_caption` give a report as the table the CLI prints (a page can show the same).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from veil.errors import ConfigError
+from veil.media_options import MediaOptions
 from veil.vision.detectors import DEFAULT_DETECTOR, DetectorSettings
-from veil.vision.evaluation import EvaluationReport
 from veil.vision.redact import RedactionSettings
+
+if TYPE_CHECKING:
+    from veil.vision.evaluation import EvaluationReport
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,67 @@ class FacesEvalRequest:
     all_presets: bool = False
     coverage: float = 0.8
     limit: int | None = None
+
+
+@dataclass(frozen=True)
+class FacesEvalOptions:
+    """What ``veil eval faces`` parses: the folder, the flags it shares with ``veil blur``, and
+    how to score (``media``'s video and encoding fields do not apply)."""
+
+    directory: Path
+    media: MediaOptions = field(default_factory=MediaOptions)
+    all_presets: bool = False
+    coverage: float = 0.8
+    limit: int | None = None
+
+    def request(self) -> FacesEvalRequest:
+        """The request these options ask for."""
+        media = self.media
+        return FacesEvalRequest(
+            directory=self.directory,
+            detection=media.detection(),
+            redaction=media.redaction(),
+            detector=media.detector,
+            quality=None if media.quality is None else media.quality.value,
+            all_presets=self.all_presets,
+            coverage=self.coverage,
+            limit=self.limit,
+        )
+
+
+REPORT_COLUMNS = ("face size", "faces", "protected", "iou50", "detections", "precision")
+"""The columns of :func:`report_rows`."""
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.1f}%"
+
+
+def report_rows(report: EvaluationReport) -> list[tuple[str, ...]]:
+    """One row per face-size bucket, in :data:`REPORT_COLUMNS` order (rates as percentages)."""
+    return [
+        (
+            f"{b.bucket} px" if b.bucket != "all" else "all",
+            str(b.faces),
+            _percent(b.protected_recall),
+            _percent(b.recall_iou50),
+            str(b.detections),
+            _percent(b.precision),
+        )
+        for b in report.buckets
+    ]
+
+
+def report_caption(report: EvaluationReport) -> str:
+    """What produced ``report``, how long it took and how much of each picture was masked."""
+    settings = report.settings
+    return (
+        f"{settings['detector']}, thresh {settings['thresh']}, mask scale "
+        f"{settings['mask_scale']} {settings['shape']}, max side {settings['max_side'] or 'full'}"
+        f"{' tiled' if settings['tiles'] else ''}, quality {settings['quality']}; "
+        f"{report.seconds:.1f} s, {report.seconds / max(1, report.images):.3f} s per image; "
+        f"{_percent(report.masked_fraction)} of each picture masked on average"
+    )
 
 
 def evaluate_faces(

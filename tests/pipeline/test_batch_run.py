@@ -7,10 +7,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from veil.batch_run import BatchRequest, anonymize_batch, job_frames, trace_settings
-from veil.cli.anonymize import BatchFlags, MediaFlags
+from veil.batch_run import (
+    BatchOptions,
+    BatchOutcome,
+    BatchRequest,
+    anonymize_batch,
+    job_frames,
+    trace_settings,
+)
 from veil.media.images import write_image
-from veil.pipeline import AnonymizeOptions, FileResult, Job, MediaKind, Status
+from veil.media.video import X264Preset
+from veil.media_options import MediaOptions
+from veil.pipeline import AnonymizeOptions, BatchSummary, FileResult, Job, MediaKind, Status
 from veil.vision.quality import Quality
 from veil.vision.redact import RedactionMode
 
@@ -70,14 +78,14 @@ def test_image_jobs_count_one_frame(tmp_path: Path) -> None:
     assert job_frames(broken) == 1  # unreadable video: the bar still moves
 
 
-def test_media_flags_map_to_options() -> None:
-    flags = MediaFlags(
+def test_media_options_map_to_anonymize_options() -> None:
+    flags = MediaOptions(
         thresh=0.4,
         mode=RedactionMode.PIXELATE,
         track=False,
         max_side=640,
         quality=Quality("thorough"),
-        preset="veryfast",
+        preset=X264Preset("veryfast"),
         overwrite=True,
     )
     options = flags.options()
@@ -85,14 +93,14 @@ def test_media_flags_map_to_options() -> None:
     assert options.redaction.mode is RedactionMode.PIXELATE
     assert options.tracking is None
     assert options.quality == "thorough" and options.preset == "veryfast" and options.overwrite
-    assert MediaFlags().options().preset == AnonymizeOptions().preset  # None: library default
+    assert MediaOptions().options().preset == AnonymizeOptions().preset  # None: library default
 
 
-def test_batch_flags_build_the_request(tmp_path: Path) -> None:
-    flags = BatchFlags(
+def test_batch_options_build_the_request(tmp_path: Path) -> None:
+    flags = BatchOptions(
         inputs=(tmp_path / "a.jpg",),
         output=None,
-        media=MediaFlags(),
+        media=MediaOptions(),
         boxes_out=tmp_path / "b.jsonl",
         ledger=True,
         controller="Acme",
@@ -120,3 +128,48 @@ def test_ray_with_boxes_is_refused_before_work(tmp_path: Path, astronaut_bgr: np
     with pytest.raises(ConfigError, match="--ray does not support --boxes-out"):
         anonymize_batch(request, Recorder())
     assert not (tmp_path / "out").exists()
+
+
+def test_outcome_gives_the_exit_status_json_and_totals() -> None:
+    ok = FileResult("a.jpg", "a_anonymized.jpg", MediaKind.IMAGE, Status.OK, faces_redacted=2)
+    bad = FileResult("b.jpg", None, MediaKind.IMAGE, Status.FAILED, "b.jpg: not an image")
+    clean = BatchOutcome(BatchSummary([ok]), [7], logged=True)
+    assert clean.exit_code == 0 and clean.to_dict()["ledger_indexes"] == [7]
+    assert clean.to_dict()["totals"]["faces_redacted"] == 2
+    failed = BatchOutcome(BatchSummary([ok, bad]))
+    assert failed.exit_code == 1 and "ledger_indexes" not in failed.to_dict()
+    assert failed.totals_line() == (
+        "1 of 2 inputs anonymized, 2 faces hidden, 0 frames blanked (detection failed), 1 failed."
+    )
+
+
+def test_a_library_caller_gets_what_veil_blur_prints(
+    tmp_path: Path, astronaut_bgr: np.ndarray
+) -> None:
+    import json
+    import subprocess
+    import sys
+
+    from veil.batch_run import anonymize_files
+    from veil.media.images import read_image
+
+    write_image(tmp_path / "a.png", astronaut_bgr)
+    (tmp_path / "b.png").write_text("not a png")
+    inputs = (tmp_path / "a.png", tmp_path / "b.png")
+    media = MediaOptions(mode=RedactionMode.PIXELATE, mask_scale=1.5)
+    outcome = anonymize_files(BatchOptions(inputs, tmp_path / "lib", media), Recorder())
+    cli = subprocess.run(
+        [sys.executable, "-m", "veil.cli.main", "blur", *map(str, inputs), "-o",
+         str(tmp_path / "cli"), "--mode", "pixelate", "--mask-scale", "1.5", "--json"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert cli.returncode == outcome.exit_code == 1  # b.png is bad input
+    ours, theirs = outcome.to_dict(), json.loads(cli.stdout)
+    for document in (ours, theirs):
+        document["totals"].pop("seconds")
+        for entry in document["files"]:
+            entry.pop("seconds")
+            entry["output"] = entry["output"] and Path(entry["output"]).name
+    assert ours == theirs and ours["totals"]["faces_redacted"] == 1
+    lib, cmd = (read_image(tmp_path / d / "a.png").pixels for d in ("lib", "cli"))
+    assert np.array_equal(lib, cmd) and not np.array_equal(lib, astronaut_bgr)

@@ -261,7 +261,7 @@ def test_shared_boxes_csv_files_parse_as_documented() -> None:
 
 
 def test_centerface_protects_the_dlib_voc_faces() -> None:
-    from veil.cli.anonymize import DEFAULTS
+    from veil.media_options import DEFAULTS
     from veil.vision.detectors import DetectorSettings, get_detector
 
     images = read_boxes_csv(shared_data("faces", "dlib-voc"))

@@ -58,3 +58,34 @@ def test_bad_settings_are_refused_before_reading(
 ) -> None:
     with pytest.raises(ConfigError, match=message):
         evaluate_faces(request(tmp_path / "nowhere", **changes))
+
+
+def test_options_map_to_the_request_and_reports_to_rows(labelled: Path) -> None:
+    from veil.faces_eval import REPORT_COLUMNS, FacesEvalOptions, report_caption, report_rows
+    from veil.media_options import MediaOptions, Precision
+    from veil.vision.quality import Quality
+    from veil.vision.redact import MaskShape
+
+    media = MediaOptions(
+        thresh=0.3, mask_scale=1.2, shape=MaskShape.BOX, quality=Quality.FAST,
+        precision=Precision.FP32, max_side=640,
+    )  # fmt: skip
+    options = FacesEvalOptions(labelled, media, coverage=0.5, limit=1)
+    made = options.request()
+    assert made.detection == DetectorSettings(threshold=0.3, max_side=640, precision="fp32")
+    assert made.redaction == RedactionSettings(shape=MaskShape.BOX, mask_scale=1.2)
+    assert (made.quality, made.coverage, made.limit) == ("fast", 0.5, 1)
+    (report,) = evaluate_faces(made)
+    rows = report_rows(report)
+    assert [row[0] for row in rows] == [
+        "<16 px",
+        "16-32 px",
+        "32-64 px",
+        ">=64 px",
+        ">=32 px",
+        "all",
+    ]
+    assert all(len(row) == len(REPORT_COLUMNS) for row in rows)
+    assert rows[-1][1] == "1" and rows[0][2] == "-"  # one face; none under 16 px: no rate
+    caption = report_caption(report)
+    assert "thresh 0.3, mask scale 1.2 box, max side 640, quality fast" in caption

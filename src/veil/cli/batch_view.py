@@ -1,13 +1,14 @@
 """How a running batch looks on the terminal: a progress bar, one line per problem, a summary.
 
 :class:`BatchView` is the :class:`~veil.batch_run.BatchWatcher` of ``veil blur`` and ``veil
-gate``; it only presents what the library reports.
+gate`` (:func:`show_batch` runs a batch under it); it only presents what the library reports.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -22,8 +23,9 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from veil.batch_run import BatchOutcome, job_frames
-from veil.pipeline import BatchSummary, FileResult, Job, Status
+from veil.batch_run import BatchOutcome, BatchWatcher, job_frames
+from veil.cli.media_flags import View
+from veil.pipeline import FileResult, Job, Status
 from veil.textsafe import safe_markup, safe_text
 
 SUMMARY_ROWS = 20  # larger batches list only their problems; --json lists everything
@@ -89,16 +91,17 @@ class BatchView:
     def print_outcome(self, outcome: BatchOutcome, *, json_output: bool, quiet: bool) -> None:
         """The summary: JSON on stdout, else a table on stderr (nothing when ``quiet``)."""
         if json_output:
-            document = outcome.summary.to_dict()
-            if outcome.logged:
-                document["ledger_indexes"] = outcome.ledger_indexes
-            sys.stdout.write(json.dumps(document, indent=2) + "\n")
+            sys.stdout.write(json.dumps(outcome.to_dict(), indent=2) + "\n")
         elif not quiet:
-            print_summary(self.console, outcome.summary)
-            if outcome.logged:
-                self.console.print(
-                    f"{len(outcome.ledger_indexes)} events logged in the trace ledger."
-                )
+            print_summary(self.console, outcome)
+
+
+def show_batch(view: View, run: Callable[[BatchWatcher], BatchOutcome]) -> int:
+    """``run`` the batch under a :class:`BatchView`, print its outcome; return the exit status."""
+    with BatchView(quiet=view.silent) as shown:
+        outcome = run(shown)
+    shown.print_outcome(outcome, json_output=view.json_output, quiet=view.quiet)
+    return outcome.exit_code
 
 
 def say(line: str) -> None:
@@ -112,13 +115,10 @@ def _short(path: Path, width: int = 40) -> str:
     return safe_markup(text if len(text) <= width else "…" + text[-(width - 1) :])
 
 
-def print_summary(console: Console, summary: BatchSummary) -> None:
+def print_summary(console: Console, outcome: BatchOutcome) -> None:
     """The per-input table (only problems past :data:`SUMMARY_ROWS` inputs) and the totals."""
-    shown = (
-        summary.files
-        if len(summary.files) <= SUMMARY_ROWS
-        else [f for f in summary.files if f.error]
-    )
+    files = outcome.summary.files
+    shown = files if len(files) <= SUMMARY_ROWS else [f for f in files if f.error]
     table = Table(title="Veil: anonymized", show_lines=False)
     for column in ("input", "output", "status", "frames", "faces hidden", "blanked"):
         table.add_column(column, overflow="fold")
@@ -133,9 +133,6 @@ def print_summary(console: Console, summary: BatchSummary) -> None:
         )
     if shown:
         console.print(table)
-    totals = summary.totals()
-    console.print(
-        f"{totals['ok']} of {totals['files']} inputs anonymized, {totals['faces_redacted']} faces hidden, "
-        f"{totals['frames_blanked']} frames blanked (detection failed), {totals['failed']} failed.",
-        highlight=False,
-    )
+    console.print(outcome.totals_line(), highlight=False)
+    if outcome.logged:
+        console.print(f"{len(outcome.ledger_indexes)} events logged in the trace ledger.")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass, field
 
-from veil.consent.gate import GateSettings
+from veil.consent.gate_settings import GateSettings
 from veil.vision.policy import FacePolicy
 
 __all__ = ["GatePolicySpec"]

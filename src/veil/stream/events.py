@@ -11,6 +11,7 @@ from __future__ import annotations
 from veil.core.digest import file_digest
 from veil.ledger.events import Event
 from veil.stream.recorder import SegmentInfo
+from veil.stream.request import DEFAULT_LEGAL_BASIS, DEFAULT_PURPOSE, SYSTEM
 from veil.trace import RunEventSink
 
 __all__ = [
@@ -22,9 +23,6 @@ __all__ = [
     "segment_event",
 ]
 
-SYSTEM = "veil-stream"
-DEFAULT_PURPOSE = "camera recording with faces anonymized"
-DEFAULT_LEGAL_BASIS = "other_law"
 CATEGORIES = ["biometric.facial_image", "image.anonymized"]
 
 

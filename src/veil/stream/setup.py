@@ -1,82 +1,32 @@
-"""Turn what the operator asked for (flags, a cameras file) into a ready :class:`StreamRun`."""
+"""Turn what the operator asked for (flags, a cameras file) into a ready :class:`StreamRun`.
+
+The request itself is :class:`veil.stream.request.StreamRequest` (handed on from here).
+"""
 
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from dataclasses import dataclass
 
 import numpy as np
 
 from veil.errors import ConfigError
 from veil.media.streams import Transport, describe_source
-from veil.pipeline import AnonymizeOptions
 from veil.run_context import open_run
 from veil.stream.camera import CameraConfig
 from veil.stream.config import load_stream_file
 from veil.stream.encoding import EncoderSettings
-from veil.stream.events import DEFAULT_PURPOSE, SYSTEM, SegmentEvents
+from veil.stream.events import SegmentEvents
 from veil.stream.http import parse_listen
 from veil.stream.realtime import RealtimeRedactor, RealtimeSettings
+from veil.stream.request import StreamRequest
 from veil.stream.runner import StreamRun
-from veil.trace import RunTrace, TraceSettings, trace_settings
+from veil.trace import RunTrace
 from veil.vision.detectors import get_detector
-from veil.vision.policy import FacePolicy, FacePolicySpec
+from veil.vision.policy import FacePolicy
 from veil.vision.tracking import TrackerSettings
 
-
-@dataclass(frozen=True)
-class StreamRequest:
-    """Everything ``veil stream`` was asked (one field per flag).
-
-    ``purpose`` keeps the faces of people who consented to it (the consent gate, opened as
-    ``veil gate`` opens it); a Python caller may pass any other ``policy`` spec instead.
-    """
-
-    source: str | None
-    cameras_file: Path | None = None
-    name: str = "camera"
-    record: Path | None = None
-    serve: str | None = None
-    restream: str | None = None
-    hls_dir: Path | None = None
-    segment_seconds: float = 60.0
-    transport: str = "tcp"
-    max_latency: float = 0.5
-    adapt: bool = True
-    realtime: bool = True
-    loop: bool = False
-    max_reconnects: int | None = None
-    timeout: float = 5.0
-    purpose: str | None = None
-    ledger: bool = False
-    db: str | None = None
-    controller: str | None = None  # None: the ledger's origin
-    legal_basis: str = "other_law"
-    crf: int = 23
-    preset: str = "ultrafast"
-    options: AnonymizeOptions = field(default_factory=AnonymizeOptions)
-    policy: FacePolicySpec | None = None
-
-    def policy_spec(self) -> FacePolicySpec | None:
-        """The face policy to open: ``policy``, else the consent gate for ``purpose``."""
-        if self.policy is not None or not self.purpose:
-            return self.policy
-        from veil.consent.gate_spec import GatePolicySpec
-
-        return GatePolicySpec(self.purpose, db_url=self.db)
-
-    def trace(self) -> TraceSettings | None:
-        """The event sink's settings (``None``: not traced); a consent purpose is the basis."""
-        settings = trace_settings(
-            self.ledger,
-            SYSTEM,
-            self.controller,
-            self.db,
-            purpose=self.purpose or DEFAULT_PURPOSE,
-            legal_basis="consent" if self.purpose else self.legal_basis,
-        )
-        return None if settings is None else replace(settings, create=True)  # a camera makes one
+__all__ = ["BuiltRun", "StreamRequest", "build_run", "camera_configs"]
 
 
 @dataclass
