@@ -1,5 +1,6 @@
 """Every message the pages use, extracted from the templates and the label tables with Babel
-(as babel.cfg says): the catalogs must translate each one."""
+(as babel.cfg says), and the title of every check of Veil's rule data (the pages show findings
+with their titles): the catalogs must translate each one."""
 
 from __future__ import annotations
 
@@ -27,4 +28,8 @@ def extracted() -> dict[MessageId, set[str]]:
             {"python-format"} if "%(" in (msgid if isinstance(msgid, str) else msgid[0]) else set()
         )
         out.setdefault(msgid, set()).update(flags)
+    from veil.rules.ruledata import rule_data
+
+    for check in rule_data().checks.values():
+        out.setdefault(check.title, set())
     return out
