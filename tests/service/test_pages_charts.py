@@ -50,7 +50,7 @@ def test_the_chart_over_time_and_its_table_hold_the_logs_counts(world: World) ->
     heights: dict[tuple[str, str], float] = {}
     for rect in svg.iter(f"{SVG}rect"):
         if rect.get("data-bucket"):
-            key = (str(rect.get("data-bucket")), str(rect.get("data-action")))
+            key = (str(rect.get("data-bucket")), str(rect.get("data-series")))
             drawn[key] += int(str(rect.get("data-count")))
             heights[key] = float(str(rect.get("height")))
     total = sum(drawn.values())
