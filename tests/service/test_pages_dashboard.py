@@ -7,37 +7,18 @@ import json
 import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from xml.etree import ElementTree
 
 import yaml
 
 from tests.ledger.ledger_helpers import make_event
 from tests.service.api_world import SITE, World, world_fixture  # noqa: F401
+from tests.service.chart_reading import SVG, chart_svg, chart_table
 from tests.service.page_session import signed_in
 from veil.rules.deployments import check_deployment
 from veil.service.demo import CONTROLLER, DEPLOYMENT
 from veil.service.deployments import deployment_file
 from veil.service.pages.dashboard import timeline
 from veil.service.pages.findings import finding_title
-
-SVG = "{http://www.w3.org/2000/svg}"
-
-
-def _svg(page: str, chart_id: str) -> ElementTree.Element:
-    found = re.search(rf'<svg [^>]*id="{chart_id}".*?</svg>', page, re.S)
-    assert found is not None, chart_id
-    text = found.group(0).replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1)
-    return ElementTree.fromstring(text)
-
-
-def _table(page: str, chart_id: str) -> list[list[str]]:
-    found = re.search(rf'data-chart-table="{chart_id}">(.*?)</table>', page, re.S)
-    assert found is not None, chart_id
-    body = found.group(1).split("<tbody>", 1)[1]
-    return [
-        [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row)]
-        for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
-    ]
 
 
 def test_recognitions_by_purpose_count_the_identify_events(world: World) -> None:
@@ -47,12 +28,12 @@ def test_recognitions_by_purpose_count_the_identify_events(world: World) -> None
         ledger.append(make_event(i, subject=world.subject_a, action="identify", purpose=purpose))
     c, _ = signed_in(world, "recog")
     page = c.get("/console").text
-    svg = _svg(page, "chart-recognitions")
+    svg = chart_svg(page, "chart-recognitions")
     bars = {r.get("data-label"): int(str(r.get("data-count"))) for r in svg.iter(f"{SVG}rect")}
     assert bars == dict(Counter(purposes))
     assert (svg.findtext(f"{SVG}desc") or "").startswith("6 recognitions")
     assert "visitor-greeting" in (svg.findtext(f"{SVG}desc") or "")  # the most frequent
-    assert _table(page, "chart-recognitions") == [
+    assert chart_table(page, "chart-recognitions") == [
         ["visitor-greeting", "3"], ["staff-entry", "2"], ["vip-lounge", "1"],
     ]  # fmt: skip
     zh = c.get("/console?lang=zh-CN").text
@@ -63,7 +44,7 @@ def test_faces_redacted_over_time_per_camera_match_the_anonymize_events(world: W
     c, _ = signed_in(world, "faces-time")
     events = [json.loads(leaf.data) for leaf in world.app.state.veil.ledger().log.iter_leaves()]
     page = c.get("/console").text
-    svg = _svg(page, "chart-faces-time")
+    svg = chart_svg(page, "chart-faces-time")
     drawn: Counter[tuple[str, str]] = Counter()
     for rect in svg.iter(f"{SVG}rect"):
         if rect.get("data-bucket"):
@@ -82,7 +63,7 @@ def test_faces_redacted_over_time_per_camera_match_the_anonymize_events(world: W
          for s, n in cnt.items()}
     )  # fmt: skip
     assert drawn == want and sum(drawn.values()) == sum(n for _, _, n in faces)
-    rows = _table(page, "chart-faces-time")
+    rows = chart_table(page, "chart-faces-time")
     assert [int(r[-1]) for r in rows] == [sum(cnt.values()) for cnt in tl.counts]
     legend = {t.text for t in svg.iter(f"{SVG}text")}
     assert {s.rsplit("/", 1)[-1] for _, s, _ in faces} <= legend  # cameras by name
