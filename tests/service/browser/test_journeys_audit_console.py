@@ -29,15 +29,6 @@ from veil.stream.metrics import CameraMetrics
 ZH = translations("zh-CN")
 
 
-def _sign_in(page: Any, live: Live, role: str) -> None:
-    cred = live.world.credential(role)
-    page.goto(live.base_url + "/console/login")
-    page.get_by_label("Account name").fill(cred.name)
-    page.get_by_label("Password").fill(cred.secret)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Sign in").click()
-
-
 def _three_checkpoints(live: Live) -> None:
     ledger = live.app.state.veil.ledger()
     for i in range(3):
@@ -65,7 +56,7 @@ def test_an_auditor_checks_two_checkpoints_of_their_choice(
 ) -> None:
     _three_checkpoints(live)
     page, errors = open_page(browser, viewport)
-    _sign_in(page, live, "auditor")
+    live.sign_in(page, "auditor")
     fetched: list[str] = []
     page.on("request", lambda r: fetched.append(r.url) if "/api/v1/audit/" in r.url else None)
     _pick(page, live)
@@ -82,7 +73,7 @@ def test_an_auditor_checks_two_checkpoints_of_their_choice(
 def test_a_consistency_proof_changed_in_transit_is_not_verified(live: Live, browser: Any) -> None:
     _three_checkpoints(live)
     page, _ = open_page(browser, "phone")
-    _sign_in(page, live, "auditor")
+    live.sign_in(page, "auditor")
 
     def tamper(route: Any) -> None:
         response = route.fetch()
@@ -105,7 +96,7 @@ def test_an_auditor_runs_a_verify_job_and_watches_its_progress(
 ) -> None:
     live.cosign()
     page, errors = open_page(browser, viewport)
-    _sign_in(page, live, "auditor")
+    live.sign_in(page, "auditor")
     with page.expect_navigation():
         page.get_by_role("button", name="Verify the whole log now").click()
     assert "/audit-ui/verify/" in page.url
@@ -124,7 +115,7 @@ def test_an_auditor_runs_a_verify_job_and_watches_its_progress(
 def test_the_verify_page_works_without_script(live: Live, browser: Any) -> None:
     context = browser.new_context(viewport=VIEWPORTS["phone"], java_script_enabled=False)
     page = context.new_page()
-    _sign_in(page, live, "auditor")
+    live.sign_in(page, "auditor")
     with page.expect_navigation():
         page.get_by_role("button", name="Verify the whole log now").click()
     # the job may still run: the page's own refresh brings the result
@@ -171,8 +162,10 @@ def test_an_operator_registers_a_camera_enrolls_a_photo_and_reads_the_ledger(
         purpose = registry.records(subject=subject, state=ConsentState.GIVEN)[0].purposes[0]
     live.cosign()
     page, errors = open_page(browser, viewport)
-    _sign_in(page, live, "operator")
-    assert page.locator("svg.chart").count() == 3  # over time, by action, faces by camera
+    live.sign_in(page, "operator")
+    assert (
+        page.locator("svg.chart").count() == 4
+    )  # by action and faces by camera, each over time too
     with page.expect_navigation():
         page.get_by_role("link", name="Cameras").click()
     page.get_by_label("Camera name (letters, digits, - _ .)").fill("front-gate")
