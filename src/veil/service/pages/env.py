@@ -59,6 +59,10 @@ def environment(lang: Language) -> Environment:
     env.filters["citation"] = lambda c: findings.citation_label(
         c.instrument, c.article, c.label, lang
     )
+    from veil.service.pages.reasons import reasons_json  # it reads STATIC_DIR of this module
+
+    # why the browser did not verify something, for the pages that verify (data-reasons)
+    env.globals["reasons"] = reasons_json(lang)
     return env
 
 
