@@ -8,6 +8,7 @@ last page is checked with axe-core and saved as a screenshot at both viewports."
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,6 +23,7 @@ from tests.service.browser.live import Live
 from veil.consent.records import ConsentState
 from veil.service import enrollment
 from veil.service.pages.i18n import translations
+from veil.service.pages.reasons import script_reasons
 from veil.service.people import open_registry
 from veil.stream.http import Endpoint, StreamServer
 from veil.stream.metrics import CameraMetrics
@@ -212,4 +214,30 @@ def test_an_operator_registers_a_camera_enrolls_a_photo_and_reads_the_ledger(
     check_accessibility(page)
     screenshot(page, f"journey-operator-error-zh-{viewport}")
     assert not [e for e in errors if "400" not in e], errors  # the error page's own status
+    page.context.close()
+
+
+def test_why_two_checkpoints_are_not_consistent_reads_chinese(live: Live, browser: Any) -> None:
+    _three_checkpoints(live)
+    ids = [cp.id for cp in live.app.state.veil.ledger().checkpoints()]
+    page, _ = open_page(browser, "phone", locale="zh-CN")
+    live.sign_in(page, "auditor")
+
+    def tamper(route: Any) -> None:
+        response = route.fetch()
+        body = response.json()
+        first = body["proof"][0]
+        body["proof"][0] = ("B" if first[0] == "A" else "A") + first[1:]
+        route.fulfill(response=response, body=json.dumps(body))
+
+    page.route("**/api/v1/audit/consistency*", tamper)
+    page.goto(f"{live.base_url}/audit-ui/consistency?old={ids[0]}&new={ids[-1]}&lang=zh-CN")
+    page.wait_for_selector("main[data-consistency-done]")
+    pair = page.locator("[data-consistency]")
+    assert pair.get_attribute("data-verified") == "false"
+    why = pair.locator(".why").inner_text()
+    assert why in {ZH.gettext(r) for r in script_reasons()} and not re.search("[A-Za-z]", why)
+    assert ZH.gettext("Not verified: these checkpoints are not proved consistent") in (
+        pair.inner_text()
+    )
     page.context.close()
