@@ -5,42 +5,21 @@ each chart holds the same numbers; title and description name them for screen re
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from xml.etree import ElementTree
 
 from tests.service.api_world import World, world_fixture  # noqa: F401
+from tests.service.chart_reading import SVG, chart_svg, chart_table
 from tests.service.page_session import signed_in
 from veil.service.pages.charts import PLOT_HEIGHT
 from veil.service.pages.dashboard import timeline
-
-SVG = "{http://www.w3.org/2000/svg}"
-
-
-def _svg(page: str, chart_id: str) -> ElementTree.Element:
-    found = re.search(rf'<svg [^>]*id="{chart_id}".*?</svg>', page, re.S)
-    assert found is not None, chart_id
-    text = found.group(0).replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1)
-    return ElementTree.fromstring(text)
-
-
-def _table(page: str, chart_id: str) -> list[list[str]]:
-    found = re.search(rf'data-chart-table="{chart_id}">(.*?)</table>', page, re.S)
-    assert found is not None, chart_id
-    body = found.group(1).split("<tbody>", 1)[1]
-    rows = re.findall(r"<tr>(.*?)</tr>", body, re.S)
-    return [
-        [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r)]
-        for r in rows
-    ]
 
 
 def test_the_chart_over_time_and_its_table_hold_the_logs_counts(world: World) -> None:
     c, _ = signed_in(world, "charts")
     events = [json.loads(leaf.data) for leaf in world.app.state.veil.ledger().log.iter_leaves()]
     page = c.get("/console").text
-    svg = _svg(page, "chart-time")
+    svg = chart_svg(page, "chart-time")
     assert svg.get("role") == "img"
     assert svg.findtext(f"{SVG}title") == "Events by action over time"
     desc = svg.findtext(f"{SVG}desc") or ""
@@ -50,7 +29,7 @@ def test_the_chart_over_time_and_its_table_hold_the_logs_counts(world: World) ->
     heights: dict[tuple[str, str], float] = {}
     for rect in svg.iter(f"{SVG}rect"):
         if rect.get("data-bucket"):
-            key = (str(rect.get("data-bucket")), str(rect.get("data-action")))
+            key = (str(rect.get("data-bucket")), str(rect.get("data-series")))
             drawn[key] += int(str(rect.get("data-count")))
             heights[key] = float(str(rect.get("height")))
     total = sum(drawn.values())
@@ -70,7 +49,7 @@ def test_the_chart_over_time_and_its_table_hold_the_logs_counts(world: World) ->
     top = max(sum(cnt.values()) for cnt in tl.counts)
     for key, n in want.items():  # heights are proportional, on one scale from 0
         assert abs(heights[key] - PLOT_HEIGHT * n / top) < 0.11
-    rows = _table(page, "chart-time")
+    rows = chart_table(page, "chart-time")
     assert len(rows) == len(tl.buckets)
     assert [int(r[-1]) for r in rows] == [sum(cnt.values()) for cnt in tl.counts]
 
@@ -85,7 +64,7 @@ def test_the_faces_by_camera_bars_and_table_match_the_anonymize_events(world: Wo
             faces[e["system"].rsplit("/", 1)[-1]] += e.get("counts", {}).get("faces_redacted", 0)
             blanked[e["system"].rsplit("/", 1)[-1]] += e.get("counts", {}).get("frames_blanked", 0)
     page = c.get("/console").text
-    svg = _svg(page, "chart-faces")
+    svg = chart_svg(page, "chart-faces")
     bars = {r.get("data-label"): int(str(r.get("data-count"))) for r in svg.iter(f"{SVG}rect")}
     assert bars == dict(faces) and len(bars) >= 2
     widths = {r.get("data-label"): float(str(r.get("width"))) for r in svg.iter(f"{SVG}rect")}
@@ -93,7 +72,7 @@ def test_the_faces_by_camera_bars_and_table_match_the_anonymize_events(world: Wo
     small = min(faces, key=lambda k: faces[k])
     assert widths[big] >= widths[small] and widths[big] == 260  # the longest bar is full width
     assert f"{sum(faces.values())} in all" in (svg.findtext(f"{SVG}desc") or "")
-    table = {r[0]: (int(r[1]), int(r[2])) for r in _table(page, "chart-faces")}
+    table = {r[0]: (int(r[1]), int(r[2])) for r in chart_table(page, "chart-faces")}
     assert table == {k: (faces[k], blanked[k]) for k in faces}
     zh = c.get("/console?lang=zh-CN").text
     assert "Faces redacted" not in zh and "Events by action" not in zh

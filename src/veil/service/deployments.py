@@ -18,9 +18,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from veil.consent.registry import notice_digest
 from veil.core.atomic import scratch_file, write_file_atomic
 from veil.errors import BadInputError
-from veil.rules.deployments import parse_deployment
+from veil.rules.deployments import check_deployment, parse_deployment
 from veil.rules.source import read_source
-from veil.service.notices import DeploymentNotice, deployment_notice
+from veil.service.notices import (
+    ComplianceStatus,
+    DeploymentNotice,
+    compliance_status,
+    deployment_notice,
+)
 
 if TYPE_CHECKING:
     from veil.ledger import Ledger
@@ -127,3 +132,12 @@ def deployment_file(home: Path, name: str) -> Path:
     """The registered deployment file of ``name`` (for ``veil check deployment``)."""
     deployment_info(home, name)
     return _folder(home) / f"{name}.yaml"
+
+
+def deployments_compliance(home: Path) -> list[tuple[str, ComplianceStatus]]:
+    """Each registered deployment's name and the result of ``veil check deployment`` on its
+    file now (the operator's dashboard lists them), by name."""
+    return [
+        (name, compliance_status(check_deployment(_folder(home) / f"{name}.yaml")))
+        for name in deployment_names(home)
+    ]

@@ -1,6 +1,7 @@
 """A real ``veil serve`` app (uvicorn in a thread) on the demo office, for the page journeys:
 the deployment registered, accounts with one-time passwords, person links, and a helper that
-runs the witnessing schedule's job (sign a checkpoint and have the witness cosign it)."""
+runs the witnessing schedule's job (sign a checkpoint and have the witness cosign it), and the
+console's sign-in."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -39,6 +41,16 @@ class Live:
         pseudonym = ledger.pseudonym(self.world.seed.subjects[subject_index])
         secret, _ = create_person_link(self.app.state.veil.db, pseudonym, 3600)
         return f"{self.base_url}/me/{secret}"
+
+    def sign_in(self, page: Any, role: str) -> None:
+        """Sign ``page`` in on the console's sign-in form as the demo's ``role`` (the pages are then
+        in English, whatever the browser's language, until the switch changes it)."""
+        cred = self.world.credential(role)
+        page.goto(self.base_url + "/console/login?lang=en")
+        page.get_by_label("Account name").fill(cred.name)
+        page.get_by_label("Password").fill(cred.secret)
+        with page.expect_navigation():
+            page.get_by_role("button", name="Sign in").click()
 
     def cosign(self) -> None:
         """Checkpoint the log with the demo witness's cosignature (what the schedule does)."""

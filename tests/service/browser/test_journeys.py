@@ -105,14 +105,11 @@ def test_an_operator_adds_a_purpose_checks_an_apk_and_answers_a_request(
         person.get_by_role("button", name="Send the request").click()
     person.context.close()
     page, errors = open_page(browser, viewport)
-    cred = live.world.credential("operator")
-    page.goto(live.base_url + "/console/login")
-    page.get_by_label("Account name").fill(cred.name)
-    page.get_by_label("Password").fill(cred.secret)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Sign in").click()
+    live.sign_in(page, "operator")
     assert page.url == live.base_url + "/console"
-    assert page.locator("svg.chart").count() == 3  # over time, by action, faces by camera
+    assert (
+        page.locator("svg.chart").count() == 4
+    )  # by action and faces by camera, each over time too
     check_accessibility(page)
     screenshot(page, f"journey-operator-dashboard-{viewport}")
     with page.expect_navigation():
@@ -152,12 +149,7 @@ def test_no_link_and_a_signed_out_session_are_refused(
     answer = page.goto(live.base_url + "/me")
     assert answer is not None and answer.status == 401
     assert "personal link" in page.inner_text("main")
-    cred = live.world.credential("operator")
-    page.goto(live.base_url + "/console/login")
-    page.get_by_label("Account name").fill(cred.name)
-    page.get_by_label("Password").fill(cred.secret)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Sign in").click()
+    live.sign_in(page, "operator")
     with page.expect_navigation():
         page.get_by_role("button", name="Sign out").click()
     assert page.url == live.base_url + "/console/login"
@@ -176,12 +168,7 @@ def test_an_auditor_sees_a_finding_after_an_identify_without_consent(
     ledger = live.app.state.veil.ledger()
     index = ledger.append(make_event(0, subject=ledger.pseudonym("stranger"), action="identify"))
     page, errors = open_page(browser, viewport)
-    cred = live.world.credential("auditor")
-    page.goto(live.base_url + "/console/login")
-    page.get_by_label("Account name").fill(cred.name)
-    page.get_by_label("Password").fill(cred.secret)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Sign in").click()
+    live.sign_in(page, "auditor")
     assert page.url == live.base_url + "/audit-ui"
     finding = page.locator('[data-finding="identify-without-consent"]')
     assert f"#{index}" in finding.inner_text()
@@ -199,10 +186,7 @@ def test_an_auditor_sees_a_finding_after_an_identify_without_consent(
 def test_a_rewritten_checkpoint_is_not_proved_consistent(live: Live, browser: Any) -> None:
     """The same auditor page with one proof hash changed in transit shows "not verified"."""
     page, _ = open_page(browser, "phone")
-    cred = live.world.credential("auditor")
-    page.goto(live.base_url + "/console/login")
-    page.get_by_label("Account name").fill(cred.name)
-    page.get_by_label("Password").fill(cred.secret)
+    live.sign_in(page, "auditor")
 
     def tamper(route: Any) -> None:
         response = route.fetch()
@@ -211,9 +195,7 @@ def test_a_rewritten_checkpoint_is_not_proved_consistent(live: Live, browser: An
         flipped = "B" if body[start] == "A" else "A"
         route.fulfill(response=response, body=body[:start] + flipped + body[start + 1 :])
 
-    with page.expect_navigation():
-        page.get_by_role("button", name="Sign in").click()
-    page.route(live.base_url + "/audit-ui", tamper)  # redirects are never routed: go again
+    page.route(live.base_url + "/audit-ui", tamper)
     page.goto(live.base_url + "/audit-ui")
     page.wait_for_selector("main[data-consistency-done]")
     first = page.locator("[data-consistency]").first

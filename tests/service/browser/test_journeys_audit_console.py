@@ -8,6 +8,7 @@ last page is checked with axe-core and saved as a screenshot at both viewports."
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,20 +23,12 @@ from tests.service.browser.live import Live
 from veil.consent.records import ConsentState
 from veil.service import enrollment
 from veil.service.pages.i18n import translations
+from veil.service.pages.reasons import script_reasons
 from veil.service.people import open_registry
 from veil.stream.http import Endpoint, StreamServer
 from veil.stream.metrics import CameraMetrics
 
 ZH = translations("zh-CN")
-
-
-def _sign_in(page: Any, live: Live, role: str) -> None:
-    cred = live.world.credential(role)
-    page.goto(live.base_url + "/console/login")
-    page.get_by_label("Account name").fill(cred.name)
-    page.get_by_label("Password").fill(cred.secret)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Sign in").click()
 
 
 def _three_checkpoints(live: Live) -> None:
@@ -65,7 +58,7 @@ def test_an_auditor_checks_two_checkpoints_of_their_choice(
 ) -> None:
     _three_checkpoints(live)
     page, errors = open_page(browser, viewport)
-    _sign_in(page, live, "auditor")
+    live.sign_in(page, "auditor")
     fetched: list[str] = []
     page.on("request", lambda r: fetched.append(r.url) if "/api/v1/audit/" in r.url else None)
     _pick(page, live)
@@ -82,7 +75,7 @@ def test_an_auditor_checks_two_checkpoints_of_their_choice(
 def test_a_consistency_proof_changed_in_transit_is_not_verified(live: Live, browser: Any) -> None:
     _three_checkpoints(live)
     page, _ = open_page(browser, "phone")
-    _sign_in(page, live, "auditor")
+    live.sign_in(page, "auditor")
 
     def tamper(route: Any) -> None:
         response = route.fetch()
@@ -105,7 +98,7 @@ def test_an_auditor_runs_a_verify_job_and_watches_its_progress(
 ) -> None:
     live.cosign()
     page, errors = open_page(browser, viewport)
-    _sign_in(page, live, "auditor")
+    live.sign_in(page, "auditor")
     with page.expect_navigation():
         page.get_by_role("button", name="Verify the whole log now").click()
     assert "/audit-ui/verify/" in page.url
@@ -124,7 +117,7 @@ def test_an_auditor_runs_a_verify_job_and_watches_its_progress(
 def test_the_verify_page_works_without_script(live: Live, browser: Any) -> None:
     context = browser.new_context(viewport=VIEWPORTS["phone"], java_script_enabled=False)
     page = context.new_page()
-    _sign_in(page, live, "auditor")
+    live.sign_in(page, "auditor")
     with page.expect_navigation():
         page.get_by_role("button", name="Verify the whole log now").click()
     # the job may still run: the page's own refresh brings the result
@@ -171,8 +164,10 @@ def test_an_operator_registers_a_camera_enrolls_a_photo_and_reads_the_ledger(
         purpose = registry.records(subject=subject, state=ConsentState.GIVEN)[0].purposes[0]
     live.cosign()
     page, errors = open_page(browser, viewport)
-    _sign_in(page, live, "operator")
-    assert page.locator("svg.chart").count() == 3  # over time, by action, faces by camera
+    live.sign_in(page, "operator")
+    assert (
+        page.locator("svg.chart").count() == 4
+    )  # by action and faces by camera, each over time too
     with page.expect_navigation():
         page.get_by_role("link", name="Cameras").click()
     page.get_by_label("Camera name (letters, digits, - _ .)").fill("front-gate")
@@ -219,4 +214,30 @@ def test_an_operator_registers_a_camera_enrolls_a_photo_and_reads_the_ledger(
     check_accessibility(page)
     screenshot(page, f"journey-operator-error-zh-{viewport}")
     assert not [e for e in errors if "400" not in e], errors  # the error page's own status
+    page.context.close()
+
+
+def test_why_two_checkpoints_are_not_consistent_reads_chinese(live: Live, browser: Any) -> None:
+    _three_checkpoints(live)
+    ids = [cp.id for cp in live.app.state.veil.ledger().checkpoints()]
+    page, _ = open_page(browser, "phone", locale="zh-CN")
+    live.sign_in(page, "auditor")
+
+    def tamper(route: Any) -> None:
+        response = route.fetch()
+        body = response.json()
+        first = body["proof"][0]
+        body["proof"][0] = ("B" if first[0] == "A" else "A") + first[1:]
+        route.fulfill(response=response, body=json.dumps(body))
+
+    page.route("**/api/v1/audit/consistency*", tamper)
+    page.goto(f"{live.base_url}/audit-ui/consistency?old={ids[0]}&new={ids[-1]}&lang=zh-CN")
+    page.wait_for_selector("main[data-consistency-done]")
+    pair = page.locator("[data-consistency]")
+    assert pair.get_attribute("data-verified") == "false"
+    why = pair.locator(".why").inner_text()
+    assert why in {ZH.gettext(r) for r in script_reasons()} and not re.search("[A-Za-z]", why)
+    assert ZH.gettext("Not verified: these checkpoints are not proved consistent") in (
+        pair.inner_text()
+    )
     page.context.close()

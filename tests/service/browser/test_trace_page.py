@@ -209,3 +209,27 @@ def test_text_shown_beside_a_valid_proof_but_not_proved_shows_not_verified(
     page, _ = _open_trace(browser, server, fixture, fixture.trace, "phone", edit=edit)
     assert _states(page) == ["false", "true", "true"]
     page.context.close()
+
+
+def test_why_an_entry_is_not_verified_reads_chinese_on_a_chinese_page(
+    browser: Any, server: PageServer, fixture: TraceFixture, tmp_path: Path
+) -> None:
+    zh = translations("zh-CN").gettext
+    trace = _tamper_entry(fixture.trace, 1, "proof hash")
+    page, _ = _open_trace(browser, server, fixture, trace, "phone", "zh-CN")
+    badge = page.locator("[data-trace-entry]").nth(1).locator("[data-badge]")
+    assert badge.get_attribute("data-state") == "failed"
+    assert badge.locator(".why").inner_text() == zh("the entry is not in the signed log")
+    assert badge.inner_text().startswith(zh("Not verified: do not trust this entry"))
+    check_accessibility(page)
+    screenshot(page, "trace-tampered-zh-CN-phone")
+    page.context.close()
+    # a reason with a part filled in: the witness named in it, the rest Chinese
+    from veil.ledger.witness import Witness
+
+    stranger = Witness.create(tmp_path / "w9", "w9.example")
+    fx = TraceFixture(fixture.trace, fixture.log_vkey, (*fixture.witness_vkeys, stranger.vkey))
+    page, _ = _open_trace(browser, server, fx, fixture.trace, "phone", "zh-CN")
+    why = page.locator("[data-checkpoint-badge] .why").inner_text()
+    assert why == zh("witness {} did not cosign the checkpoint").replace("{}", "w9.example")
+    page.context.close()

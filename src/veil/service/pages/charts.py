@@ -67,11 +67,11 @@ def bucket_label(start: datetime, width: timedelta) -> str:
 def stacked_columns(
     data: Timeline, title: str, desc: str, name: Callable[[str], str], chart_id: str
 ) -> Markup:
-    """Events by action over time: one column per bucket, one coloured segment per action
-    (``name`` translates an action code), with a legend; the count axis starts at 0."""
+    """Counts over time: one column per bucket, one coloured segment per series (an action, a
+    camera: ``name`` gives its label), with a legend; the count axis starts at 0."""
     totals = [sum(c.values()) for c in data.counts]
     top = max(totals, default=0) or 1
-    legend_rows = (len(data.actions) + 1) // 2
+    legend_rows = (len(data.series) + 1) // 2
     plot_end = AXIS + 4 + max(1, len(data.buckets)) * COLUMN
     width = max(plot_end + 44, 420)  # room for the legend's two columns and "UTC"
     height = PLOT_HEIGHT + FOOT + legend_rows * 22 + 10
@@ -83,33 +83,33 @@ def stacked_columns(
         f'<text x="{AXIS - 6}" y="{base}" text-anchor="end" {TEXT}>0</text>'
         f'<text x="{AXIS - 6}" y="18" text-anchor="end" {TEXT}>{top}</text>'
     )
-    colours = {a: PALETTE[min(i, len(PALETTE) - 1)] for i, a in enumerate(data.actions)}
+    colours = {a: PALETTE[min(i, len(PALETTE) - 1)] for i, a in enumerate(data.series)}
     step = max(1, (len(data.buckets) + 5) // 6)  # at most about six time labels
     for i, (start, counts) in enumerate(zip(data.buckets, data.counts, strict=True)):
         x = AXIS + 4 + i * COLUMN
         y = float(base)
-        for action in data.actions:
-            n = counts.get(action, 0)
+        for key in data.series:
+            n = counts.get(key, 0)
             if not n:
                 continue
             h = PLOT_HEIGHT * n / top
             y -= h
             parts.append(
                 f'<rect x="{x}" y="{y:.1f}" width="{COLUMN - 8}" height="{h:.1f}" '
-                f'fill="{colours[action]}" data-bucket="{start.isoformat()}" '
-                f'data-action="{escape(action)}" data-count="{n}"/>'
+                f'fill="{colours[key]}" data-bucket="{start.isoformat()}" '
+                f'data-series="{escape(key)}" data-count="{n}"/>'
             )
         if i % step == 0:
             parts.append(
                 f'<text x="{x + (COLUMN - 8) / 2}" y="{base + 18}" text-anchor="middle" {TEXT}>'
                 f"{bucket_label(start, data.width)}</text>"
             )
-    for i, action in enumerate(data.actions):
+    for i, key in enumerate(data.series):
         lx = AXIS + (i % 2) * 200
         ly = base + FOOT + (i // 2) * 22
         parts.append(
-            f'<rect x="{lx}" y="{ly - 11}" width="12" height="12" fill="{colours[action]}"/>'
-            f'<text x="{lx + 18}" y="{ly}" {TEXT}>{escape(name(action))}</text>'
+            f'<rect x="{lx}" y="{ly - 11}" width="12" height="12" fill="{colours[key]}"/>'
+            f'<text x="{lx + 18}" y="{ly}" {TEXT}>{escape(name(key))}</text>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -1,10 +1,12 @@
 """What the operator's dashboard counts from the most recent ledger entries: events by action
-(in all, and in time buckets for the chart over time), and faces redacted and frames blanked by
-camera (the ``system`` of ``anonymize`` events)."""
+(in all, and in time buckets for the chart over time), faces redacted and frames blanked by
+camera (the ``system`` of ``anonymize`` events; faces also over time), and recognitions
+(``identify`` events) by purpose."""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -29,16 +31,20 @@ class RecentCounts:
     faces_redacted: Counter[str] = field(default_factory=Counter)
     frames_blanked: Counter[str] = field(default_factory=Counter)
     times: list[tuple[datetime, str]] = field(default_factory=list)  # (event time, action)
+    recognitions: Counter[str] = field(default_factory=Counter)  # identify events by purpose
+    # (event time, camera, faces redacted) of each anonymize event that redacted a face
+    redactions: list[tuple[datetime, str, int]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class Timeline:
-    """Events by action in consecutive buckets of ``width`` from ``buckets[0]``."""
+    """Counts by series (an action, a camera) in consecutive buckets of ``width`` from
+    ``buckets[0]``."""
 
     width: timedelta
     buckets: list[datetime]
     counts: list[Counter[str]]  # one per bucket
-    actions: list[str]  # every action seen, most frequent first
+    series: list[str]  # every series seen, the largest first
 
 
 def recent_counts(ledger: Ledger, window: int = 5000) -> RecentCounts:
@@ -53,10 +59,16 @@ def recent_counts(ledger: Ledger, window: int = 5000) -> RecentCounts:
             out.actions["?"] += 1
             continue
         out.actions[event.action] += 1
-        out.times.append((_instant(event.time), event.action))
+        when = _instant(event.time)
+        out.times.append((when, event.action))
         if event.action == "anonymize":
-            out.faces_redacted[event.system] += event.counts.get("faces_redacted", 0)
+            faces = event.counts.get("faces_redacted", 0)
+            out.faces_redacted[event.system] += faces
             out.frames_blanked[event.system] += event.counts.get("frames_blanked", 0)
+            if faces:
+                out.redactions.append((when, event.system, faces))
+        elif event.action == "identify":
+            out.recognitions[event.purpose] += 1
     return out
 
 
@@ -64,10 +76,15 @@ def _instant(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
 
 
-def timeline(times: list[tuple[datetime, str]], max_buckets: int = MAX_BUCKETS) -> Timeline:
-    """Bucket ``(time, action)`` pairs: the narrowest width of :data:`WIDTHS` whose buckets,
-    aligned to the width from the Unix epoch, cover the span in at most ``max_buckets`` (for a
-    longer span, a multiple of the widest width, so a stray old event cannot make hundreds)."""
+def timeline(
+    times: Sequence[tuple[datetime, str]],
+    max_buckets: int = MAX_BUCKETS,
+    weights: Sequence[int] | None = None,
+) -> Timeline:
+    """Bucket ``(time, series)`` pairs, each counting 1 or its weight in ``weights``: the
+    narrowest width of :data:`WIDTHS` whose buckets, aligned to the width from the Unix epoch,
+    cover the span in at most ``max_buckets`` (for a longer span, a multiple of the widest
+    width, so a stray old event cannot make hundreds)."""
     if not times:
         return Timeline(WIDTHS[0], [], [], [])
     first = min(t for t, _ in times)
@@ -83,8 +100,10 @@ def timeline(times: list[tuple[datetime, str]], max_buckets: int = MAX_BUCKETS) 
         start = epoch + ((first - epoch) // width) * width
         n = (last - start) // width + 1
     buckets = [start + i * width for i in range(n)]
+    each = [1] * len(times) if weights is None else list(weights)
     counts: list[Counter[str]] = [Counter() for _ in buckets]
-    for t, action in times:
-        counts[(t - start) // width][action] += 1
-    order = Counter(a for _, a in times)
+    order: Counter[str] = Counter()
+    for (t, key), n in zip(times, each, strict=True):
+        counts[(t - start) // width][key] += n
+        order[key] += n
     return Timeline(width, buckets, counts, [a for a, _ in order.most_common()])

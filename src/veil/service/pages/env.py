@@ -10,6 +10,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from veil.service.pages import findings
 from veil.service.pages.i18n import LANGUAGES, Language, translations
 
 SERVICE_DIR = Path(__file__).resolve().parent.parent
@@ -50,6 +51,18 @@ def environment(lang: Language) -> Environment:
     # translate a runtime string (a code's label) without marking it safe, unlike _()
     catalog = translations(lang)
     env.filters["tr"] = lambda text: catalog.gettext(text) if text else text
+    # findings in the page's language (pages/findings.py); each gives a text and its language
+    env.filters["finding_title"] = lambda title: findings.finding_title(title, lang)
+    env.filters["finding_message"] = lambda text: findings.finding_message(text, lang)
+    env.filters["monitor_rule"] = lambda rule: findings.monitor_rule(rule, lang)
+    env.filters["monitor_detail"] = lambda text: findings.monitor_detail(text, lang)
+    env.filters["citation"] = lambda c: findings.citation_label(
+        c.instrument, c.article, c.label, lang
+    )
+    from veil.service.pages.reasons import reasons_json  # it reads STATIC_DIR of this module
+
+    # why the browser did not verify something, for the pages that verify (data-reasons)
+    env.globals["reasons"] = reasons_json(lang)
     return env
 
 

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import gettext
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from veil.service.pages.labels import N_
 
 Q = r"'[^']*'"  # a quoted name, as the library's messages quote them (repr)
 FILE = r"[^\s:]+"
+Known = tuple[tuple[re.Pattern[str], str], ...]
+Words = Callable[[str, str, gettext.NullTranslations], str]
 _KNOWN: tuple[tuple[str, str], ...] = (
     # the page routers
     ("a consent needs the notice shown to the person first",
@@ -106,7 +108,7 @@ _KNOWN: tuple[tuple[str, str], ...] = (
     (r"inventory (?P<file>\S+): (?P<fields>[a-z_]+(?:\.[a-z_0-9]+)*): Field required.*",
      N_("%(file)s lacks required fields (the first: %(fields)s).")),
 )  # fmt: skip
-KNOWN = tuple((re.compile(p), m) for p, m in _KNOWN)
+KNOWN: Known = tuple((re.compile(p), m) for p, m in _KNOWN)
 # the words a pattern captures that are English, translated on their own
 WORDS: Mapping[str, str] = {
     "withdrawn": N_("withdrawn"),
@@ -135,12 +137,19 @@ def _words(group: str, value: str, tr: gettext.NullTranslations) -> str:
     return value
 
 
-def translate_error(detail: str, tr: gettext.NullTranslations) -> str | None:
-    """``detail`` in the catalog's language when it is a known message, else None."""
-    text = " ".join(detail.split())
-    for pattern, message in KNOWN:
+def fill_known(text: str, known: Known, tr: gettext.NullTranslations, words: Words) -> str | None:
+    """The catalog message of the first pattern of ``known`` that matches all of ``text``
+    (spaces collapsed), its placeholders filled with the named parts, each passed through
+    ``words(name, value, tr)``; None when no pattern matches."""
+    text = " ".join(text.split())
+    for pattern, message in known:
         found = pattern.fullmatch(text)
         if found:
-            values = {k: _words(k, v, tr) for k, v in found.groupdict().items()}
+            values = {k: words(k, v, tr) for k, v in found.groupdict().items()}
             return tr.gettext(message) % values if values else tr.gettext(message)
     return None
+
+
+def translate_error(detail: str, tr: gettext.NullTranslations) -> str | None:
+    """``detail`` in the catalog's language when it is a known message, else None."""
+    return fill_known(detail, KNOWN, tr, _words)

@@ -103,6 +103,8 @@ RIGHTS_STATES = {
 CHART_BY_ACTION = N_("Recent events by action")
 CHART_FACES_BY_CAMERA = N_("Faces redacted by camera")
 CHART_ACTIONS_OVER_TIME = N_("Events by action over time")
+CHART_RECOGNITIONS = N_("Recognitions by purpose")
+CHART_FACES_OVER_TIME = N_("Faces redacted by camera over time")
 # states a ``veil stream --serve`` health endpoint reports (veil.stream), and the console's own
 CAMERA_STATES = {
     "starting": N_("Starting"),

@@ -1,5 +1,7 @@
 """Every message the pages use, extracted from the templates and the label tables with Babel
-(as babel.cfg says): the catalogs must translate each one."""
+(as babel.cfg says), the title of every check of Veil's rule data (the pages show findings
+with their titles) and the reasons the page scripts give for a failed check
+(:mod:`veil.service.pages.reasons`): the catalogs must translate each one."""
 
 from __future__ import annotations
 
@@ -27,4 +29,11 @@ def extracted() -> dict[MessageId, set[str]]:
             {"python-format"} if "%(" in (msgid if isinstance(msgid, str) else msgid[0]) else set()
         )
         out.setdefault(msgid, set()).update(flags)
+    from veil.rules.ruledata import rule_data
+    from veil.service.pages.reasons import script_reasons
+
+    for check in rule_data().checks.values():
+        out.setdefault(check.title, set())
+    for reason in script_reasons():
+        out.setdefault(reason, set())
     return out

@@ -25,6 +25,7 @@ from veil.service.auth import (
     service_state,
 )
 from veil.service.cameras import list_cameras, poll_camera
+from veil.service.deployments import deployments_compliance
 from veil.service.forms import read_form
 from veil.service.http_errors import as_http
 from veil.service.pages.dashboard import recent_counts
@@ -110,7 +111,8 @@ def session_csrf(request: Request) -> str | None:
 @router.get("", response_class=HTMLResponse)
 def dashboard(request: Request, who: Principal = Depends(staff)) -> HTMLResponse:
     """Cameras and their state, consents in force by purpose, rights requests nearest their
-    deadline, and charts of recent events by action and of faces redacted by camera."""
+    deadline, each deployment's compliance findings, and charts of the recent events (by action
+    and over time, recognitions by purpose, faces redacted by camera and over time)."""
     state = service_state(request)
     ledger = state.ledger()
     with as_http(), open_registry(state) as registry:
@@ -122,9 +124,12 @@ def dashboard(request: Request, who: Principal = Depends(staff)) -> HTMLResponse
         log_read(state, who, (r.subject for r in near))
     counts = recent_counts(ledger, RECENT)
     charts = dashboard_charts(counts, translations(page_language(request)))
-    cameras = [poll_camera(c) for c in list_cameras(state.settings.veil_home())]
+    home = state.settings.veil_home()
+    cameras = [poll_camera(c) for c in list_cameras(home)]
+    with as_http():
+        compliance = deployments_compliance(home)
     return html(
         request, "console.html", principal=who, csrf=session_csrf(request),
         in_force=sorted(in_force.items()), near=near, charts=charts, counts=counts,
-        cameras=cameras,
+        cameras=cameras, compliance=compliance,
     )  # fmt: skip

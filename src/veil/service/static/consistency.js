@@ -1,7 +1,7 @@
 // The auditor's pages: each pair of checkpoints is checked in this browser. Both notes must be
 // signed by the log key printed on the page, and the RFC 9162 consistency proof must lead from
 // the older root to the newer one (the log only grew: nothing was removed or rewritten).
-import { VerifyError, b64decode, parseVkey, verifyCheckpoint } from "./note.js";
+import { VerifyError, b64decode, localized, parseVkey, verifyCheckpoint } from "./note.js";
 import { verifyConsistency } from "./tlog.js";
 
 async function getJson(url) {
@@ -60,7 +60,7 @@ async function markConsistency(root) {
       badge.textContent = text.textInconsistent;
       const why = document.createElement("span");
       why.className = "why";
-      why.textContent = e instanceof VerifyError ? e.message : String(e);
+      why.textContent = localized(e instanceof VerifyError ? e.message : String(e));
       badge.append(why);
     }
   }

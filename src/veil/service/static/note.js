@@ -12,6 +12,33 @@ export function fail(message) {
   throw new VerifyError(message);
 }
 
+// A reason in the page's language, from the page's data-reasons (English -> translated, as
+// veil.service.pages.reasons makes it): each {} of a reason stands for a part of the message,
+// itself translated when the table has it. A reason the table lacks stays as it is.
+export function localized(message, doc = document) {
+  const main = doc.querySelector("main");
+  let table = {};
+  try {
+    table = JSON.parse((main && main.dataset.reasons) || "{}");
+  } catch {
+    return message;
+  }
+  const own = (key) => Object.prototype.hasOwnProperty.call(table, key);
+  if (own(message)) return table[message];
+  const quote = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  for (const [english, text] of Object.entries(table)) {
+    if (!english.includes("{}")) continue;
+    const found = new RegExp(`^${english.split("{}").map(quote).join("(.+?)")}$`).exec(message);
+    if (!found) continue;
+    let i = 1;
+    return text.replace(/\{\}/g, () => {
+      const part = found[i++];
+      return own(part) ? table[part] : part;
+    });
+  }
+  return message;
+}
+
 export function b64encode(bytes) {
   let s = "";
   for (const b of bytes) s += String.fromCharCode(b);

@@ -8,6 +8,7 @@ import {
   concat,
   equalBytes,
   fail,
+  localized,
   parseVkey,
   sha256,
   verifyCheckpoint,
@@ -55,15 +56,19 @@ export async function verifyEntry(el, ctx) {
 
 // What the page shows of an entry must be what was proved, not other text beside it.
 function checkShown(el, event) {
-  const want = {
-    purpose: event.purpose,
-    controller: event.controller,
-    system: event.system,
-    data_categories: (event.data_categories || []).join(", "),
-  };
-  for (const [name, value] of Object.entries(want)) {
+  const want = [
+    ["purpose", event.purpose, () => fail("the purpose shown is not the one proved")],
+    ["controller", event.controller, () => fail("the controller shown is not the one proved")],
+    ["system", event.system, () => fail("the system shown is not the one proved")],
+    [
+      "data_categories",
+      (event.data_categories || []).join(", "),
+      () => fail("the kinds of data shown are not the ones proved"),
+    ],
+  ];
+  for (const [name, value, wrong] of want) {
     const shown = el.querySelector(`[data-field="${name}"]`);
-    if (!shown || shown.textContent !== value) fail(`the ${name} shown is not the one proved`);
+    if (!shown || shown.textContent !== value) wrong();
   }
   const time = el.querySelector('[data-field="time"]');
   const proved = Math.floor(Date.parse(event.time) / 1000);
@@ -81,7 +86,10 @@ function mark(el, badge, ok, text, error) {
   if (!ok && error) {
     const why = document.createElement("span");
     why.className = "why";
-    why.textContent = error instanceof VerifyError ? error.message : "this browser could not check it";
+    why.textContent =
+      error instanceof VerifyError
+        ? localized(error.message)
+        : localized("this browser could not check it");
     badge.append(" ", why);
   }
 }
