@@ -46,6 +46,22 @@ def _entries_gate(request: Request) -> bool:
     return principal.role == "auditor"
 
 
+def _document_raw_bodies(app: FastAPI) -> None:
+    """Add the schemas of bodies that routes read themselves (the event batch) to the OpenAPI
+    document's components."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        doc = app.openapi_schema
+        if doc is None:
+            doc = generate()  # FastAPI keeps it as app.openapi_schema: this runs once
+            schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+            schemas.update(events_routes.openapi_components())
+        return doc
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     """A Veil service app over the settings' database (default settings: embedded SQLite)."""
     settings = settings or ServiceSettings()
@@ -88,6 +104,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         app.include_router(
             build_witness_router(Witness.open(settings.witness_home)), prefix="/witness"
         )
+
+    _document_raw_bodies(app)
 
     @app.get("/healthz", tags=["service"])
     def healthz() -> dict[str, str]:
