@@ -17,11 +17,13 @@ from fastapi import FastAPI, HTTPException, Request
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from veil import __version__
+from veil.ledger.tiles import TILE_WIDTH, TilePath
 from veil.service import jobs
 from veil.service.api_docs import docs_router
 from veil.service.auth import principal_from_credentials, service_state
-from veil.service.log_reads import LogFastPath, LogReads
+from veil.service.log_reads import LogFastPath, LogReads, bundle_leaves
 from veil.service.middleware import BodyLimit, SecurityHeaders
+from veil.service.people import log_range_read
 from veil.service.protocols import build_log_router, build_witness_router
 from veil.service.responses import ERROR_RESPONSES, TEXT_ERRORS
 from veil.service.routers import audit as audit_routes
@@ -43,7 +45,15 @@ def _entries_gate(request: Request) -> bool:
         principal, _ = principal_from_credentials(service_state(request), request)
     except HTTPException:
         return False
+    request.state.principal = principal
     return principal.role == "auditor"
+
+
+def _entries_read(request: Request, tile: TilePath, bundle: bytes) -> None:
+    """Log an auditor's read of an entry bundle, for each person it holds entries of."""
+    first = tile.index * TILE_WIDTH
+    log_range_read(service_state(request), request.state.principal, bundle_leaves(bundle),
+                   first=first, action="use")  # fmt: skip
 
 
 def _document_raw_bodies(app: FastAPI) -> None:
@@ -95,7 +105,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     app.include_router(person_routes.router, responses=ERROR_RESPONSES)
     app.include_router(operator_routes.router, responses=ERROR_RESPONSES)
     app.include_router(operator_site_routes.router, responses=ERROR_RESPONSES)
-    app.include_router(build_log_router(state.ledger, _entries_gate, reads), responses=TEXT_ERRORS)
+    app.include_router(
+        build_log_router(state.ledger, _entries_gate, reads, _entries_read), responses=TEXT_ERRORS
+    )
     app.include_router(docs_router())
     include_pages(app)
     if settings.witness_home is not None:

@@ -144,6 +144,16 @@ class LogReads:
         return self._bytes
 
 
+def bundle_leaves(bundle: bytes) -> list[bytes]:
+    """The leaves of an entry bundle (each a big-endian uint16 length and the leaf bytes)."""
+    out, at = [], 0
+    while at + 2 <= len(bundle):
+        n = int.from_bytes(bundle[at : at + 2], "big")
+        out.append(bundle[at + 2 : at + 2 + n])
+        at += 2 + n
+    return out
+
+
 def _has_body(scope: Scope) -> bool:
     for name, value in scope["headers"]:
         if name == b"content-length" and value != b"0":

@@ -10,6 +10,7 @@ checkpoint are public; entry bundles hold events (subject pseudonyms), so they a
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,7 +18,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from veil.errors import VeilError
-from veil.ledger.tiles import TilePathError, available_width, parse_tile_path
+from veil.ledger.tiles import TilePath, TilePathError, available_width, parse_tile_path
 from veil.ledger.tiles import read_tile as _read_tile
 from veil.ledger.witness import MAX_REQUEST_BYTES, Witness, WitnessError
 from veil.service.log_reads import Cached, LogReads
@@ -39,7 +40,9 @@ def _answer(cached: Cached) -> Response:
     return response
 
 
-def _tile_response(reads: LogReads, path: str) -> Response:
+def _tile_response(
+    reads: LogReads, path: str, served: Callable[[TilePath, bytes], None] | None = None
+) -> Response:
     try:
         tile = parse_tile_path(path)
     except TilePathError as exc:
@@ -48,17 +51,23 @@ def _tile_response(reads: LogReads, path: str) -> Response:
     if available_width(tile, size) < tile.width:
         return _text(404, "no such tile in the published tree")
     ledger = reads.open_ledger()
-    return _answer(reads.tile(path, lambda: _read_tile(ledger.store, tile, size)))
+    answer = reads.tile(path, lambda: _read_tile(ledger.store, tile, size))
+    if served is not None:
+        served(tile, answer.body)
+    return _answer(answer)
 
 
 def build_log_router(
     open_ledger: Callable[[], Ledger],
     may_read_entries: Callable[[Request], bool],
     reads: LogReads | None = None,
+    entries_read: Callable[[Request, TilePath, bytes], None] | None = None,
 ) -> APIRouter:
     """The tlog-tiles routes. ``open_ledger`` returns the app's ledger (the router never closes
     it); ``may_read_entries`` decides who may read entry bundles (auditors); ``reads`` is the
-    cache the routes fill (and :class:`~veil.service.log_reads.LogFastPath` serves from)."""
+    cache the routes fill (and :class:`~veil.service.log_reads.LogFastPath` serves from);
+    ``entries_read`` is told of every entry bundle about to be served (it logs the read, and may
+    raise to refuse it)."""
     router = APIRouter(tags=["tlog-tiles"])
     cache = reads if reads is not None else LogReads(open_ledger)
 
@@ -76,7 +85,8 @@ def build_log_router(
         if not may_read_entries(request):
             status = 403 if _has_credentials(request) else 401
             return _text(status, "entry bundles hold events: auditors only")
-        return _tile_response(cache, "tile/entries/" + rest)
+        logged = None if entries_read is None else partial(entries_read, request)
+        return _tile_response(cache, "tile/entries/" + rest, logged)
 
     @router.get("/log/tile/{rest:path}", response_class=Response)
     def tile(rest: str) -> Response:
