@@ -23,11 +23,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from veil.consent.records import ConsentRecord
-from veil.consent.registry import ConsentRegistry
+from veil.consent.registry import ConsentError, ConsentRegistry
 from veil.consent.rights import RightsDesk
+from veil.consent.store import TABLE_PREFIX as CONSENT
 from veil.consent.store import ConsentStore
 from veil.consent.vault import MASTER_ENV, MASTER_FILE_ENV, MasterKey, MasterKeyError, Vault
 from veil.ledger.person_trace import READ_SYSTEM, ReadAction, read_event, record_read
+from veil.service.db import PREFIX
 
 if TYPE_CHECKING:
     from veil.ledger import Ledger
@@ -63,16 +65,50 @@ def rights_desk(state: ServiceState, registry: ConsentRegistry) -> RightsDesk:
     return RightsDesk(registry.store, ledger, ledger.controller_or_origin(None))
 
 
+RECORD_INDEX = f"{PREFIX}record_subjects"
+_INDEX_SCHEMA = (
+    f"CREATE TABLE IF NOT EXISTS {RECORD_INDEX} (record_id TEXT PRIMARY KEY, pseudonym TEXT NOT NULL)",
+    f"CREATE INDEX IF NOT EXISTS {RECORD_INDEX}_pseudonym ON {RECORD_INDEX} (pseudonym)",
+)
+
+
+def index_records(registry: ConsentRegistry) -> int:
+    """Add every consent record not yet in the subject index (record id -> subject pseudonym,
+    no raw id) to it; returns how many were added. Only new records are hashed."""
+    store = registry.store
+    with store.transaction() as cur:
+        for sql in _INDEX_SCHEMA:
+            cur.execute(sql)
+        rows = cur.execute(
+            f"SELECT r.record_id, r.subject FROM {CONSENT}records r WHERE NOT EXISTS "
+            f"(SELECT 1 FROM {RECORD_INDEX} i WHERE i.record_id = r.record_id)"
+        ).fetchall()
+        if rows:
+            pairs = [(str(rid), registry.sink.pseudonym(str(subject))) for rid, subject in rows]
+            cur.executemany(
+                f"INSERT INTO {RECORD_INDEX} (record_id, pseudonym) VALUES (?, ?) "
+                "ON CONFLICT (record_id) DO NOTHING",
+                pairs,
+            )
+    return len(rows)
+
+
 def records_of(registry: ConsentRegistry, pseudonym: str) -> list[ConsentRecord]:
-    """The consent records whose subject has the pseudonym ``pseudonym`` (oldest first)."""
-    cache: dict[str, str] = {}
+    """The consent records whose subject has the pseudonym ``pseudonym`` (oldest first): an
+    index lookup (:func:`index_records`), each record checked against the pseudonym."""
+    index_records(registry)
+    ids = registry.store.query(
+        f"SELECT record_id FROM {RECORD_INDEX} WHERE pseudonym = ?", (pseudonym,)
+    )
     out = []
-    for record in registry.records():
-        if record.subject not in cache:
-            cache[record.subject] = registry.sink.pseudonym(record.subject)
-        if cache[record.subject] == pseudonym:
+    for (rid,) in ids:
+        try:
+            record = registry.get(str(rid))
+        except ConsentError:
+            continue  # deleted since it was indexed: the row names no one
+        if registry.sink.pseudonym(record.subject) == pseudonym:
             out.append(record)
-    return out
+    return sorted(out, key=lambda r: (r.given_at, r.record_id))
 
 
 def subject_of(registry: ConsentRegistry, pseudonym: str) -> str | None:
