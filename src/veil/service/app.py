@@ -108,7 +108,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     app.include_router(
         build_log_router(state.ledger, _entries_gate, reads, _entries_read), responses=TEXT_ERRORS
     )
-    app.include_router(docs_router())
+    app.include_router(docs_router(), responses=ERROR_RESPONSES)
     include_pages(app)
     if settings.witness_home is not None:
         from veil.ledger.witness import Witness
