@@ -9,20 +9,22 @@ from typing import Any
 
 import pytest
 
-from tests.service.test_serve_cli import veil
+from veil.cli.main import main
 from veil.service import ServiceSettings, app
 from veil.service.settings import load_settings
 
 
 def test_workers_reach_uvicorn_with_an_app_factory(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ran: list[dict[str, Any]] = []
     monkeypatch.setattr("uvicorn.run", lambda target, **kw: ran.append({"target": target, **kw}))
     monkeypatch.setenv(app.SETTINGS_ENV, "")  # serve() sets it; undone after the test
     home = tmp_path / "home"
-    assert veil(capsys, "serve", "--workers", "3", "--port", "9002", "--db",
-                f"sqlite:///{home / 'x.db'}")[0] == 0  # fmt: skip
+    try:
+        main(["serve", "--workers", "3", "--port", "9002", "--db", f"sqlite:///{home / 'x.db'}"])
+    except SystemExit as exc:
+        assert not exc.code
     (call,) = ran
     assert call["workers"] == 3 and call["factory"] is True and call["port"] == 9002
     assert call["target"] == "veil.service.app:app_from_environment"
