@@ -58,6 +58,9 @@ class Access:
 ACCESS: dict[str, Access] = {
     "GET /openapi.json": Access(EVERYONE),
     "GET /healthz": Access(EVERYONE),
+    # interactive docs (Swagger UI served by Veil) and their files: public, like the OpenAPI
+    "GET /docs": Access(EVERYONE),
+    "GET /docs/assets/{name}": Access(EVERYONE, path="/docs/assets/veil-docs.js"),
     # auth
     "POST /api/v1/auth/login": Access(
         EVERYONE, json={"name": "matrix-login", "password": "correct horse battery staple"}

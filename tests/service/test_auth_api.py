@@ -213,8 +213,10 @@ def test_bodies_over_the_limit_get_413_declared_or_streamed(app: FastAPI) -> Non
     assert ok.status_code == 422  # under the limit: read, then refused as too long a password
 
 
-def test_interactive_docs_are_off_and_openapi_is_served(app: FastAPI) -> None:
+def test_interactive_docs_are_veils_own_and_openapi_is_served(app: FastAPI) -> None:
     c = client_for(app)
-    assert c.get("/docs").status_code == 404 and c.get("/redoc").status_code == 404
+    docs = c.get("/docs")  # Veil's page (tests/service/test_api_docs.py), not FastAPI's CDN one
+    assert docs.status_code == 200 and "cdn" not in docs.text and "<script>" not in docs.text
+    assert c.get("/redoc").status_code == 404
     spec = c.get("/openapi.json").json()
     assert "/api/v1/auth/login" in spec["paths"] and "/log/checkpoint" in spec["paths"]

@@ -94,3 +94,33 @@ def test_ingest_wakes_the_witnessing_schedule(settings: ServiceSettings) -> None
             assert time.monotonic() < deadline, "no checkpoint after the batch"
             time.sleep(0.05)
         assert c.get("/log/checkpoint").text.splitlines()[1] == "4"
+
+
+def test_the_batch_is_read_strictly_from_its_bytes(app: FastAPI) -> None:
+    c = _operator(app)
+    one = _events(1)[0]
+    # strict: JSON types are kept (a lax reading would take 0 for false)
+    lax = c.post("/api/v1/events", json={"events": [{**one, "separate_consent": 0}]})
+    assert lax.status_code == 422
+    assert lax.json()["detail"][0]["loc"][:3] == ["body", "events", 0]
+    bad_json = c.post(
+        "/api/v1/events", content=b'{"events": [', headers={"Content-Type": "application/json"}
+    )
+    assert bad_json.status_code == 422 and bad_json.json()["detail"][0]["type"] == "json_invalid"
+    text = c.post(
+        "/api/v1/events",
+        content=json.dumps({"events": [one]}),
+        headers={"Content-Type": "text/plain"},
+    )
+    assert text.status_code == 422  # only JSON bodies are read
+    assert app.state.veil.ledger().head().size == 0
+    assert c.post("/api/v1/events", json={"events": [one]}).status_code == 200
+
+
+def test_the_openapi_document_still_declares_the_batch(app: FastAPI) -> None:
+    doc = client_for(app).get("/openapi.json").json()
+    body = doc["paths"]["/api/v1/events"]["post"]["requestBody"]
+    assert body["content"]["application/json"]["schema"]["$ref"].endswith("/EventBatch")
+    batch = doc["components"]["schemas"]["EventBatch"]
+    assert batch["properties"]["events"]["maxItems"] == MAX_BATCH
+    assert "Event" in doc["components"]["schemas"]

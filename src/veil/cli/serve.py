@@ -67,6 +67,10 @@ def serve_command(
     keyfile: Annotated[
         Path | None, typer.Option("--keyfile", help="TLS private key (PEM).")
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", min=1, max=64, help="Worker processes sharing the port (1)."),
+    ] = None,
     demo: Annotated[
         bool,
         typer.Option(
@@ -92,7 +96,11 @@ def serve_command(
     from veil.service.settings import load_settings
 
     flags = {"host": host, "port": port, "db": db, "certfile": certfile, "keyfile": keyfile}
-    serve(load_settings(flags, config))
+    settings = load_settings(flags, config)
+    if workers is not None and workers > 1:
+        serve(settings, workers)
+    else:
+        serve(settings)
 
 
 def _serve_demo(host: str, port: int, certfile: Path | None, keyfile: Path | None) -> None:

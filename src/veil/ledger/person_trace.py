@@ -105,12 +105,35 @@ def record_read(
     legal_basis: str = "legal_obligation",
 ) -> int:
     """Log that a reader looked at (``use``) or exported (``export``) the subject's records;
-    return the event's leaf index.
+    return the event's leaf index (the event is :func:`read_event`'s)."""
+    event = read_event(
+        ledger, reader_role, reader_pseudonym, subject, action, controller=controller,
+        data_categories=data_categories, counts={"records": records} if records is not None else None,
+        legal_basis=legal_basis,
+    )  # fmt: skip
+    return ledger.append(event)
+
+
+def read_event(
+    ledger: Ledger,
+    reader_role: ReaderRole,
+    reader_pseudonym: str,
+    subject: str,
+    action: ReadAction = "use",
+    *,
+    controller: str | None = None,
+    data_categories: tuple[str, ...] = ("consent_record",),
+    counts: dict[str, int] | None = None,
+    legal_basis: str = "legal_obligation",
+) -> Event:
+    """The event that says a reader looked at (``use``) or exported (``export``) the subject's
+    records (not appended: callers append one or many).
 
     The event names the subject by pseudonym, the reader by role (``system`` is
     ``veil-service/<role>``) and by account pseudonym (the ``reader`` digest, the HMAC-SHA256
-    the ledger's pseudonym key gives the account name): no raw personal data. ``records`` is
-    how many records were read, when known; ``legal_basis`` is the reader's (PIPL Art. 13).
+    the ledger's pseudonym key gives the account name): no raw personal data. ``counts`` says
+    what was read (``records``: how many; a range read adds ``first_index``/``last_index``);
+    ``legal_basis`` is the reader's (PIPL Art. 13).
     """
     if reader_role not in ("operator", "auditor", "admin"):
         raise EventError(f"reader role must be operator, auditor or admin, not {reader_role!r}")
@@ -119,7 +142,7 @@ def record_read(
     reader = _check_hex(reader_pseudonym, "a reader pseudonym")
     who = _check_hex(subject, "a subject pseudonym")
     verb = "exported" if action == "export" else "read"
-    event = Event.new(
+    return Event.new(
         action=action,
         controller=ledger.controller_or_origin(controller),
         system=f"{READ_SYSTEM}/{reader_role}",
@@ -127,7 +150,6 @@ def record_read(
         purpose=f"an {reader_role} {verb} the person's records through the Veil service",
         legal_basis=legal_basis,
         subject_pseudonym=who,
-        counts={"records": records} if records is not None else None,
+        counts=counts,
         digests={"reader": "sha256:" + reader},
     )
-    return ledger.append(event)

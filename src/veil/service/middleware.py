@@ -16,6 +16,12 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"x-frame-options", b"DENY"),
 )
 HSTS = (b"strict-transport-security", b"max-age=31536000")
+_HTTPS_HEADERS = (*SECURITY_HEADERS, HSTS)
+
+
+def security_headers(scope: Scope) -> tuple[tuple[bytes, bytes], ...]:
+    """The security headers of every response to ``scope``: HSTS too when it came over HTTPS."""
+    return _HTTPS_HEADERS if scope.get("scheme") == "https" else SECURITY_HEADERS
 
 
 class SecurityHeaders:
@@ -33,9 +39,7 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 names = {k.lower() for k, _ in message.get("headers", [])}
-                extra = [h for h in SECURITY_HEADERS if h[0] not in names]
-                if scope.get("scheme") == "https":
-                    extra.append(HSTS)
+                extra = [h for h in security_headers(scope) if h[0] not in names]
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 

@@ -10,6 +10,7 @@ checkpoint are public; entry bundles hold events (subject pseudonyms), so they a
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,58 +18,66 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from veil.errors import VeilError
-from veil.ledger.tiles import ENTRIES, TILE_WIDTH, TilePathError, available_width, parse_tile_path
+from veil.ledger.tiles import TilePath, TilePathError, available_width, parse_tile_path
 from veil.ledger.tiles import read_tile as _read_tile
 from veil.ledger.witness import MAX_REQUEST_BYTES, Witness, WitnessError
+from veil.service.log_reads import Cached, LogReads
 
 if TYPE_CHECKING:
     from veil.ledger import Ledger
 
 TEXT = "text/plain; charset=utf-8"
 TLOG_SIZE = "text/x.tlog.size"
-CHECKPOINT_CACHE = "public, max-age=5"
-FULL_TILE_CACHE = "public, max-age=31536000, immutable"
-PARTIAL_TILE_CACHE = "public, max-age=60"
-ENTRIES_CACHE = "private, no-store"
 
 
 def _text(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
     return Response(message.rstrip("\n") + "\n", status, headers, media_type=TEXT)
 
 
-def _tile_response(ledger: Ledger, path: str) -> Response:
+def _answer(cached: Cached) -> Response:
+    response = Response(cached.body, 200)
+    response.raw_headers = list(cached.headers)
+    return response
+
+
+def _tile_response(
+    reads: LogReads, path: str, served: Callable[[TilePath, bytes], None] | None = None
+) -> Response:
     try:
         tile = parse_tile_path(path)
     except TilePathError as exc:
         return _text(400, str(exc))
-    cp = ledger.latest_checkpoint()
-    size = cp.size if cp is not None else 0
+    size = reads.published_size()
     if available_width(tile, size) < tile.width:
         return _text(404, "no such tile in the published tree")
-    data = _read_tile(ledger.store, tile, size)
-    if tile.level == ENTRIES:
-        cache = ENTRIES_CACHE
-    else:
-        cache = FULL_TILE_CACHE if tile.width == TILE_WIDTH else PARTIAL_TILE_CACHE
-    return Response(data, 200, {"Cache-Control": cache}, media_type="application/octet-stream")
+    ledger = reads.open_ledger()
+    answer = reads.tile(path, lambda: _read_tile(ledger.store, tile, size))
+    if served is not None:
+        served(tile, answer.body)
+    return _answer(answer)
 
 
 def build_log_router(
-    open_ledger: Callable[[], Ledger], may_read_entries: Callable[[Request], bool]
+    open_ledger: Callable[[], Ledger],
+    may_read_entries: Callable[[Request], bool],
+    reads: LogReads | None = None,
+    entries_read: Callable[[Request, TilePath, bytes], None] | None = None,
 ) -> APIRouter:
     """The tlog-tiles routes. ``open_ledger`` returns the app's ledger (the router never closes
-    it); ``may_read_entries`` decides who may read entry bundles (auditors)."""
+    it); ``may_read_entries`` decides who may read entry bundles (auditors); ``reads`` is the
+    cache the routes fill (and :class:`~veil.service.log_reads.LogFastPath` serves from);
+    ``entries_read`` is told of every entry bundle about to be served (it logs the read, and may
+    raise to refuse it)."""
     router = APIRouter(tags=["tlog-tiles"])
+    cache = reads if reads is not None else LogReads(open_ledger)
 
     @router.get("/log/checkpoint", response_class=Response)
     def checkpoint() -> Response:
         """The latest signed checkpoint note with its witness cosignatures."""
-        ledger = open_ledger()
-        cp = ledger.latest_checkpoint()
-        if cp is None:
+        answer = cache.checkpoint()
+        if answer is None:
             return _text(404, "no checkpoint yet")
-        note = ledger.note_with_cosignatures(cp)
-        return Response(note, 200, {"Cache-Control": CHECKPOINT_CACHE}, media_type=TEXT)
+        return _answer(answer)
 
     @router.get("/log/tile/entries/{rest:path}", response_class=Response)
     def entries(rest: str, request: Request) -> Response:
@@ -76,14 +85,15 @@ def build_log_router(
         if not may_read_entries(request):
             status = 403 if _has_credentials(request) else 401
             return _text(status, "entry bundles hold events: auditors only")
-        return _tile_response(open_ledger(), "tile/entries/" + rest)
+        logged = None if entries_read is None else partial(entries_read, request)
+        return _tile_response(cache, "tile/entries/" + rest, logged)
 
     @router.get("/log/tile/{rest:path}", response_class=Response)
     def tile(rest: str) -> Response:
         """A hash tile (public)."""
         if rest.startswith("entries/"):
             return _text(400, "not a hash tile")
-        return _tile_response(open_ledger(), "tile/" + rest)
+        return _tile_response(cache, "tile/" + rest)
 
     return router
 

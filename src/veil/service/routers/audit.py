@@ -1,7 +1,10 @@
 """``/api/v1/audit``: the auditor's read-only view of the trace ledger.
 
-Entries (paged) and the export hold events (subject pseudonyms): auditors only. Checkpoints,
-consistency proofs, the ``verify`` job and the monitor reveal no event: auditors and admins.
+Entries (paged) and the export hold events (subject pseudonyms): auditors only, and each such read
+is itself logged before it is answered: one ``use`` (a page) or ``export`` event per person whose
+entries the range holds, naming the auditor and the range, so the person's trace shows who looked
+(:func:`veil.service.people.log_range_read`). Checkpoints, consistency proofs, the ``verify`` job
+and the monitor reveal no event: auditors and admins.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from pydantic import BaseModel
 from veil.errors import VeilError
 from veil.service import jobs
 from veil.service.auth import Principal, require, service_state
+from veil.service.people import log_range_read
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 auditor = require("auditor")
@@ -88,16 +92,21 @@ def entries(
     request: Request,
     start: int = Query(0, ge=0, le=MAX_INT),
     limit: int = Query(100, ge=1, le=MAX_PAGE),
-    _: Principal = Depends(auditor),
+    who: Principal = Depends(auditor),
 ) -> EntriesPage:
-    """Entries ``start`` .. ``start+limit-1`` of the log, in order, as events (auditors)."""
-    ledger = service_state(request).ledger()
+    """Entries ``start`` .. ``start+limit-1`` of the log, in order, as events (auditors); the
+    read is logged for each person the page is about."""
+    state = service_state(request)
+    ledger = state.ledger()
     size = ledger.head().size
     out: list[Entry] = []
+    datas: list[bytes] = []
     for leaf in ledger.log.iter_leaves(start):
         if leaf.index >= size or len(out) >= limit:
             break
         out.append(Entry(index=leaf.index, event=json.loads(leaf.data)))
+        datas.append(leaf.data)
+    log_range_read(state, who, datas, first=start, action="use")
     nxt = start + len(out)
     return EntriesPage(size=size, start=start, entries=out, next=nxt if nxt < size else None)
 
@@ -115,9 +124,10 @@ def _chunks(handle: IO[bytes]) -> Iterator[bytes]:
     "/export", response_class=Response, responses={200: {"content": {"application/x-ndjson": {}}}}
 )
 def export(
-    request: Request, size: int | None = Query(None, ge=0), _: Principal = Depends(auditor)
+    request: Request, size: int | None = Query(None, ge=0), who: Principal = Depends(auditor)
 ) -> Response:
-    """The leaves as hashed, one per line: the same bytes as ``veil ledger export`` (auditors)."""
+    """The leaves as hashed, one per line: the same bytes as ``veil ledger export`` (auditors);
+    the export is logged for each person it holds entries of."""
     ledger = service_state(request).ledger()
     head = ledger.head().size
     if size is not None and size > head:
@@ -126,6 +136,8 @@ def export(
     spool = tempfile.TemporaryFile(dir=service_state(request).settings.veil_home())  # noqa: SIM115 (closed by the response)
     try:
         n = ledger.export(spool, size=size)
+        spool.seek(0)
+        log_range_read(service_state(request), who, spool, first=0, action="export")
     except BaseException:
         spool.close()
         raise
