@@ -118,3 +118,22 @@ class _Sequence:
 
     def detect(self, frame: np.ndarray):  # type: ignore[no-untyped-def]
         return BoxDetector(self.answers.pop(0)).detect(frame)
+
+
+def test_enroll_photos_is_what_veil_consent_enroll_prints(
+    registry: ConsentRegistry, grant, photo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from veil.consent.enroll import EnrollRequest, enroll_photos
+
+    asked: list[str] = []
+    monkeypatch.setattr(
+        "veil.vision.detectors.get_detector",
+        lambda name, settings: asked.append(name) or BoxDetector(ONE_FACE),
+    )
+    monkeypatch.setattr("veil.vision.embeddings.get_embedder", ColourEmbedder)
+    record = grant("alice")
+    result = enroll_photos(registry, EnrollRequest("alice", PURPOSE, (photo,), "mine"))
+    assert asked == ["mine"]
+    assert result.to_json() == {"record": record.record_id, "subject": "alice",
+                                "purpose": PURPOSE, "templates": 1, "photos": [str(photo)]}  # fmt: skip
+    assert result.text() == [f"1 template(s) stored for alice under consent {record.record_id}"]

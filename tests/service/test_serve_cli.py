@@ -112,3 +112,13 @@ def test_a_db_given_before_the_subcommand_is_the_one_used(
     assert veil(capsys, "serve", "--db", url, "user", "add", "ada", "--role", "admin")[0] == 0
     assert veil(capsys, "serve", "user", "list", "--db", url)[1].startswith("ada\tadmin")
     assert veil(capsys, "serve", "user", "list")[1] == ""  # not in the default database
+
+
+def test_listings_show_escapes_in_labels_never_send_them(
+    capsys: pytest.CaptureFixture[str], isolated_veil_home: Path
+) -> None:
+    label = "ci\x1b]0;pwned\x07\tfake"
+    assert veil(capsys, "serve", "token", "create", "--role", "auditor", "--label", label)[0] == 0
+    _, out, _ = veil(capsys, "serve", "token", "list")
+    assert "\x1b" not in out and "\x07" not in out
+    assert out.rstrip("\n").split("\t")[1:] == ["auditor", "live", "ci\\x1b]0;pwned\\x07\\tfake"]

@@ -1,98 +1,80 @@
-"""``veil consent``: purposes, consent records, face enrollment, withdrawal, a person's export.
-
-Every command works on the database the ledger uses (``--db`` or ``VEIL_DB``; default the SQLite
-file under ``$VEIL_HOME``) and logs each change to the ledger. ``--json`` prints machine output.
-Options and output helpers: :mod:`veil.cli.consent_common`; tables: :mod:`veil.cli.consent_view`.
-"""
+"""``veil consent`` (purposes, records, enrollment, withdrawal, export, master key) and ``veil eval
+identities``. Each command parses its options into one typed request, runs one operation of
+:mod:`veil.consent` (imported on use) on the registry of ``--db`` / ``VEIL_DB`` (default
+``$VEIL_HOME/veil.db``; :func:`~veil.consent.session.in_registry`) and prints its result."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer import Argument, Option
 
-from veil.cli import consent_keys, consent_purpose
-from veil.cli.consent_common import Db, Json, Subject, consent_app, emit, purpose_app
-from veil.cli.consent_eval import IDENTITIES_HELP, eval_identities
-from veil.cli.consent_view import print_record, print_records
-from veil.textsafe import safe_text
+from veil import consent
+from veil.cli.help_text import help_text
+from veil.cli.present import present
+from veil.consent.session import in_registry
 
 __all__ = ["IDENTITIES_HELP", "Db", "consent_app", "eval_identities", "register"]
 
-HELP = """Consent for facial recognition: declare purposes, record, withdraw, enroll, export.
+IDENTITIES_HELP = help_text("identities")  # `veil eval identities` lives here, beside enroll
 
-Recognition is allowed only for people with a separate, purpose-bound consent that has not
-expired or been withdrawn (PIPL Arts. 14, 15, 28, 29). Every change is logged to the ledger under
-the person's pseudonym. Withdrawal deletes the person's face templates and destroys their key.
+SETTINGS = {"help_option_names": ["-h", "--help"]}
+consent_app = typer.Typer(no_args_is_help=True, add_completion=False, context_settings=SETTINGS)
+purpose_app = typer.Typer(no_args_is_help=True, add_completion=False, context_settings=SETTINGS)
+consent_app.add_typer(purpose_app, name="purpose", help="Declare and list purposes.")
 
-Examples:
-
-  veil consent purpose add access-gate --access --alternative "key card or intercom"
-
-  veil consent grant -s resident-17 --controller "Lakeside Residences" --purpose access-gate \\
-      --notice-version 2026-01 --notice-file notice.txt --method "signed form" --days 365
-
-  veil consent enroll -s resident-17 --purpose access-gate face1.jpg face2.jpg
-
-  veil consent withdraw -s resident-17
-
-  veil consent export -s resident-17 --json > resident-17.json
-"""
+DB_HELP = "Database URL (sqlite:///path or postgresql://...). Default: $VEIL_HOME/veil.db."
+Db = Annotated[str | None, Option("--db", envvar="VEIL_DB", help=DB_HELP, show_default=False)]
+Json = Annotated[bool, Option("--json", help="Print JSON on stdout.")]
+Subject = Annotated[str, Option("--subject", "-s", help="The person's identifier in your system.")]
+Purpose = Annotated[str, Option("--purpose", "-p", help="Purpose consented to.")]
 
 
-# -- records ----------------------------------------------------------------------------------
 @consent_app.command("grant")
 def grant(
     subject: Subject,
-    controller: Annotated[str, typer.Option("--controller", help="Who processes the data.")],
-    purpose: Annotated[
-        list[str], typer.Option("--purpose", "-p", help="Declared purpose (repeatable).")
-    ],
-    notice_version: Annotated[
-        str, typer.Option("--notice-version", help="Version of the notice shown.")
-    ],
+    controller: Annotated[str, Option("--controller", help="Who processes the data.")],
+    purpose: Annotated[list[str], Option("--purpose", "-p", help="Declared purpose (repeatable).")],
+    notice_version: Annotated[str, Option("--notice-version", help="Version of the notice shown.")],
     method: Annotated[
-        str, typer.Option("--method", help="How consent was collected (e.g. 'signed form').")
+        str, Option("--method", help="How consent was collected (e.g. 'signed form').")
     ],
     notice_file: Annotated[
         Path | None,
-        typer.Option("--notice-file", help="The notice text shown (its SHA-256 is recorded)."),
+        Option("--notice-file", help="The notice text shown (its SHA-256 is recorded)."),
     ] = None,
     notice_digest: Annotated[
-        str | None, typer.Option("--notice-digest", help="sha256:... of the notice text.")
+        str | None, Option("--notice-digest", help="sha256:... of the notice text.")
     ] = None,
-    days: Annotated[int, typer.Option("--days", min=1, help="Valid for 1 to 36500 days.")] = 365,
+    days: Annotated[int, Option("--days", min=1, help="Valid for 1 to 36500 days.")] = 365,
     expires: Annotated[
-        datetime | None, typer.Option("--expires", help="Expiry (UTC date/time; overrides --days).")
+        datetime | None, Option("--expires", help="Expiry (UTC date/time; overrides --days).")
     ] = None,
-    under_14: Annotated[bool, typer.Option("--under-14", help="The subject is under 14.")] = False,
+    under_14: Annotated[bool, Option("--under-14", help="The subject is under 14.")] = False,
     birth_date: Annotated[
         datetime | None,
-        typer.Option("--birth-date", formats=["%Y-%m-%d"], help="Birth date (YYYY-MM-DD)."),
+        Option("--birth-date", formats=["%Y-%m-%d"], help="Birth date (YYYY-MM-DD)."),
     ] = None,
     guardian: Annotated[
-        str | None, typer.Option("--guardian", help="Guardian who consented (under 14).")
+        str | None, Option("--guardian", help="Guardian who consented (under 14).")
     ] = None,
     guardian_relation: Annotated[
-        str, typer.Option("--guardian-relation", help="e.g. parent, guardian.")
+        str, Option("--guardian-relation", help="e.g. parent, guardian.")
     ] = "parent",
     db: Db = None,
     json_output: Json = False,
 ) -> None:
     """Record a separate consent to facial recognition for the given purposes."""
-    from veil.consent.grant_request import GrantRequest, grant_consent, resolve_notice_digest
-    from veil.consent.session import open_registry
-
-    request = GrantRequest(
+    request = consent.grant_request.GrantRequest(
         subject=subject,
         controller=controller,
         purposes=tuple(purpose),
         notice_version=notice_version,
         method=method,
-        notice_digest=resolve_notice_digest(notice_file, notice_digest),
+        notice_digest=consent.grant_request.resolve_notice_digest(notice_file, notice_digest),
         days=days,
         expires=expires,
         under_14=under_14,
@@ -100,185 +82,160 @@ def grant(
         guardian=guardian,
         guardian_relation=guardian_relation,
     )
-    with open_registry(db) as registry:
-        record = grant_consent(registry, request)
-    if json_output:
-        emit(record.model_dump(mode="json"))
-    else:
-        print(f"consent {record.record_id} recorded; valid until {record.expires_at.isoformat()}")
+    present(in_registry(db, consent.grant_request.record_grant, request), json_output)
 
 
 @consent_app.command("withdraw")
 def withdraw(
     record_id: Annotated[
-        str | None, typer.Argument(help="Record to withdraw (or use --subject).")
+        str | None, Argument(help="Record to withdraw (or use --subject).")
     ] = None,
     subject: Annotated[
-        str | None, typer.Option("--subject", "-s", help="Withdraw every consent of this person.")
+        str | None, Option("--subject", "-s", help="Withdraw every consent of this person.")
     ] = None,
     purpose: Annotated[
-        str | None, typer.Option("--purpose", "-p", help="With --subject: only this purpose.")
+        str | None, Option("--purpose", "-p", help="With --subject: only this purpose.")
     ] = None,
-    note: Annotated[str | None, typer.Option("--note", help="Why (kept in the history).")] = None,
+    note: Annotated[str | None, Option("--note", help="Why (kept in the history).")] = None,
     db: Db = None,
     json_output: Json = False,
 ) -> None:
     """Withdraw consent: templates are deleted and the person's key destroyed, then logged."""
-    from veil.consent.session import open_registry
-    from veil.errors import ConfigError
-
-    if (record_id is None) == (subject is None):
-        raise ConfigError("give a record id or --subject (not both)")
-    with open_registry(db) as registry:
-        done = registry.withdraw(record_id, subject=subject, purpose=purpose, note=note)
-    if json_output:
-        emit([r.model_dump(mode="json") for r in done])
-    else:
-        for r in done:
-            print(f"consent {r.record_id} withdrawn; face templates deleted")
+    withdrawal = consent.record_views.Withdrawal(record_id, subject, purpose, note)
+    present(in_registry(db, consent.record_views.withdraw_records, withdrawal), json_output)
 
 
 @consent_app.command("expire")
 def expire(db: Db = None, json_output: Json = False) -> None:
     """Mark consents past their expiry as expired and shred their templates (run daily)."""
-    from veil.consent.session import open_registry
-
-    with open_registry(db) as registry:
-        done = registry.expire_due()
-    if json_output:
-        emit([r.model_dump(mode="json") for r in done])
-    else:
-        print(f"{len(done)} consent(s) expired")
+    present(in_registry(db, consent.record_views.expire_records), json_output)
 
 
 @consent_app.command("show")
 def show(
-    record_id: Annotated[str, typer.Argument(help="Record id (cr_...).")],
+    record_id: Annotated[str, Argument(help="Record id (cr_...).")],
     db: Db = None,
     json_output: Json = False,
 ) -> None:
     """Show one consent record and its history."""
-    from veil.consent.session import open_registry
-
-    with open_registry(db) as registry:
-        record = registry.get(record_id)
-    if json_output:
-        emit(record.model_dump(mode="json"))
-    else:
-        print_record(record)
+    present(in_registry(db, consent.record_views.show_record, record_id), json_output)
 
 
 @consent_app.command("list")
 def list_records(
-    subject: Annotated[
-        str | None, typer.Option("--subject", "-s", help="Only this person.")
-    ] = None,
-    purpose: Annotated[
-        str | None, typer.Option("--purpose", "-p", help="Only this purpose.")
-    ] = None,
-    state: Annotated[
-        str | None, typer.Option("--state", help="given, withdrawn or expired.")
-    ] = None,
+    subject: Annotated[str | None, Option("--subject", "-s", help="Only this person.")] = None,
+    purpose: Annotated[str | None, Option("--purpose", "-p", help="Only this purpose.")] = None,
+    state: Annotated[str | None, Option("--state", help="given, withdrawn or expired.")] = None,
     db: Db = None,
     json_output: Json = False,
 ) -> None:
     """List consent records."""
-    from veil.consent.records import ConsentState
-    from veil.consent.session import open_registry
-    from veil.errors import ConfigError
-
-    try:
-        wanted = ConsentState(state) if state else None
-    except ValueError:
-        raise ConfigError(f"unknown state {state!r}: use given, withdrawn or expired") from None
-    with open_registry(db) as registry:
-        records = registry.records(subject=subject, purpose=purpose, state=wanted)
-    if json_output:
-        emit([r.model_dump(mode="json") for r in records])
-    else:
-        print_records(records, f"{len(records)} consent record(s)")
+    selection = consent.record_views.RecordFilter(subject, purpose, state)
+    present(in_registry(db, consent.record_views.list_records, selection), json_output)
 
 
 @consent_app.command("export")
 def export(
     subject: Subject,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the JSON export to this file.")
+        Path | None, Option("--output", "-o", help="Write the JSON export to this file.")
     ] = None,
     db: Db = None,
     json_output: Json = False,
 ) -> None:
     """Everything held about one person: every consent and every ledger event about them."""
-    from veil.consent.session import open_registry
-    from veil.core.atomic import atomic_output
-
-    with open_registry(db) as registry:
-        result = registry.export(subject)
-    data = result.to_json()
-    if output is not None:
-        with atomic_output(output, overwrite=True) as temporary:
-            temporary.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-    if json_output:
-        emit(data)
-    elif output is None:
-        print_records(result.records, f"subject {subject}: {len(result.records)} consent(s)")
-        print(f"{result.templates} face template(s); {len(result.events)} ledger event(s):")
-        for event in result.events:
-            print(f"  {event.time} {event.action} {event.purpose} {event.consent_ref or ''}")
-    else:
-        print(
-            f"exported {len(result.records)} consent(s), {len(result.events)} event(s) to {output}"
-        )
+    present(in_registry(db, consent.subject_export.export_subject, subject, output), json_output)
 
 
 @consent_app.command("enroll")
 def enroll(
-    photos: Annotated[list[Path], typer.Argument(help="Photos, each showing exactly one face.")],
     subject: Subject,
-    purpose: Annotated[str, typer.Option("--purpose", "-p", help="Purpose consented to.")],
-    detector: Annotated[str | None, typer.Option("--detector", help="Face detector.")] = None,
+    purpose: Purpose,
+    photos: Annotated[list[Path], Argument(help="Photos, each showing exactly one face.")],
+    detector: Annotated[str | None, Option("--detector", help="Face detector.")] = None,
     db: Db = None,
     json_output: Json = False,
 ) -> None:
     """Store encrypted face templates of a person with valid consent for the purpose."""
-    from veil.consent.enroll import enroll as enroll_photos
-    from veil.consent.session import open_registry
-    from veil.vision.detectors import DEFAULT_DETECTOR, DetectorSettings, get_detector
-    from veil.vision.embeddings import get_embedder
-
-    with open_registry(db) as registry:
-        result = enroll_photos(
-            registry,
-            subject,
-            purpose,
-            photos,
-            get_detector(detector or DEFAULT_DETECTOR, DetectorSettings(threshold=0.3)),
-            get_embedder(),
-        )
-    if json_output:
-        emit(
-            {
-                "record": result.record.record_id,
-                "subject": subject,
-                "purpose": purpose,
-                "templates": len(result.template_ids),
-                "photos": result.photos,
-            }
-        )
-    else:
-        print(
-            f"{len(result.template_ids)} template(s) stored for {safe_text(subject)} "
-            f"under consent {result.record.record_id}"
-        )
+    request = consent.enroll.EnrollRequest(subject, purpose, tuple(photos), detector)
+    present(in_registry(db, consent.enroll.enroll_photos, request), json_output)
 
 
-consent_app.command("init-key")(consent_keys.init_key)
-consent_app.command("rotate-key")(consent_keys.rotate_key)
-purpose_app.command("add")(consent_purpose.purpose_add)
-purpose_app.command("list")(consent_purpose.purpose_list)
-consent_app.add_typer(purpose_app, name="purpose", help="Declare and list purposes.")
+@consent_app.command("init-key")
+def init_key(
+    force: Annotated[
+        bool, Option("--force", help="Replace an existing key file (templates are lost).")
+    ] = False,
+) -> None:
+    """Create the master key file ($VEIL_MASTER_KEY_FILE or $VEIL_HOME/master.key)."""
+    present(consent.master_keys.create_master_key(overwrite=force))
+
+
+@consent_app.command("rotate-key")
+def rotate_key(
+    new_key_file: Annotated[
+        Path, Argument(help="File holding the new master key (64 hex digits).")
+    ],
+    db: Db = None,
+) -> None:
+    """Rewrap every subject key under a new master key (then make it the configured key)."""
+    present(in_registry(db, consent.master_keys.rotate_master_key, new_key_file))
+
+
+@purpose_app.command("add")
+def purpose_add(
+    name: Annotated[str, Argument(help="Purpose name, e.g. access-gate.")],
+    description: Annotated[str, Option("--description", "-d", help="What it is for.")] = "",
+    access: Annotated[
+        bool, Option("--access", help="An access purpose (entry to a place or service).")
+    ] = False,
+    alternative: Annotated[
+        str | None,
+        Option(
+            "--alternative", help="The non-biometric alternative offered (required with --access)."
+        ),
+    ] = None,
+    replace: Annotated[bool, Option("--replace", help="Redefine an existing purpose.")] = False,
+    db: Db = None,
+    json_output: Json = False,
+) -> None:
+    """Declare a processing purpose. Access purposes must name a non-biometric alternative."""
+    spec = consent.purpose_views.PurposeSpec(name, description, access, alternative, replace)
+    present(in_registry(db, consent.purpose_views.declare_purpose, spec), json_output)
+
+
+@purpose_app.command("list")
+def purpose_list(db: Db = None, json_output: Json = False) -> None:
+    """List declared purposes."""
+    present(in_registry(db, consent.purpose_views.list_purposes), json_output)
+
+
+def eval_identities(
+    directory: Annotated[
+        Path,
+        Argument(help="Folder with identities.csv (searched recursively).", show_default=False),
+    ],
+    detector: Annotated[str | None, Option("--detector", help="Face detector.")] = None,
+    json_output: Json = False,
+    quiet: Annotated[bool, Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Report TAR at FAR 1e-2/1e-3/1e-4 and the chosen match threshold."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    stderr = Console(stderr=True)
+    if not stderr.is_terminal or quiet or json_output:
+        present(consent.evaluation.measure_identities(directory, detector), json_output)
+        return
+    columns = (TextColumn("[bold]embedding"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=stderr) as bar:
+        task = bar.add_task("embedding", total=None)
+        report = consent.evaluation.measure_identities(
+            directory, detector, lambda done, total: bar.update(task, completed=done, total=total)
+        )
+    present(report, json_output)
 
 
 def register(app: typer.Typer) -> None:
     """Add the ``veil consent`` group."""
-    app.add_typer(consent_app, name="consent", help=HELP)
+    app.add_typer(consent_app, name="consent", help=help_text("consent"))

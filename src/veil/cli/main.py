@@ -12,33 +12,20 @@ import sys
 
 import typer
 
+from veil.cli.help_text import help_text
 from veil.cli.signals import TERMINATED_EXIT, Terminated, terminate_gracefully
 from veil.errors import VeilError
 from veil.textsafe import safe_text
 
-COMMAND_MODULES = (
-    "veil.cli.blur",
-    "veil.cli.eval",
-    "veil.cli.gate",
-    "veil.cli.consent",
-    "veil.cli.stream",
-    "veil.cli.ledger",
-    "veil.cli.witness",
-    "veil.cli.protocols",
-    "veil.cli.check",
-    "veil.cli.serve",
-)
+COMMANDS = "blur eval gate consent stream ledger witness protocols check serve"  # in --help order
+COMMAND_MODULES = tuple(f"veil.cli.{name}" for name in COMMANDS.split())
 
 
 def build_app() -> typer.Typer:
     """Build the Typer application with every command group that is installed."""
     app = typer.Typer(
         name="veil",
-        help=(
-            "Veil protects faces and personal information: anonymize faces at capture, "
-            "recognize only people who consented, keep a verifiable trace of every processing, "
-            "and check apps and deployments against the rules."
-        ),
+        help=help_text("veil"),
         no_args_is_help=True,
         add_completion=False,
         pretty_exceptions_enable=False,
@@ -68,22 +55,12 @@ def build_app() -> typer.Typer:
     return app
 
 
-def package_version() -> str:
-    """Return the installed distribution's version, or ``veil.__version__`` from a source tree."""
-    from importlib import metadata
-
-    from veil import __version__
-
-    try:
-        return metadata.version("veil")
-    except metadata.PackageNotFoundError:
-        return __version__
-
-
 def _print_version(value: bool) -> None:
-    """Eager ``--version``: print and exit 0 before click asks for a command."""
+    """Eager ``--version``: print Veil's version and exit 0 before click asks for a command."""
     if value:
-        print(f"veil {package_version()}")
+        from veil import __version__  # the distribution's version (tests/cli/test_version.py)
+
+        print(f"veil {__version__}")
         raise typer.Exit(0)
 
 

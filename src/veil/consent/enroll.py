@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -18,6 +19,7 @@ import numpy.typing as npt
 from veil.consent.records import ConsentRecord
 from veil.consent.registry import ConsentError, ConsentRegistry
 from veil.core.frame import Frame
+from veil.core.shown import Block
 from veil.errors import BadInputError, ConfigError
 from veil.media.images import read_image
 from veil.vision.detections import Detections
@@ -35,11 +37,40 @@ class EnrollmentError(BadInputError):
 
 @dataclass(frozen=True)
 class Enrollment:
-    """The outcome: the consent used and the ids of the stored templates."""
+    """The outcome: the consent used, the ids of the stored templates, the photos, the purpose."""
 
     record: ConsentRecord
     template_ids: list[str]
     photos: list[str]
+    purpose: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """Record id, subject, purpose, template count and photos (never a template)."""
+        return {
+            "record": self.record.record_id,
+            "subject": self.record.subject,
+            "purpose": self.purpose,
+            "templates": len(self.template_ids),
+            "photos": self.photos,
+        }
+
+    def text(self) -> list[Block]:
+        """One line: how many templates were stored for whom, under which consent."""
+        return [
+            f"{len(self.template_ids)} template(s) stored for {self.record.subject} "
+            f"under consent {self.record.record_id}"
+        ]
+
+
+@dataclass(frozen=True)
+class EnrollRequest:
+    """``veil consent enroll``: photos of ``subject`` for ``purpose``, found by ``detector``
+    (a registered name; ``None``: the default detector)."""
+
+    subject: str
+    purpose: str
+    photos: tuple[Path, ...]
+    detector: str | None = None
 
 
 def single_face(path: str, frame: Frame, detections: Detections) -> Detections:
@@ -93,4 +124,16 @@ def enroll(
         raise ConsentError(registry.why_no_consent(subject, purpose))
     vectors = embed_photos(photos, detector, embedder)
     record, ids = registry.add_templates(subject, purpose, embedder.name, vectors)
-    return Enrollment(record, ids, [str(p) for p in photos])
+    return Enrollment(record, ids, [str(p) for p in photos], purpose)
+
+
+def enroll_photos(registry: ConsentRegistry, request: EnrollRequest) -> Enrollment:
+    """:func:`enroll` with the named detector (score 0.3, enrollment keeps 0.5 and up) and the
+    default embedder."""
+    from veil.vision.detectors import DEFAULT_DETECTOR, DetectorSettings, get_detector
+    from veil.vision.embeddings import get_embedder
+
+    detector = get_detector(request.detector or DEFAULT_DETECTOR, DetectorSettings(threshold=0.3))
+    return enroll(
+        registry, request.subject, request.purpose, request.photos, detector, get_embedder()
+    )

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from veil.core.shown import Block, TextTable
 from veil.errors import BadInputError
 from veil.vision.detections import Detections
 from veil.vision.detectors import Detector
@@ -110,6 +111,35 @@ class IdentityReport:
             "unusable": self.unusable,
             "seconds": round(self.seconds, 2),
         }
+
+    def to_json(self) -> dict[str, Any]:
+        """:meth:`to_dict` (the name every shown result has)."""
+        return self.to_dict()
+
+    def text(self) -> list[Block]:
+        """The operating points as a table, then the chosen and the default threshold."""
+        rows = tuple(
+            (f"{p.far_target:g}", f"{p.threshold:.4f}", f"{100 * p.tar:.1f}%",
+             f"{p.far:.2e}" + ("" if p.resolved else " (too few pairs)"), str(p.false_accepts))
+            for p in self.points
+        )  # fmt: skip
+        table = TextTable(
+            rows,
+            ("FAR target", "threshold", "TAR", "measured FAR", "false accepts"),
+            title=f"{self.dataset}: {self.usable}/{self.images} photos, {self.persons} persons",
+            caption=f"{self.model}; {self.genuine_pairs} genuine, {self.impostor_pairs} impostor "
+            f"pairs; {self.seconds:.1f} s",
+            numeric=True,
+        )
+        c, d = self.chosen, self.default_point
+        return [
+            table,
+            f"chosen threshold (95% upper bound on FAR <= 1e-3): {c.threshold:.4f} "
+            f"(TAR {100 * c.tar:.1f}%, FAR {c.far:.2e})",
+            f"default threshold {self.default_threshold}: TAR {100 * d.tar:.1f}%, "
+            f"FAR {d.far:.2e} ({d.false_accepts} false accepts)",
+            *(f"unusable: {line}" for line in self.unusable),
+        ]
 
 
 def read_identities(location: Path) -> list[IdentityImage]:
@@ -310,4 +340,31 @@ def evaluate_identities(
         default_point=at_threshold(genuine, impostor, default_threshold, CHOSEN_FAR),
         unusable=unusable,
         seconds=time.perf_counter() - started,
+    )
+
+
+def measure_identities(
+    location: Path,
+    detector: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> IdentityReport:
+    """``veil eval identities``: :func:`evaluate_identities` with the named detector (default
+    CenterFace, score 0.3), the default embedder and threshold; ``progress(done, total)`` is
+    called after each photo."""
+    from veil.consent.matching import DEFAULT_THRESHOLD
+    from veil.vision.detectors import DEFAULT_DETECTOR, DetectorSettings, get_detector
+    from veil.vision.embeddings import get_embedder
+
+    images = read_identities(location)
+    found_by = get_detector(detector or DEFAULT_DETECTOR, DetectorSettings(threshold=0.3))
+    done = 0
+
+    def advance(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress is not None:
+            progress(done, len(images))
+
+    return evaluate_identities(
+        location, found_by, get_embedder(), DEFAULT_THRESHOLD, advance, images=images
     )

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from veil.consent.records import ConsentRecord, Guardian, consent_validity, utcnow
 from veil.consent.registry import notice_digest as digest_of
+from veil.core.shown import ModelsShown
 from veil.errors import BadInputError, ConfigError
 
 if TYPE_CHECKING:
@@ -73,3 +74,10 @@ def grant_consent(registry: ConsentRegistry, request: GrantRequest) -> ConsentRe
         birth_date=request.birth_date,
         guardian=guardian,
     )
+
+
+def record_grant(registry: ConsentRegistry, request: GrantRequest) -> ModelsShown[ConsentRecord]:
+    """:func:`grant_consent`, reported as ``veil consent grant`` reports it."""
+    record = grant_consent(registry, request)
+    line = f"consent {record.record_id} recorded; valid until {record.expires_at.isoformat()}"
+    return ModelsShown((record,), (line,), single=True)

@@ -14,12 +14,13 @@ import hmac
 import re
 import secrets
 import time
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
 
 from cryptography.exceptions import InvalidKey
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
+from veil.core.shown import Block, TextTable
 from veil.errors import BadInputError
 from veil.service.db import PREFIX, ServiceDb
 
@@ -113,6 +114,53 @@ def add_account(db: ServiceDb, name: str, role: str, password: str) -> Account:
             (name, role, acct.pseudonym, hash_password(password), acct.created_at),
         )
     return acct
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    """An account just made, and its password when it was generated (shown once)."""
+
+    account: Account
+    generated_password: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The account's listing (and the generated password, if any)."""
+        return {**asdict(self.account), "password": self.generated_password}
+
+    def text(self) -> list[Block]:
+        """``added ROLE account NAME``, then the generated password once."""
+        lines: list[Block] = [f"added {self.account.role} account {self.account.name}"]
+        if self.generated_password is not None:
+            lines.append(f"password (shown once): {self.generated_password}")
+        return lines
+
+
+def create_account(db: ServiceDb, name: str, role: str, password: str | None = None) -> NewAccount:
+    """:func:`add_account` with ``password``, or with a generated one that the result holds."""
+    secret = generate_password() if password is None else password
+    account = add_account(db, name, role, secret)
+    return NewAccount(account, secret if password is None else None)
+
+
+@dataclass(frozen=True)
+class AccountList:
+    """Accounts as listed: name, role, pseudonym (never a password hash)."""
+
+    accounts: tuple[Account, ...]
+
+    def to_json(self) -> list[dict[str, Any]]:
+        """Each account's fields."""
+        return [asdict(a) for a in self.accounts]
+
+    def text(self) -> list[Block]:
+        """One tab-separated line per account: name, role, pseudonym."""
+        rows = tuple((a.name, a.role, a.pseudonym) for a in self.accounts)
+        return [TextTable(rows, tab_separated=True)]
+
+
+def account_list(db: ServiceDb) -> AccountList:
+    """Every account, by name, as :class:`AccountList`."""
+    return AccountList(tuple(list_accounts(db)))
 
 
 def list_accounts(db: ServiceDb) -> list[Account]:

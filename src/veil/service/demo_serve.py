@@ -1,13 +1,14 @@
 """What ``veil serve --demo`` runs on: the demo office seeded into a fresh (temporary) home, its
 deployment registered, one operator, one auditor and one admin account with generated one-time
 passwords, and a person link for the enrolled visitor (:func:`prepare_demo`), then the lines
-``veil serve --demo`` prints (:func:`demo_banner`). Nothing here has a default credential: every
-secret is generated for this demo home and shown once.
+``veil serve --demo`` prints (:func:`demo_banner`) and the run itself (:func:`serve_demo`).
+Nothing here has a default credential: every secret is generated for this demo home and shown once.
 """
 
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -106,3 +107,29 @@ def demo_banner(world: DemoWorld, base_url: str) -> str:
         "Press Ctrl-C to stop.",
     ]
     return "\n".join(lines)
+
+
+def serve_demo(
+    host: str,
+    port: int,
+    certfile: Path | None = None,
+    keyfile: Path | None = None,
+    announce: Callable[[str], None] = print,
+) -> None:
+    """Seed a temporary demo home, ``announce`` its banner, serve it until stopped, delete it."""
+    import os
+    import shutil
+
+    from veil.service.app import serve
+
+    world = prepare_demo(host=host, port=port)
+    try:
+        # the demo's consent vault is the demo home's own key, whatever the shell has set
+        os.environ.pop("VEIL_MASTER_KEY", None)
+        os.environ["VEIL_MASTER_KEY_FILE"] = str(world.seed.home / "master.key")
+        settings = world.settings.model_copy(update={"certfile": certfile, "keyfile": keyfile})
+        scheme = "https" if certfile else "http"
+        announce(demo_banner(world, f"{scheme}://{host}:{port}"))
+        serve(settings)
+    finally:
+        shutil.rmtree(world.seed.home, ignore_errors=True)

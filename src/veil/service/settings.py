@@ -12,14 +12,19 @@ from __future__ import annotations
 import ipaddress
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from veil.errors import ConfigError
 
+if TYPE_CHECKING:
+    from veil.service.db import ServiceDb
+
+P = ParamSpec("P")
+R = TypeVar("R")
 ENV_PREFIX = "VEIL_SERVE_"
 CONFIG_NAME = "veil.config"
 
@@ -132,3 +137,21 @@ def load_settings(
         where = ".".join(str(p) for p in first["loc"]) or "settings"
         msg = str(first["msg"]).removeprefix("Value error, ")
         raise ConfigError(f"invalid setting {where}: {msg}") from None
+
+
+def on_service_db(
+    db: str | None,
+    config: Path | None,
+    operation: Callable[Concatenate[ServiceDb, P], R],
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> R:
+    """``operation(database, *args, **kwargs)`` on the service database: ``db``, else the one
+    the settings name (environment, ``config`` or the home's veil.config); closed after."""
+    from veil.service.db import ServiceDb
+
+    database = ServiceDb(load_settings({"db": db}, config).db_url())
+    try:
+        return operation(database, *args, **kwargs)
+    finally:
+        database.close()

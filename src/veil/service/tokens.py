@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
+from veil.core.shown import Block, TextTable
 from veil.errors import BadInputError
 from veil.service.accounts import sha256_hex
 from veil.service.db import PREFIX, ServiceDb
@@ -110,6 +112,76 @@ def revoke_token(db: ServiceDb, token_id: str) -> bool:
             (int(time.time()), token_id),
         )
         return cur.rowcount > 0
+
+
+@dataclass(frozen=True)
+class NewToken:
+    """A token just made: its listing and its secret (shown once)."""
+
+    token: ApiToken
+    secret: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The token's listing and its secret."""
+        return {**asdict(self.token), "secret": self.secret}
+
+    def text(self) -> list[Block]:
+        """``token ID (ROLE, LABEL)``, then the secret once."""
+        t = self.token
+        return [f"token {t.token_id} ({t.role}, {t.label})", f"secret (shown once): {self.secret}"]
+
+
+def issue_token(db: ServiceDb, role: str, label: str, ttl_days: int | None = None) -> NewToken:
+    """:func:`create_token` for ``role``, expiring after ``ttl_days`` days (``None``: never)."""
+    ttl = None if ttl_days is None else ttl_days * 86400
+    secret, token = create_token(db, role, label, ttl_s=ttl)
+    return NewToken(token, secret)
+
+
+@dataclass(frozen=True)
+class TokenList:
+    """API tokens as listed (never a secret), newest first."""
+
+    tokens: tuple[ApiToken, ...]
+
+    def to_json(self) -> list[dict[str, Any]]:
+        """Each token's fields."""
+        return [asdict(t) for t in self.tokens]
+
+    def text(self) -> list[Block]:
+        """One tab-separated line per token: id, role, ``live`` or ``revoked``, label."""
+        rows = tuple(
+            (t.token_id, t.role, "revoked" if t.revoked_at is not None else "live", t.label)
+            for t in self.tokens
+        )
+        return [TextTable(rows, tab_separated=True)]
+
+
+def token_list(db: ServiceDb) -> TokenList:
+    """Every API token as :class:`TokenList`."""
+    return TokenList(tuple(list_tokens(db)))
+
+
+@dataclass(frozen=True)
+class RevokedToken:
+    """A token revoked (effective at once)."""
+
+    token_id: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The revoked token's id."""
+        return {"revoked": self.token_id}
+
+    def text(self) -> list[Block]:
+        """``revoked token ID``."""
+        return [f"revoked token {self.token_id}"]
+
+
+def revoke_live_token(db: ServiceDb, token_id: str) -> RevokedToken:
+    """:func:`revoke_token`, or :class:`~veil.errors.BadInputError` when none is live."""
+    if not revoke_token(db, token_id):
+        raise BadInputError(f"no live token with id {token_id!r}")
+    return RevokedToken(token_id)
 
 
 def resolve_token(db: ServiceDb, secret: str) -> ApiToken | None:
