@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from veil.cli.consent_common import Db
+from veil.cli.consent import Db
 from veil.cli.media_flags import View, help_text
 from veil.cli.parsing import parses
 from veil.consent.gated_batch import GateOptions, anonymize_gated
