@@ -23,6 +23,19 @@ LIMITS = {
     "rules/deployment_model.py": 400,
     "rules/deployment_checks.py": 400,
     "consent/registry.py": 400,
+    "cli/ledger.py": 300,
+    "cli/ledger_common.py": 300,
+    "cli/ledger_verify.py": 300,
+    "cli/witness.py": 300,
+    "cli/protocols.py": 300,
+    "cli/check.py": 300,
+    "cli/output.py": 300,
+    "ledger/note.py": 400,
+    "ledger/note_keys.py": 400,
+    "ledger/publish.py": 400,
+    "ledger/bundles.py": 400,
+    "ledger/witness_admin.py": 400,
+    "rules/reference.py": 400,
 }
 
 

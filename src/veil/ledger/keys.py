@@ -101,6 +101,23 @@ def load_keys(key_dir: Path) -> LedgerKeys:
     return LedgerKeys(signer, pseudo)
 
 
+def key_text(value: str, what: str) -> str:
+    """A key given inline (``name+id+base64``) or as the path of a file holding it.
+
+    ``what`` names where the value came from (an option such as ``--log-key``) in the
+    :class:`ConfigError` raised when it is neither a key nor a readable file.
+    """
+    path = Path(value).expanduser()
+    if "+" not in value or path.is_file():
+        try:
+            return path.read_text(encoding="utf-8").strip()
+        except OSError:
+            raise ConfigError(
+                f"{what} {value!r} is neither a key nor a readable key file"
+            ) from None
+    return value.strip()
+
+
 def bound_log_id(key_dir: Path) -> str | None:
     """The id of the ledger these keys already sign, if any."""
     try:
