@@ -148,8 +148,8 @@ def test_prove_and_trace_give_the_bundles_the_cli_writes(
     path.write_text(by_subject)
     result = verify_bundle_file(path, log_key)
     assert [e.index for e in result.entries] == [1, 3, 5] and index == 1
-    out = _cli(capsys, site, "ledger", "verify-bundle", path, "--log-key", log_key)
-    assert out.splitlines() == result.lines()
+    code, out, _ = veil(capsys, "ledger", "verify-bundle", path, "--log-key", log_key)
+    assert code == 0 and out.splitlines() == result.lines()
     code, out, _ = veil(capsys, "ledger", "verify-bundle", path, "--log-key", log_key, "--json")
     assert code == 0 and json.loads(out) == result.as_dict()
     with pytest.raises(BadInputError, match="cannot read"):
@@ -164,7 +164,7 @@ def test_status_and_audit_read_as_the_cli_prints_them(
     assert _cli(capsys, site, "ledger", "status").splitlines() == status.lines()
     assert json.loads(_cli(capsys, site, "ledger", "status", "--json")) == status.as_dict()
     assert _cli(capsys, site, "ledger", "verify").strip() == report.summary()
-    assert report.summary() == "ok: 6 leaves, 6 tree nodes and 0 checkpoints verified"
+    assert report.summary().startswith("ok: 6 leaves, ") and report.ok
 
 
 def test_a_failed_audit_names_its_count_and_first_problem() -> None:

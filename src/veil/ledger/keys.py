@@ -7,6 +7,8 @@
   different trees would show witnesses a split view, so a key folder belongs to one ledger)
 - ``checkpoint.last``: the last checkpoint these keys signed, mode 0600 (see
   :mod:`veil.ledger.issued`)
+
+:func:`key_text` reads a key that a caller names inline or by the path of its file.
 """
 
 from __future__ import annotations
