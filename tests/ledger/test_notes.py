@@ -140,3 +140,15 @@ def test_random_mutations_never_crash(data: st.DataObject) -> None:
         raw[i] = data.draw(st.integers(0, 255))
     with contextlib.suppress(VeilError):  # rejected cleanly; anything else fails the test
         verify_checkpoint(bytes(raw), log.verifier())
+
+
+def test_key_names_are_handed_on_by_the_note_module() -> None:
+    import veil.ledger.note as note
+    import veil.ledger.note_keys as note_keys
+
+    keys = {"Signer", "Verifier", "NoteError", "parse_vkey", "parse_skey", "cosigner_verifier"}
+    keys |= {"b64decode_strict", "key_id", "ALG_ED25519", "ALG_COSIGNATURE_V1", "EM_DASH"}
+    for name in keys:
+        assert getattr(note, name) is getattr(note_keys, name), name
+        assert name in note.__all__
+    assert all(hasattr(note, name) for name in note.__all__)

@@ -3,19 +3,18 @@
 The witness cosigns a log's checkpoint only when it is consistent with the last one it cosigned
 for that log, so no log can show different histories to different people without the witnesses
 holding the proof. HTTP (``/add-checkpoint``) comes with the service; the semantics are the same.
+Thin: parse, make one call to :mod:`veil.ledger.witness_admin`, print.
 """
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from veil.errors import BadInputError
-from veil.textsafe import safe_text
+from veil.cli.output import Json, help_text, print_json, read_bytes, show
 
 witness_app = typer.Typer(
     name="witness",
@@ -31,153 +30,62 @@ Dir = Annotated[
     Path | None,
     typer.Option("--dir", help="Witness folder (default: $VEIL_HOME/witness).", show_default=False),
 ]
-Json = Annotated[bool, typer.Option("--json", help="Print a JSON result instead of text.")]
+Name = Annotated[
+    str, typer.Option("--name", help="The witness's key name, e.g. witness.example.org.")
+]
+LogVkey = Annotated[str, typer.Argument(help="The log's vkey (from `veil ledger init`) or a file.")]
+Request = Annotated[
+    Path | None,
+    typer.Argument(
+        help="An add-checkpoint request body (from `veil ledger checkpoint --request-from`); "
+        "'-' or nothing: stdin.",
+        show_default=False,
+    ),
+]
 
 
-@witness_app.command("init")
-def init_command(
-    name: Annotated[
-        str, typer.Option("--name", help="The witness's key name, e.g. witness.example.org.")
-    ],
-    folder: Dir = None,
-    as_json: Json = False,
-) -> None:
-    """Create a witness key and state folder, and print the witness's cosigner vkey.
+@witness_app.command("init", help=help_text("witness-init"))
+def init_command(name: Name, folder: Dir = None, as_json: Json = False) -> None:
+    """Create a witness key and state folder, and print the witness's cosigner vkey."""
+    from veil.ledger.witness_admin import init_witness
 
-    Examples:
-
-      veil witness init --name witness.example.org --dir /srv/witness > witness.vkey
-    """
-    from veil.ledger.witness import Witness
-
-    w = Witness.create(folder, name)
-    if as_json:
-        typer.echo(json.dumps({"name": w.name, "vkey": w.vkey, "dir": str(w.folder)}))
-    else:
-        typer.echo(w.vkey)
+    show(init_witness(folder, name), as_json)
 
 
-@witness_app.command("add-log")
-def add_log_command(
-    vkey: Annotated[
-        str, typer.Argument(help="The log's vkey (from `veil ledger init`) or a file.")
-    ],
-    folder: Dir = None,
-    as_json: Json = False,
-) -> None:
-    """Trust a log: its verifier key names its origin.
+@witness_app.command("add-log", help=help_text("witness-add-log"))
+def add_log_command(vkey: LogVkey, folder: Dir = None, as_json: Json = False) -> None:
+    """Trust a log: its verifier key names its origin."""
+    from veil.ledger.keys import key_text
+    from veil.ledger.witness_admin import trust_log
 
-    Examples:
-
-      veil witness add-log "$(veil ledger init)" --dir /srv/witness
-
-      veil witness add-log log.vkey
-    """
-    from veil.cli.ledger_common import key_text
-    from veil.ledger.witness import Witness
-
-    origin = Witness.open(folder).add_log(key_text(vkey, "log key"))
-    if as_json:
-        typer.echo(json.dumps({"origin": origin}))
-    else:
-        typer.echo(f"trusting log {origin}")
+    show(trust_log(folder, key_text(vkey, "log key")), as_json)
 
 
-@witness_app.command("cosign")
-def cosign_command(
-    request: Annotated[
-        Path | None,
-        typer.Argument(
-            help="An add-checkpoint request body (from `veil ledger checkpoint --request-from`); "
-            "'-' or nothing: stdin.",
-            show_default=False,
-        ),
-    ] = None,
-    folder: Dir = None,
-    as_json: Json = False,
-) -> None:
-    """Handle an add-checkpoint request and print the cosignature line(s).
+@witness_app.command("cosign", help=help_text("witness-cosign"))
+def cosign_command(request: Request = None, folder: Dir = None, as_json: Json = False) -> None:
+    """Handle an add-checkpoint request and print the cosignature line(s)."""
+    from veil.ledger.witness import WitnessError
+    from veil.ledger.witness_admin import cosign_request
 
-    Refusals follow the spec's statuses: 409 stale old size or same size with another root and
-    422 consistency proof fails are evidence about the log (exit 3); 400 malformed request, 403
-    bad log signature and 404 unknown log are configuration (exit 2). Inconsistent checkpoints
-    are kept under evidence/.
-
-    Examples:
-
-      veil ledger checkpoint --request-from 0 | veil witness cosign > cosig.txt
-    """
-    from veil.ledger.witness import Witness, WitnessError
-
+    body = read_bytes(request)
     try:
-        if request is None or str(request) == "-":
-            stdin = getattr(sys.stdin, "buffer", None)
-            body = stdin.read() if stdin is not None else sys.stdin.read().encode("utf-8")
-        else:
-            body = request.read_bytes()
-    except OSError as exc:
-        raise BadInputError(f"{request}: cannot read: {exc.strerror or exc}") from None
-    w = Witness.open(folder)
-    try:
-        lines = w.add_checkpoint(body)
+        done = cosign_request(folder, body)
     except WitnessError as exc:
         if as_json:
-            typer.echo(
-                json.dumps(
-                    {
-                        "ok": False,
-                        "status": exc.status,
-                        "error": str(exc),
-                        "latest_size": exc.latest_size,
-                    }
-                )
-            )
+            print_json(exc.as_dict())
         raise
     if as_json:
-        typer.echo(json.dumps({"ok": True, "cosignature": lines}))
+        print_json(done.as_dict())
     else:
-        sys.stdout.write(lines)
+        sys.stdout.write(done.cosignature)
 
 
-@witness_app.command("show")
+@witness_app.command("show", help=help_text("witness-show"))
 def show_command(folder: Dir = None, as_json: Json = False) -> None:
-    """Show the witness's vkey, the logs it trusts and the split-view evidence it holds.
+    """Show the witness's vkey, the logs it trusts and the split-view evidence it holds."""
+    from veil.ledger.witness_admin import witness_state
 
-    For each log: the latest cosigned size and root. Evidence records are checkpoints that were
-    validly signed by a log but inconsistent with what the witness had cosigned.
-
-    Examples:
-
-      veil witness show --json
-    """
-    from veil.ledger.witness import Witness
-
-    w = Witness.open(folder)
-    logs = w.logs()
-    evidence = w.evidence()
-    if as_json:
-        typer.echo(
-            json.dumps(
-                {
-                    "name": w.name,
-                    "vkey": w.vkey,
-                    "logs": {
-                        o: {"vkey": e["vkey"], "size": e["size"], "root": e["root"]}
-                        for o, e in logs.items()
-                    },
-                    "evidence": evidence,
-                },
-                indent=2,
-            )
-        )
-        return
-    typer.echo(f"witness: {w.name}")
-    typer.echo(f"vkey: {w.vkey}")
-    for origin, e in sorted(logs.items()):
-        typer.echo(f"log {origin}: cosigned size {e['size']} root {e['root'] or '-'}")
-    typer.echo(f"split-view evidence: {len(evidence)} record(s)")
-    for rec in evidence:
-        typer.echo(safe_text(f"  {rec['time']} {rec['origin']}: {rec['reason']}"))
+    show(witness_state(folder), as_json)
 
 
 def register(app: typer.Typer) -> None:

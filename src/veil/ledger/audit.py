@@ -57,6 +57,25 @@ class AuditReport:
             "problems": list(self.problems),
         }
 
+    def summary(self) -> str:
+        """The one-line verdict ``veil ledger verify`` prints when the store is sound."""
+        if not self.ok:
+            return str(self.error())
+        return (
+            f"ok: {self.size} leaves, {self.nodes_checked} tree nodes and "
+            f"{self.checkpoints_checked} checkpoints verified"
+        )
+
+    def error(self) -> VerificationError:
+        """The error (exit 3) a failed audit raises: the problem count and the first problem."""
+        more = self.problem_count - len(self.problems)
+        first = f"; first: {self.problems[0]}" if self.problems else ""
+        return VerificationError(
+            f"the ledger failed verification: {self.problem_count} problems"
+            + (f" ({more} not listed)" if more else "")
+            + first
+        )
+
 
 def audit_log(
     log: TransparencyLog,

@@ -35,6 +35,10 @@ class ExportCheck:
             "cosigned_by": list(self.cosigned_by),
         }
 
+    def summary(self) -> str:
+        """The one-line verdict ``veil ledger verify --leaves`` prints."""
+        return f"ok: {self.size} exported leaves match the checkpoint of {self.origin}"
+
 
 def verify_export(
     leaves: Iterable[bytes],

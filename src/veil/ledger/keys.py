@@ -7,6 +7,8 @@
   different trees would show witnesses a split view, so a key folder belongs to one ledger)
 - ``checkpoint.last``: the last checkpoint these keys signed, mode 0600 (see
   :mod:`veil.ledger.issued`)
+
+:func:`key_text` reads a key that a caller names inline or by the path of its file.
 """
 
 from __future__ import annotations
@@ -99,6 +101,23 @@ def load_keys(key_dir: Path) -> LedgerKeys:
     if len(pseudo) != 32:
         raise ConfigError(f"{key_dir / 'pseudonym.key'}: must hold 32 bytes")
     return LedgerKeys(signer, pseudo)
+
+
+def key_text(value: str, what: str) -> str:
+    """A key given inline (``name+id+base64``) or as the path of a file holding it.
+
+    ``what`` names where the value came from (an option such as ``--log-key``) in the
+    :class:`ConfigError` raised when it is neither a key nor a readable file.
+    """
+    path = Path(value).expanduser()
+    if "+" not in value or path.is_file():
+        try:
+            return path.read_text(encoding="utf-8").strip()
+        except OSError:
+            raise ConfigError(
+                f"{what} {value!r} is neither a key nor a readable key file"
+            ) from None
+    return value.strip()
 
 
 def bound_log_id(key_dir: Path) -> str | None:

@@ -22,6 +22,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from veil.errors import VerificationError
+
 if TYPE_CHECKING:
     from veil.ledger import Ledger
 
@@ -73,6 +75,18 @@ class MonitorReport:
     def as_dict(self) -> dict[str, Any]:
         """The report as JSON-ready values: tree size and findings."""
         return {"size": self.size, "findings": [asdict(f) for f in self.findings]}
+
+    def lines(self) -> list[str]:
+        """The text form: one line per finding (where, event id, rule, detail), then a count."""
+        out = []
+        for f in self.findings:
+            where = f"entry {f.index}" if f.index is not None else "log"
+            out.append(f"{where} {f.event_id or '-'} {f.rule}: {f.detail}")
+        return [*out, f"{self.size} entries, {len(self.findings)} finding(s)"]
+
+    def error(self) -> VerificationError:
+        """The error (exit 3) ``veil ledger monitor`` raises when there is any finding."""
+        return VerificationError(f"the monitor found {len(self.findings)} policy finding(s)")
 
 
 @dataclass

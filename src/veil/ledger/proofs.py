@@ -131,6 +131,22 @@ class BundleResult:
             ],
         }
 
+    def lines(self) -> list[str]:
+        """The text form (``veil ledger verify-bundle``): the verdict, then one line per event."""
+        cp, who = self.checkpoint, ", ".join(sorted(self.cosigned_by)) or "no witness"
+        out = [
+            f"ok: {len(self.entries)} event(s) proved in {cp.origin} at tree size {cp.size}, "
+            f"cosigned by {who}"
+        ]
+        for e in self.entries:
+            ev = e.event
+            extra = f" to {ev.recipient}" if ev.recipient else ""
+            out.append(
+                f"  #{e.index} {ev.time} {ev.controller} / {ev.system}: {ev.action}{extra} "
+                f"[{', '.join(ev.data_categories)}] for {ev.purpose!r} ({ev.legal_basis})"
+            )
+        return out
+
 
 def verify_tlog_proof(
     proof: TlogProof | str,

@@ -34,3 +34,11 @@ class LedgerStatus:
             "latest_cosigners": self.latest_cosigners,
             "storage_bytes": self.storage_bytes,
         }
+
+    def identity(self) -> dict[str, Any]:
+        """What ``veil ledger init --json`` prints: origin, verifier key, database and size."""
+        return {"origin": self.origin, "vkey": self.vkey, "db": self.db, "size": self.size}
+
+    def lines(self) -> list[str]:
+        """The text form, one ``key: value`` line per field of :meth:`as_dict`."""
+        return [f"{k}: {v}" for k, v in self.as_dict().items()]

@@ -16,7 +16,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from veil.errors import BadInputError, VerificationError
 from veil.ledger.stores import Store, node_key
@@ -194,6 +194,22 @@ class TilesExport:
     size: int
     tiles: int
     entry_bundles: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON-ready form: the folder, tree size and how many tiles and bundles."""
+        return {
+            "out_dir": str(self.out_dir),
+            "size": self.size,
+            "tiles": self.tiles,
+            "entry_bundles": self.entry_bundles,
+        }
+
+    def lines(self) -> list[str]:
+        """The one line ``veil ledger tiles`` prints."""
+        return [
+            f"wrote {self.tiles} hash tile(s) and {self.entry_bundles} entry bundle(s) of tree "
+            f"size {self.size} to {self.out_dir}"
+        ]
 
 
 def export_tiles(ledger: Ledger, out_dir: Path, *, entries: bool = True) -> TilesExport:

@@ -60,6 +60,15 @@ class WitnessError(VerificationError):
         self.latest_size = latest_size
         self.exit_code = refusal_exit_code(status)
 
+    def as_dict(self) -> dict[str, Any]:
+        """The refusal as ``veil witness cosign --json`` prints it."""
+        return {
+            "ok": False,
+            "status": self.status,
+            "error": str(self),
+            "latest_size": self.latest_size,
+        }
+
 
 def refusal_exit_code(status: int) -> int:
     """The one rule for a witness's refusal: 3 when it is evidence about the log (409 another
