@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from veil.cli.signals import TERMINATED_EXIT, Terminated, terminate_gracefully
+from veil.core.signals import TERMINATED_EXIT, Terminated, terminate_gracefully
 from veil.errors import VeilError
 from veil.textsafe import safe_text
 

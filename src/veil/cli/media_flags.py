@@ -10,12 +10,16 @@ a command declares only the flags that are its own. Long help texts are package 
 
 from __future__ import annotations
 
+import json
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
 import typer
 
+from veil.textsafe import safe_text
 from veil.vision.detectors import DETECTORS
 from veil.vision.quality import MEASURED, PHOTO_QUALITY, VIDEO_QUALITY
 from veil.vision.redact import MODES, SHAPES, MaskShape, RedactionMode
@@ -135,6 +139,20 @@ class View:
     def silent(self) -> bool:
         """No progress and no human summary (``--json`` or ``--quiet``)."""
         return self.json_output or self.quiet
+
+    def present(self, data: object, summary: Callable[[], object]) -> None:
+        """``data`` as JSON on stdout with ``--json``, else the human ``summary`` unless quiet."""
+        if self.json_output:
+            sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        elif not self.quiet:
+            summary()
+
+
+def say(*lines: str) -> None:
+    """Whole lines on stderr (never wrapped, control characters escaped: scripts grep them)."""
+    for line in lines:
+        sys.stderr.write(safe_text(line) + "\n")
+    sys.stderr.flush()
 
 
 def help_text(name: str, **values: object) -> str:
