@@ -29,11 +29,7 @@ STREAM_FLAGS = {
     "serve": Option(
         "--serve", help="HOST:PORT for /metrics, /health, /preview/NAME.mjpg and /hls/NAME/."
     ),
-    "restream": Option(
-        "--restream",
-        help="'hls' (served under --serve at /hls/NAME/index.m3u8) or a URL to push to "
-        "(rtsp://, udp://, rtmp://).",
-    ),
+    "restream": Option("--restream", help=help_text("restream")),
     "hls_dir": Option("--hls-dir", help="Folder for HLS restream files (default: temporary)."),
     "segment_seconds": Option(
         "--segment-seconds", min=1.0, help="Length of each recorded segment."
