@@ -46,6 +46,8 @@ __all__ = [
     "ray_settings",
     "trace_settings",
 ]
+SUMMARY_ROWS = 20  # larger batches list only their problems
+SUMMARY_COLUMNS = ("input", "output", "status", "frames", "faces hidden", "blanked")
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,23 @@ class BatchOutcome:
         if self.logged:
             document["ledger_indexes"] = self.ledger_indexes
         return document
+
+    def rows(self, limit: int = SUMMARY_ROWS) -> list[tuple[str, ...]]:
+        """The summary table's rows (:data:`SUMMARY_COLUMNS`): every input, or past ``limit``
+        inputs only those with a problem (``--json`` lists everything)."""
+        files = self.summary.files
+        shown = files if len(files) <= limit else [f for f in files if f.error]
+        return [
+            (
+                f.input,
+                f.output or "-",
+                f.status.value if f.error is None else f"{f.status.value}: {f.error}",
+                str(f.frames),
+                str(f.faces_redacted),
+                str(f.frames_blanked),
+            )
+            for f in shown
+        ]
 
     def totals_line(self) -> str:
         """The one-line summary of the whole batch."""

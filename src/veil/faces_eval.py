@@ -97,6 +97,12 @@ def report_caption(report: EvaluationReport) -> str:
     )
 
 
+def reports_document(reports: list[EvaluationReport], *, all_presets: bool) -> Any:
+    """Plain data for ``--json``: the one report, or ``{"presets": [...]}`` for every preset."""
+    data = [report.to_dict() for report in reports]
+    return {"presets": data} if all_presets else data[0]
+
+
 def evaluate_faces(
     request: FacesEvalRequest,
     *,

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from veil.batch_run import BatchOutcome
-from veil.cli.batch_view import SUMMARY_ROWS, BatchView
+from veil.batch_run import SUMMARY_ROWS, BatchOutcome
+from veil.cli.batch_view import BatchView
 from veil.pipeline import BatchSummary, FileResult, MediaKind, Status
 
 

@@ -143,6 +143,17 @@ def test_outcome_gives_the_exit_status_json_and_totals() -> None:
     )
 
 
+def test_summary_rows_list_every_input_or_past_the_limit_only_problems() -> None:
+    ok = FileResult("a.jpg", "a_anonymized.jpg", MediaKind.IMAGE, frames=1, faces_redacted=2)
+    bad = FileResult("b.jpg", None, MediaKind.IMAGE, Status.FAILED, "b.jpg: not an image")
+    outcome = BatchOutcome(BatchSummary([ok, bad]))
+    assert outcome.rows() == [
+        ("a.jpg", "a_anonymized.jpg", "ok", "1", "2", "0"),
+        ("b.jpg", "-", "failed: b.jpg: not an image", "0", "0", "0"),
+    ]
+    assert outcome.rows(limit=1) == outcome.rows()[1:]
+
+
 def test_a_library_caller_gets_what_veil_blur_prints(
     tmp_path: Path, astronaut_bgr: np.ndarray
 ) -> None:

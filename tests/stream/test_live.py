@@ -91,6 +91,22 @@ def test_camera_lines_summarize_each_camera() -> None:
     assert outcome.error is None and outcome.to_dict()["cameras"][0]["name"] == "door"
 
 
+def test_progress_line_counts_every_camera_so_far() -> None:
+    from types import SimpleNamespace
+
+    from veil.stream.live import progress_line
+    from veil.stream.metrics import CameraMetrics
+
+    cameras = []
+    for name, out, late in (("door", 3, 0), ("yard", 0, 2)):
+        metrics = CameraMetrics(name)
+        metrics.set("frames_out", out)
+        metrics.set("frames_blanked_late", late)
+        cameras.append(SimpleNamespace(name=name, metrics=metrics))
+    line = progress_line(SimpleNamespace(cameras=cameras))  # type: ignore[arg-type]
+    assert line == "door: 3 out, 0 faces, 0 blanked | yard: 0 out, 0 faces, 2 blanked"
+
+
 @pytest.mark.parametrize(
     ("fields", "message"),
     [

@@ -6,8 +6,6 @@ gate`` (:func:`show_batch` runs a batch under it); it only presents what the lib
 
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
@@ -17,18 +15,27 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
     TaskID,
     TextColumn,
     TimeRemainingColumn,
 )
 from rich.table import Table
 
-from veil.batch_run import BatchOutcome, BatchWatcher, job_frames
-from veil.cli.media_flags import View
+from veil.batch_run import SUMMARY_COLUMNS, BatchOutcome, BatchWatcher, job_frames
+from veil.cli.media_flags import View, say
 from veil.pipeline import FileResult, Job, Status
 from veil.textsafe import safe_markup, safe_text
 
-SUMMARY_ROWS = 20  # larger batches list only their problems; --json lists everything
+
+def progress_bar(
+    console: Console, unit: str, clock: ProgressColumn, *, disable: bool = False
+) -> Progress:
+    """A bar counting ``unit`` (its task's description in bold first, ``clock`` last)."""
+    label, count = TextColumn("[bold]{task.description}"), MofNCompleteColumn()
+    return Progress(
+        label, BarColumn(), count, TextColumn(unit), clock, console=console, disable=disable
+    )
 
 
 class BatchView:
@@ -38,15 +45,7 @@ class BatchView:
         self.console = Console(stderr=True)
         self._bar: Progress | None = None
         if self.console.is_terminal and not quiet:
-            self._bar = Progress(
-                TextColumn("[bold]{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TextColumn("frames"),
-                TimeRemainingColumn(),
-                console=self.console,
-                transient=False,
-            )
+            self._bar = progress_bar(self.console, "frames", TimeRemainingColumn())
         self._task: TaskID | None = None
 
     def __enter__(self) -> BatchView:
@@ -65,8 +64,7 @@ class BatchView:
 
     def planned(self, jobs: list[Job], problems: list[FileResult]) -> None:
         """Print the inputs refused at planning; size the bar by the frames to do."""
-        for problem in problems:
-            say(f"veil: error: {problem.error}")
+        say(*(f"veil: error: {problem.error}" for problem in problems))
         if self._bar is not None:
             total = sum(job_frames(job) for job in jobs)
             self._task = self._bar.add_task("anonymizing", total=total)
@@ -90,10 +88,8 @@ class BatchView:
 
     def print_outcome(self, outcome: BatchOutcome, *, json_output: bool, quiet: bool) -> None:
         """The summary: JSON on stdout, else a table on stderr (nothing when ``quiet``)."""
-        if json_output:
-            sys.stdout.write(json.dumps(outcome.to_dict(), indent=2) + "\n")
-        elif not quiet:
-            print_summary(self.console, outcome)
+        shown = View(json_output=json_output, quiet=quiet)
+        shown.present(outcome.to_dict(), lambda: print_summary(self.console, outcome))
 
 
 def show_batch(view: View, run: Callable[[BatchWatcher], BatchOutcome]) -> int:
@@ -104,34 +100,20 @@ def show_batch(view: View, run: Callable[[BatchWatcher], BatchOutcome]) -> int:
     return outcome.exit_code
 
 
-def say(line: str) -> None:
-    """One whole line on stderr (never wrapped, so scripts can grep it)."""
-    sys.stderr.write(safe_text(line) + "\n")
-    sys.stderr.flush()
-
-
 def _short(path: Path, width: int = 40) -> str:
     text = safe_text(path)
     return safe_markup(text if len(text) <= width else "…" + text[-(width - 1) :])
 
 
 def print_summary(console: Console, outcome: BatchOutcome) -> None:
-    """The per-input table (only problems past :data:`SUMMARY_ROWS` inputs) and the totals."""
-    files = outcome.summary.files
-    shown = files if len(files) <= SUMMARY_ROWS else [f for f in files if f.error]
+    """The per-input table (:meth:`~veil.batch_run.BatchOutcome.rows`) and the totals."""
     table = Table(title="Veil: anonymized", show_lines=False)
-    for column in ("input", "output", "status", "frames", "faces hidden", "blanked"):
+    for column in SUMMARY_COLUMNS:
         table.add_column(column, overflow="fold")
-    for f in shown:
-        table.add_row(
-            safe_markup(f.input),
-            safe_markup(f.output or "-"),
-            f.status.value if f.error is None else safe_markup(f"{f.status.value}: {f.error}"),
-            str(f.frames),
-            str(f.faces_redacted),
-            str(f.frames_blanked),
-        )
-    if shown:
+    rows = outcome.rows()
+    for row in rows:
+        table.add_row(*map(safe_markup, row))
+    if rows:
         console.print(table)
     console.print(outcome.totals_line(), highlight=False)
     if outcome.logged:

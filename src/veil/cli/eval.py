@@ -51,20 +51,14 @@ NOT_SCORED = (
 def faces(options: FacesEvalOptions, view: View) -> None:
     """Score detection and redaction on DIR/boxes.csv."""
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import TimeElapsedColumn
 
-    from veil.faces_eval import evaluate_faces
+    from veil.cli.batch_view import progress_bar
+    from veil.faces_eval import evaluate_faces, reports_document
 
     console = Console(stderr=True)
-    with Progress(
-        TextColumn("[bold]scoring"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("images"),
-        TimeElapsedColumn(),
-        console=console,
-        disable=not console.is_terminal or view.silent,
-    ) as bar:
+    hidden = not console.is_terminal or view.silent
+    with progress_bar(console, "images", TimeElapsedColumn(), disable=hidden) as bar:
         task = bar.add_task("scoring", total=None)
         reports = evaluate_faces(
             options.request(),
@@ -72,8 +66,7 @@ def faces(options: FacesEvalOptions, view: View) -> None:
             progress=lambda: bar.advance(task),
         )
     if view.json_output:
-        data = [r.to_dict() for r in reports]
-        document = {"presets": data} if options.all_presets else data[0]
+        document = reports_document(reports, all_presets=options.all_presets)
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
         return
     for report in reports:

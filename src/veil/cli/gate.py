@@ -22,12 +22,7 @@ GATE_FLAGS = {
     "min_face": typer.Option(
         "--min-face", min=1, help="Faces smaller than this (pixels) are always redacted."
     ),
-    "recheck_frames": typer.Option(
-        "--recheck-frames",
-        min=1,
-        help="Video: a tracked face that did not match is re-checked every N frames "
-        "(redacted meanwhile); matched faces are re-checked every frame.",
-    ),
+    "recheck_frames": typer.Option("--recheck-frames", min=1, help=help_text("recheck_frames")),
     "db": Db,
 }
 GATE_SKIP = ("settings.label", "settings.refresh_seconds", "settings.event_interval")

@@ -13,7 +13,7 @@ import sys
 import typer
 
 from veil.cli.help_text import help_text
-from veil.cli.signals import TERMINATED_EXIT, Terminated, terminate_gracefully
+from veil.core.signals import TERMINATED_EXIT, Terminated, terminate_gracefully
 from veil.errors import VeilError
 from veil.textsafe import safe_text
 

@@ -10,18 +10,29 @@ a command declares only the flags that are its own. Long help texts are package 
 
 from __future__ import annotations
 
+import json
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
 import typer
 
+from veil.textsafe import safe_text
 from veil.vision.detectors import DETECTORS
 from veil.vision.quality import MEASURED, PHOTO_QUALITY, VIDEO_QUALITY
 from veil.vision.redact import MODES, SHAPES, MaskShape, RedactionMode
 
 PRESETS_HELP = "; ".join(f"{name}: {figures}" for name, figures in MEASURED.items())
 Argument, Option = typer.Argument, typer.Option
+
+
+def help_text(name: str, **values: object) -> str:
+    """The long help of a command or flag (``veil/cli/help/NAME.txt``), ``{fields}`` filled in."""
+    text = resources.files("veil.cli").joinpath("help", f"{name}.txt").read_text("utf-8")
+    return text.format(**values)
+
 
 FLAGS: dict[str, Any] = {
     "inputs": Argument(
@@ -86,39 +97,15 @@ FLAGS: dict[str, Any] = {
     "json_output": Option("--json", help="Print a machine-readable JSON summary on stdout."),
     "boxes_out": Option("--boxes-out", help="Write every frame's faces as JSON lines, for review."),
     "threads": Option("--threads", min=0, help="Detector threads (0: all cores)."),
-    "ray": Option(
-        "--ray",
-        metavar="auto|ADDRESS",
-        help="Run on a Ray cluster: 'auto' (the running cluster, else one on this machine) or "
-        "its address. Needs pip install 'veil[ray]'. A rerun skips inputs already done.",
-    ),
+    "ray": Option("--ray", metavar="auto|ADDRESS", help=help_text("ray")),
     "ray_workers": Option(
         "--ray-workers", min=0, help="With --ray: detector workers (0: one per CPU)."
     ),
-    "precision": Option(
-        "--precision",
-        help="Detector arithmetic. auto: bf16 where the CPU computes it natively (about 1.7x "
-        "faster than fp32, same faces found), else fp32. fp32: the original network on "
-        "onnxruntime (CUDA when present). bf16: OpenVINO in bfloat16. int8: quantized once "
-        "from the packaged weights and cached, about 2x faster than fp32 and as good on "
-        "well-lit photos, but it misses faces in dark footage.",
-    ),
+    "precision": Option("--precision", help=help_text("precision")),
     "quiet": Option("--quiet", "-q", help="No progress bar or table."),
-    "ledger": Option(
-        "--ledger/--no-ledger",
-        help="Log one 'anonymize' event per output in the trace ledger "
-        "(default: on once `veil ledger init` has been run).",
-        show_default=False,
-    ),
-    "controller": Option(
-        "--controller",
-        help="With the ledger: the personal-information handler responsible (default: the "
-        "ledger's origin).",
-    ),
-    "db": Option(
-        "--db",
-        help="With the ledger: its database URL (default: $VEIL_DB or SQLite under $VEIL_HOME).",
-    ),
+    "ledger": Option("--ledger/--no-ledger", help=help_text("ledger"), show_default=False),
+    "controller": Option("--controller", help=help_text("controller")),
+    "db": Option("--db", help=help_text("db")),
 }
 """Every shared flag by the options field it fills in (its type is the field's, see parsing)."""
 
@@ -136,8 +123,16 @@ class View:
         """No progress and no human summary (``--json`` or ``--quiet``)."""
         return self.json_output or self.quiet
 
+    def present(self, data: object, summary: Callable[[], object]) -> None:
+        """``data`` as JSON on stdout with ``--json``, else the human ``summary`` unless quiet."""
+        if self.json_output:
+            sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        elif not self.quiet:
+            summary()
 
-def help_text(name: str, **values: object) -> str:
-    """The long help of a command (``veil/cli/help/NAME.txt``), its ``{fields}`` filled in."""
-    text = resources.files("veil.cli").joinpath("help", f"{name}.txt").read_text("utf-8")
-    return text.format(**values)
+
+def say(*lines: str) -> None:
+    """Whole lines on stderr (never wrapped, control characters escaped: scripts grep them)."""
+    for line in lines:
+        sys.stderr.write(safe_text(line) + "\n")
+    sys.stderr.flush()

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import json
-import signal
 import sys
 import time
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from veil.cli.media_flags import View, help_text
+from veil.cli.media_flags import View, help_text, say
 from veil.cli.parsing import parses
 from veil.stream.request import StreamRequest
 
@@ -32,11 +29,7 @@ STREAM_FLAGS = {
     "serve": Option(
         "--serve", help="HOST:PORT for /metrics, /health, /preview/NAME.mjpg and /hls/NAME/."
     ),
-    "restream": Option(
-        "--restream",
-        help="'hls' (served under --serve at /hls/NAME/index.m3u8) or a URL to push to "
-        "(rtsp://, udp://, rtmp://).",
-    ),
+    "restream": Option("--restream", help=help_text("restream")),
     "hls_dir": Option("--hls-dir", help="Folder for HLS restream files (default: temporary)."),
     "segment_seconds": Option(
         "--segment-seconds", min=1.0, help="Length of each recorded segment."
@@ -84,11 +77,7 @@ def stream(request: StreamRequest, view: View, duration: Duration = None) -> Non
     from veil.stream.live import run_stream
 
     outcome = run_stream(request, duration=duration, watcher=LiveView(view))
-    if view.json_output:
-        sys.stdout.write(json.dumps(outcome.to_dict(), indent=2) + "\n")
-    elif not view.quiet:
-        for line in outcome.camera_lines():
-            _say(line)
+    view.present(outcome.to_dict(), lambda: say(*outcome.camera_lines()))
     if outcome.error is not None:
         raise outcome.error
 
@@ -101,43 +90,25 @@ class LiveView:
         self.ticking = not view.silent and sys.stderr.isatty()
         self.last_tick = 0.0
 
-    @contextlib.contextmanager
-    def running(self, run: StreamRun) -> Iterator[None]:
+    def running(self, run: StreamRun) -> contextlib.AbstractContextManager[None]:
         """SIGTERM and SIGINT stop ``run`` (it finishes its segments) instead of killing Veil."""
-        previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
-        for sig in previous:
-            signal.signal(sig, lambda *_: run.stop())
-        try:
-            yield
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
+        from veil.core.signals import stop_on_signals
+
+        return stop_on_signals(run.stop)
 
     def started(self, run: StreamRun) -> None:
         """One line: how many cameras, where it serves, how to stop."""
         if not self.view.silent:
             where = f" (serving {run.url})" if run.url else ""
-            _say(f"veil: streaming {len(run.cameras)} camera(s){where}; Ctrl-C or SIGTERM stops")
+            say(f"veil: streaming {len(run.cameras)} camera(s){where}; Ctrl-C or SIGTERM stops")
 
     def tick(self, run: StreamRun) -> None:
         """On a terminal, every camera's counts every two seconds."""
-        now = time.monotonic()
-        if not self.ticking or now - self.last_tick < 2.0:
-            return
-        self.last_tick = now
-        parts = []
-        for camera in run.cameras:
-            v = camera.metrics.values
-            parts.append(
-                f"{camera.name}: {v['frames_out']} out, {v['faces_redacted']} faces, "
-                f"{camera.metrics.frames_blanked} blanked"
-            )
-        _say(" | ".join(parts))
+        from veil.stream.live import progress_line
 
-
-def _say(line: str) -> None:
-    sys.stderr.write(line + "\n")
-    sys.stderr.flush()
+        if self.ticking and time.monotonic() - self.last_tick >= 2.0:
+            self.last_tick = time.monotonic()
+            say(progress_line(run))
 
 
 def register(app: typer.Typer) -> None:

@@ -17,7 +17,7 @@ from veil.errors import VeilError
 from veil.stream.runner import StreamRun, StreamSummary
 from veil.stream.setup import StreamRequest, build_run
 
-__all__ = ["StreamOutcome", "StreamWatcher", "Unwatched", "run_stream"]
+__all__ = ["StreamOutcome", "StreamWatcher", "Unwatched", "progress_line", "run_stream"]
 
 
 class StreamWatcher(Protocol):
@@ -98,3 +98,12 @@ def run_stream(
         built.close()
     summary.ledger_events = built.ledger_events
     return StreamOutcome(summary, run.errors)
+
+
+def progress_line(run: StreamRun) -> str:
+    """Every camera's counts so far on one line (frames out, faces redacted, frames blanked)."""
+    return " | ".join(
+        f"{camera.name}: {camera.metrics.values['frames_out']} out, "
+        f"{camera.metrics.values['faces_redacted']} faces, {camera.metrics.frames_blanked} blanked"
+        for camera in run.cameras
+    )
