@@ -37,11 +37,15 @@ def _b64(data: bytes) -> str:
 
 
 class Entry(BaseModel):
+    """One log entry: its index and the event it holds."""
+
     index: int
     event: dict[str, Any]
 
 
 class EntriesPage(BaseModel):
+    """A page of entries from ``start``, with the index of the next page (or none)."""
+
     size: int
     start: int
     entries: list[Entry]
@@ -49,6 +53,8 @@ class EntriesPage(BaseModel):
 
 
 class CheckpointOut(BaseModel):
+    """A published checkpoint: its size, root, signed note and witness cosignatures."""
+
     id: int
     size: int
     root: str
@@ -57,6 +63,8 @@ class CheckpointOut(BaseModel):
 
 
 class ConsistencyOut(BaseModel):
+    """An RFC 9162 consistency proof between two tree sizes (hashes in base64)."""
+
     old_size: int
     new_size: int
     old_root: str
@@ -65,6 +73,8 @@ class ConsistencyOut(BaseModel):
 
 
 class JobOut(BaseModel):
+    """A verify job's state and progress (``done`` of ``total``), and its result when done."""
+
     job_id: str
     state: str
     done: int
@@ -75,6 +85,8 @@ class JobOut(BaseModel):
 
 
 class Finding(BaseModel):
+    """One monitor finding: the rule, what it found, and the entry it is about."""
+
     rule: str
     detail: str
     index: int | None
@@ -82,6 +94,8 @@ class Finding(BaseModel):
 
 
 class MonitorOut(BaseModel):
+    """The monitor's replay of the log up to ``size``: ``ok`` when nothing was found."""
+
     size: int
     ok: bool
     findings: list[Finding]
