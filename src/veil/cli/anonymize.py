@@ -92,6 +92,7 @@ class BatchFlags:
     db: str | None = None
     ray: str | None = None
     ray_workers: int = 0
+    ray_retries: int = 3
 
     def request(self, system: str, **why: str) -> BatchRequest:
         """The library request these flags ask for; ``system`` names the run in the ledger."""
@@ -101,7 +102,7 @@ class BatchFlags:
             options=self.media.options(),
             boxes_out=self.boxes_out,
             trace=trace_settings(self.ledger, system, self.controller, self.db, **why),
-            ray=ray_settings(self.ray, self.ray_workers),
+            ray=ray_settings(self.ray, self.ray_workers, self.ray_retries),
         )
 
 

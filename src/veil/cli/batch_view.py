@@ -41,6 +41,7 @@ class BatchView:
                 BarColumn(),
                 MofNCompleteColumn(),
                 TextColumn("frames"),
+                TextColumn("{task.fields[fps]} frames/s"),
                 TimeRemainingColumn(),
                 console=self.console,
                 transient=False,
@@ -67,7 +68,7 @@ class BatchView:
             say(f"veil: error: {problem.error}")
         if self._bar is not None:
             total = sum(job_frames(job) for job in jobs)
-            self._task = self._bar.add_task("anonymizing", total=total)
+            self._task = self._bar.add_task("anonymizing", total=total, fps="-")
 
     def started(self, job: Job) -> None:
         """Show which input is being worked on."""
@@ -78,6 +79,8 @@ class BatchView:
         """Move the bar on."""
         if self._bar is not None and self._task is not None:
             self._bar.advance(self._task, frames)
+            speed = self._bar.tasks[self._task].speed  # across every worker of the run
+            self._bar.update(self._task, fps=f"{speed:.1f}" if speed else "-")
 
     def done(self, result: FileResult) -> None:
         """One line on stderr for an input that failed or was skipped."""

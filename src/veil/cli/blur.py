@@ -82,6 +82,7 @@ def blur(
     db: flags.LedgerDb = None,
     ray: flags.RayAddress = None,
     ray_workers: flags.RayWorkers = 0,
+    ray_retries: flags.RayRetries = 3,
 ) -> None:
     parsed = BatchFlags(
         inputs=tuple(inputs),
@@ -115,6 +116,7 @@ def blur(
         db=db,
         ray=ray,
         ray_workers=ray_workers,
+        ray_retries=ray_retries,
     )
     raise typer.Exit(run_anonymize(parsed, parsed.request("veil-blur")))
 

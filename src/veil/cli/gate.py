@@ -99,6 +99,7 @@ def gate(
     controller: flags.Controller = None,
     ray: flags.RayAddress = None,
     ray_workers: flags.RayWorkers = 0,
+    ray_retries: flags.RayRetries = 3,
 ) -> None:
     from veil.consent.gate import GateSettings
     from veil.consent.gated_batch import anonymize_gated
@@ -136,6 +137,7 @@ def gate(
         db=db,
         ray=ray,
         ray_workers=ray_workers,
+        ray_retries=ray_retries,
     )
     request = parsed.request(
         "veil-gate", purpose=f"{purpose}: recognize consenting people, redact everyone else"

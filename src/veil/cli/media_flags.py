@@ -125,6 +125,15 @@ RayAddress = Annotated[
 RayWorkers = Annotated[
     int, typer.Option("--ray-workers", min=0, help="With --ray: detector workers (0: one per CPU).")
 ]
+RayRetries = Annotated[
+    int,
+    typer.Option(
+        "--ray-retries",
+        min=0,
+        help="With --ray: restarts of a lost worker (its task "
+        "retried) before the run stops with an error.",
+    ),
+]
 
 
 class Precision(StrEnum):
