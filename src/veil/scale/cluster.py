@@ -30,6 +30,8 @@ from veil.vision.policy import FacePolicySpec, open_policy
 OFFLINE_ENV = {"RAY_USAGE_STATS_ENABLED": "0", "RAY_DISABLE_DOCKER_CPU_WARNING": "1"}
 CONNECT_TIMEOUT_ENV = "VEIL_RAY_CONNECT_TIMEOUT"
 DEFAULT_CONNECT_TIMEOUT = 30.0  # seconds to join a cluster (Ray alone would retry for minutes)
+# An HTTP/2 client's first words and an empty SETTINGS frame: any gRPC server answers them.
+HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes([0, 0, 0, 4, 0, 0, 0, 0, 0])
 
 
 @dataclass(frozen=True)
@@ -97,12 +99,21 @@ def _unreachable(address: str, why: object) -> ClusterError:
 
 
 def _probe(address: str, timeout: float) -> None:
-    """Fail at once when nothing listens at ``host:port`` (Ray would retry for minutes)."""
+    """Fail within ``timeout`` when nothing at ``host:port`` speaks gRPC, as Ray's GCS and
+    client server do (Ray itself would retry for minutes): the HTTP/2 preface must be
+    answered."""
     host, sep, port = address.split("://", 1)[-1].rpartition(":")
     if not sep or not port.isdigit():
         return  # no port named: Ray's defaults apply, the bounded init below still holds
     try:
-        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout) as peer:
+            peer.sendall(HTTP2_PREFACE)
+            if not peer.recv(9):
+                raise _unreachable(address, "it closed the connection")
+    except TimeoutError:
+        raise _unreachable(
+            address, f"no answer within {timeout:g} s ({CONNECT_TIMEOUT_ENV})"
+        ) from None
     except OSError as exc:
         raise _unreachable(address, exc.strerror or exc) from None
 
@@ -133,6 +144,8 @@ def connect(address: str) -> Any:
     :class:`~veil.errors.ClusterError` with exit status 2.
     """
     os.environ.update(OFFLINE_ENV)
+    # Ray's own retry warnings would interleave with Veil's one error line on stderr.
+    os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "error")
     try:
         import ray
     except ImportError:

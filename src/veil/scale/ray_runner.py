@@ -136,9 +136,9 @@ def run_batch_on_ray(
 
     ``policy`` is opened in each worker (default: redact every face).
     """
+    ray = connect(settings.address)  # first: it sets Ray's environment before Ray loads
     from ray.exceptions import RayError
 
-    ray = connect(settings.address)
     slots, tasks = _plan(jobs, options, manifest)
     for result in slots:
         if result is not None and on_done is not None:
