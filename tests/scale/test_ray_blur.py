@@ -287,12 +287,12 @@ def test_a_worker_lost_past_its_retries_ends_the_run_with_one_error_line(
     import signal
     import time
 
-    clip = make_video(tmp_path / "long.mp4", frames=600, size=(320, 240))
+    clip = make_video(tmp_path / "long.mp4", frames=600, size=(320, 240))  # cut at key frame 250
     out = tmp_path / "out" / "long.mp4"
     env = {**ray_cluster.env, "VEIL_HOME": str(tmp_path / "home")}
     job = subprocess.Popen(
         [sys.executable, "-m", "veil.cli.main", "blur", str(clip), "-o", str(out), "--json",
-         "--no-ledger", "--ray", ray_cluster.address, "--ray-workers", "2", "--ray-retries", "0"],
+         "--no-ledger", "--ray", ray_cluster.address, "--ray-workers", "3", "--ray-retries", "0"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )  # fmt: skip
     spool = out.parent / ".long.mp4.chunks"
