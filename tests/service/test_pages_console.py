@@ -1,5 +1,5 @@
 """The operator console and the auditor pages: sign-in form with login CSRF, dashboard with an
-SVG chart, purposes, the rights queue, compliance checks with the CLI's HTML report, sign-out,
+SVG chart, purposes, the rights queue, compliance checks (the report page, and the CLI's HTML report), sign-out,
 and the auditor's checkpoints, monitor findings and export."""
 
 from __future__ import annotations
@@ -65,20 +65,26 @@ def test_an_operator_adds_a_purpose_and_answers_a_rights_request(world: World) -
     assert mine["state"] == "fulfilled"
 
 
-def test_an_apk_check_answers_with_the_clis_report(world: World, tmp_path: Path) -> None:
+def test_an_apk_check_shows_the_report_and_answers_the_clis_html(
+    world: World, tmp_path: Path
+) -> None:
     c, csrf = signed_in(world, "checker")
     apk = write_tiny_apk(tmp_path / "shop.apk", ["android.permission.CAMERA"]).read_bytes()
-    r = c.post(
-        "/console/checks",
-        data={"kind": "apk", "app_type": "28", "csrf_token": csrf},
-        files={"file": ("shop.apk", apk, "application/vnd.android.package-archive")},
-    )
+    form = {"kind": "apk", "app_type": "28", "csrf_token": csrf}
+    upload = {"file": ("shop.apk", apk, "application/vnd.android.package-archive")}
+    page = c.post("/console/checks", data=form, files=upload)
+    assert page.status_code == 200 and "shop.apk" in page.text and "<style>" not in page.text
+    assert 'data-download="html"' in page.text and str(world.seed.home) not in page.text
+    assert "script-src 'self'" in page.headers["content-security-policy"]  # the page CSP
+    r = c.post("/console/checks", data={**form, "format": "html"}, files=upload)
     assert r.status_code == 200 and "shop.apk" in r.text and "<style>" in r.text
     assert str(world.seed.home) not in r.text  # no server path
     csp = r.headers["content-security-policy"]
     assert "script-src 'none'" in csp and "style-src 'sha256-" in csp
     no_token = c.post("/console/checks", data={"kind": "apk"}, files={"file": ("a.apk", apk)})
     assert no_token.status_code == 403
+    odd = c.post("/console/checks", data={**form, "format": "pdf"}, files=upload)
+    assert odd.status_code == 400
 
 
 def test_after_sign_out_the_session_is_refused(world: World) -> None:

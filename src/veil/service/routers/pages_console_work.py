@@ -1,5 +1,6 @@
 """The operator console's work pages: purposes (list, add), the rights-request queue (answer),
-and compliance checks (upload a file, get the HTML report ``veil check`` makes)."""
+and compliance checks (upload a file, see the report ``veil check`` makes in the page's language,
+with the HTML, SARIF and JSON files to download, or ask for one of those files itself)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ import re
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse
 
-from veil.rules.report import OutputFormat
+from veil.rules.report import DISCLAIMER, OutputFormat, summary_line
 from veil.service.auth import Principal, require, service_state
 from veil.service.checks import check_upload
 from veil.service.forms import read_form
 from veil.service.http_errors import as_http
+from veil.service.pages.check_report import downloads, level_counts, report_from_json
 from veil.service.people import log_read, open_registry, rights_desk
 from veil.service.routers.pages_common import PAGE_CSP, html, see_other
 from veil.service.routers.pages_console import session_csrf
@@ -22,6 +24,10 @@ from veil.service.routers.pages_console import session_csrf
 router = APIRouter(prefix="/console", tags=["pages"], include_in_schema=False)
 staff = require("operator", "admin")
 KINDS = ("apk", "app", "deployment")
+_FORMATS = {
+    "page": OutputFormat.JSON, "html": OutputFormat.HTML, "sarif": OutputFormat.SARIF,
+    "json": OutputFormat.JSON,
+}  # fmt: skip
 _STYLE = re.compile(r"<style>(.*?)</style>", re.S)
 
 
@@ -89,20 +95,30 @@ def checks_page(request: Request, who: Principal = Depends(staff)) -> HTMLRespon
 
 
 @router.post("/checks")
-async def run_check(request: Request, _: Principal = Depends(staff)) -> Response:
-    """Check the uploaded file as ``veil check KIND`` does and answer with its HTML report
-    (served with a CSP that allows exactly the report's own style sheet, by hash)."""
+async def run_check(request: Request, who: Principal = Depends(staff)) -> Response:
+    """Check the uploaded file as ``veil check KIND`` does and show its report in the page's
+    language; ``format`` html, sarif or json answers with that file itself (the HTML report
+    served with a CSP that allows exactly the report's own style sheet, by hash)."""
     form = await read_form(request)
-    kind = form.get("kind")
+    kind, fmt = form.get("kind"), form.get("format") or "page"
     upload = form.files.get("file")
     if kind not in KINDS or upload is None or not upload.data:
         raise HTTPException(400, "choose what to check and the file to upload")
+    if fmt not in _FORMATS:
+        raise HTTPException(400, "format must be page, html, sarif or json")
     state = service_state(request)
     scratch = state.settings.veil_home() / "uploads"
     with as_http():
         text, media = check_upload(
-            kind, upload.data, scratch, OutputFormat.HTML,  # type: ignore[arg-type]
+            kind, upload.data, scratch, _FORMATS[fmt],  # type: ignore[arg-type]
             file_name=upload.filename, app_type=form.get("app_type") or None,
+        )  # fmt: skip
+    if fmt == "page":
+        report = report_from_json(text)
+        return html(
+            request, "console_check_report.html", principal=who, csrf=session_csrf(request),
+            report=report, counts=level_counts(report), downloads=downloads(report),
+            summary=summary_line(report), disclaimer=DISCLAIMER,
         )  # fmt: skip
     response = Response(text, media_type=media)
     response.headers["Cache-Control"] = "no-store"
