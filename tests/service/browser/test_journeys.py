@@ -136,8 +136,13 @@ def test_an_operator_adds_a_purpose_checks_an_apk_and_answers_a_request(
     page.get_by_label("File").set_input_files(str(apk))
     with page.expect_navigation():
         page.get_by_role("button", name="Check").click()
-    assert "shop.apk" in page.content()
+    assert "shop.apk" in page.content() and page.locator("li.finding").count() > 0
+    check_accessibility(page)
     screenshot(page, f"journey-operator-report-{viewport}")
+    with page.expect_download() as got:
+        page.locator('[data-download="html"]').click()
+    raw = Path(got.value.path()).read_text(encoding="utf-8")
+    assert raw.startswith("<!DOCTYPE html>") and "veil check apk" in raw  # the CLI's report
     assert not errors, errors
     page.context.close()
 
