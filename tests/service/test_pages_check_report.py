@@ -16,11 +16,17 @@ import yaml
 
 from tests.service.api_world import World, world_fixture  # noqa: F401
 from tests.service.page_session import signed_in
-from tests.service.test_pages_findings import BASE
 from veil.rules.deployments import check_deployment
 from veil.rules.report import OutputFormat, render
 
-FAULTY = {**BASE, "separate_consent": False, "consent_withdrawal": False}
+EXAMPLE = (
+    Path(__file__).resolve().parents[2] / "docs" / "examples" / "deployment-residential-gate.yaml"
+)
+# the compliant example gate, without separate consent and without a way to withdraw it
+FAULTY = {
+    **yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))["deployment"],
+    "separate_consent": False, "consent_withdrawal": False,
+}  # fmt: skip
 _NAMES = itertools.count()
 DOWNLOAD = re.compile(
     r'<a href="data:([^"]+?);base64,([^"]+)" download="([^"]+)" data-download="(\w+)"'
