@@ -13,7 +13,7 @@ import typer
 from typer import Argument, Option
 
 from veil import consent
-from veil.cli.help_text import help_text
+from veil.cli.output import help_text
 from veil.cli.present import present
 from veil.consent.session import in_registry
 

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from veil.cli.media_flags import View, help_text
+from veil.cli.media_flags import View
+from veil.cli.output import help_text
 from veil.cli.parsing import parses
 from veil.faces_eval import FacesEvalOptions
 from veil.textsafe import safe_markup, safe_text

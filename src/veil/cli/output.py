@@ -27,12 +27,13 @@ Overwrite = Annotated[bool, typer.Option("--overwrite", help="Replace an existin
 
 
 @functools.cache
-def help_text(command: str) -> str:
-    """The ``--help`` text of a command, e.g. ``ledger-verify`` (``veil/cli/help/*.txt``)."""
+def help_text(name: str, **values: object) -> str:
+    """The long help of a command or flag, e.g. ``ledger-verify`` (``veil/cli/help/NAME.txt``),
+    its ``{fields}`` filled in from ``values`` when any are given."""
     from importlib import resources
 
-    path = resources.files("veil.cli").joinpath("help").joinpath(f"{command}.txt")
-    return path.read_text(encoding="utf-8").strip()
+    text = resources.files("veil.cli").joinpath("help", f"{name}.txt").read_text("utf-8").strip()
+    return text.format(**values) if values else text
 
 
 class Shown(Protocol):
