@@ -11,6 +11,7 @@ in the sink as it finishes; the caller only watches (:class:`BatchWatcher`) and 
 from __future__ import annotations
 
 import contextlib
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -78,6 +79,7 @@ class BatchOptions:
     db: str | None = None
     ray: str | None = None
     ray_workers: int = 0
+    ray_retries: int = 3
 
     def request(self, system: str, **why: str) -> BatchRequest:
         """The library request these options ask for; ``system`` names the run in the ledger."""
@@ -87,7 +89,7 @@ class BatchOptions:
             options=self.media.options(),
             boxes_out=self.boxes_out,
             trace=trace_settings(self.ledger, system, self.controller, self.db, **why),
-            ray=ray_settings(self.ray, self.ray_workers),
+            ray=ray_settings(self.ray, self.ray_workers, self.ray_retries),
         )
 
 
@@ -166,13 +168,14 @@ def job_frames(job: Job) -> int:
         return 1
 
 
-def ray_settings(address: str | None, workers: int) -> RaySettings | None:
-    """``--ray``/``--ray-workers`` as settings (``None``: run locally; Ray is not imported)."""
+def ray_settings(address: str | None, workers: int, retries: int = 3) -> RaySettings | None:
+    """``--ray``/``--ray-workers``/``--ray-retries`` as settings (``None``: run locally; Ray is
+    not imported)."""
     if address is None:
         return None
     from veil.scale.ray_runner import RaySettings
 
-    return RaySettings(address=address, workers=workers)
+    return RaySettings(address=address, workers=workers, retries=retries)
 
 
 def anonymize_batch(
@@ -191,6 +194,7 @@ def anonymize_batch(
         if request.boxes_out is not None:
             raise ConfigError("--ray does not support --boxes-out yet; run without --ray")
         policy = worker_policy(policy)  # checked before any work
+    started = time.perf_counter()
     with contextlib.ExitStack() as stack:
         # The policy opens before any work (an unknown purpose is refused at once).
         run = open_run(stack, policy=policy if here else None, trace=request.trace)
@@ -201,6 +205,7 @@ def anonymize_batch(
         else:
             summary = _run_on_ray(request, jobs, watcher, run.trace, policy)
     summary.files[:0] = problems
+    summary.wall_seconds = round(time.perf_counter() - started, 3)
     indexes = list(run.trace.indexes) if run.trace is not None else []
     return BatchOutcome(summary, indexes, logged=run.trace is not None)
 

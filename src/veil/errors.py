@@ -45,3 +45,14 @@ class OutputError(MediaError, OSError):
 
     Also an :class:`OSError`, so code that already handles failed writes keeps handling it.
     """
+
+
+class ClusterError(VeilError):
+    """The Ray cluster failed a run: a worker lost past its retries, lost objects, the cluster
+    itself gone, or an address that does not answer (then a usage error, exit status 2)."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code

@@ -5,7 +5,8 @@ detect -> check the detector's answer -> filter by score (the one place the thre
 :class:`FrameStep` holds the threshold, the face policy and the redaction settings. The file
 path calls :meth:`FrameStep.run`; the live path runs :meth:`FrameStep.detect` in its worker
 thread (against a deadline) and :meth:`FrameStep.finish` on the frame, and adds only what is
-live (deadlines, dropping, degradation). A new detector, tracker, policy or redaction mode is
+live (deadlines, dropping, degradation). Both detect on the same frames
+(:func:`detection_due`). A new detector, tracker, policy or redaction mode is
 picked up by both with no change to either.
 """
 
@@ -19,7 +20,7 @@ from veil.vision.policy import FaceDecisions, FacePolicy, Frame, RedactAll, deci
 from veil.vision.redact import RedactionSettings, redact_faces, redact_frame
 from veil.vision.tracking import FaceTracker
 
-__all__ = ["FrameStep", "StepResult", "detect_faces"]
+__all__ = ["FrameStep", "StepResult", "detect_faces", "detection_due"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,16 @@ def detect_faces(
         raise TypeError(f"detector returned {type(found).__name__}, not Detections")
     faces = found.filter_score(threshold)
     return faces.scaled(1.0 / scale) if scale != 1.0 else faces
+
+
+def detection_due(index: int, every: int, *, cut: bool = False, unprotected: bool = False) -> bool:
+    """Whether frame ``index`` (0-based) is detected on, in files and live alike.
+
+    Every ``every``-th frame is; so is the first frame of a new scene (``cut``: its tracks are
+    the old scene's) and any frame whose faces no track holds (``unprotected``: no tracker, or
+    the last detection failed or is too old).
+    """
+    return unprotected or cut or index % every == 0
 
 
 class FrameStep:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from veil.core.atomic import atomic_output
 from veil.errors import ConfigError, VeilError
-from veil.framestep import FrameStep
+from veil.framestep import FrameStep, detection_due
 from veil.media.images import read_image, write_image
 from veil.media.video import (
     DEFAULT_CRF,
@@ -217,8 +217,12 @@ class Anonymizer:
             # a failed detection, whose faces no tracker holds, nor on a new scene's first frame
             # (its tracks are the old scene's).
             cut = scenes.is_cut(item.pixels)
-            run_detector = tracker is None or last_blanked or cut
-            run_detector = run_detector or index % self.options.detect_every == 0
+            run_detector = detection_due(
+                index,
+                self.options.detect_every,
+                cut=cut,
+                unprotected=tracker is None or last_blanked,
+            )
             _, report = self.anonymize_frame(
                 item.pixels,
                 tracker,

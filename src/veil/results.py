@@ -51,6 +51,7 @@ class BatchSummary:
     """The summary of a batch: per-file results and totals."""
 
     files: list[FileResult] = field(default_factory=list)
+    wall_seconds: float | None = None  # the whole run, start to end (None: not measured)
 
     @property
     def failed(self) -> list[FileResult]:
@@ -60,7 +61,7 @@ class BatchSummary:
     def totals(self) -> dict[str, Any]:
         """Counts over the whole batch."""
         ok = [f for f in self.files if f.status is Status.OK]
-        return {
+        totals: dict[str, Any] = {
             "files": len(self.files),
             "ok": len(ok),
             "failed": len(self.failed),
@@ -71,6 +72,11 @@ class BatchSummary:
             "frames_blanked": sum(f.frames_blanked for f in ok),
             "seconds": round(sum(f.seconds for f in self.files), 3),
         }
+        if self.wall_seconds is not None:  # frames per second over the run, on every worker
+            totals["wall_seconds"] = self.wall_seconds
+            wall = self.wall_seconds
+            totals["fps"] = round(totals["frames"] / wall, 2) if wall > 0 else 0.0
+        return totals
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for JSON output."""

@@ -1,12 +1,18 @@
-"""One local Ray cluster for the whole run (``ray start --head``), shared by every scale test."""
+"""One local Ray cluster for the whole run (``ray start --head``), shared by every scale test.
+
+The cluster's processes are told apart from any other Ray on the machine by the auth token the
+fixture made for them (in their environment): only those are stopped, never ``ray stop``.
+"""
 
 from __future__ import annotations
 
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +24,41 @@ import pytest
 class Cluster:
     address: str
     env: dict[str, str]
+
+    @property
+    def token(self) -> str:
+        return self.env["RAY_AUTH_TOKEN"]
+
+
+def own_processes(token: str, named: bytes = b"") -> list[int]:
+    """Processes started for this cluster (its token in their environment), ``named`` in
+    their command line; never this test process."""
+    marker = f"RAY_AUTH_TOKEN={token}".encode()
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit() or int(proc.name) == os.getpid():
+            continue
+        try:
+            if marker in (proc / "environ").read_bytes().split(b"\0") and (
+                named in (proc / "cmdline").read_bytes()
+            ):
+                found.append(int(proc.name))
+        except OSError:
+            continue
+    return found
+
+
+def stop_own_cluster(token: str) -> None:
+    """SIGTERM the cluster's own processes, then SIGKILL what is left after 30 s."""
+    for sig, grace in ((signal.SIGTERM, 30.0), (signal.SIGKILL, 5.0)):
+        for pid in own_processes(token):
+            try:
+                os.kill(pid, sig)
+            except OSError:
+                continue
+        deadline = time.monotonic() + grace
+        while own_processes(token) and time.monotonic() < deadline:
+            time.sleep(0.5)
 
 
 def ray_cli() -> str:
@@ -74,5 +115,5 @@ def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     try:
         yield Cluster(f"127.0.0.1:{port}", env)
     finally:
-        subprocess.run([ray_cli(), "stop", "--force"], env=env, capture_output=True, timeout=120)
+        stop_own_cluster(token["RAY_AUTH_TOKEN"])
         patch.undo()

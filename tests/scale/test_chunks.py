@@ -156,3 +156,64 @@ def test_chunks_encoded_at_another_preset_stitch_into_a_decodable_video(
     background = [np.abs(a.pixels[:8, :8].astype(int) - b.pixels[:8, :8].astype(int)).mean()
                   for a, b in zip(original, ours, strict=True)]  # fmt: skip
     assert max(background) < 6  # the corner no face covers decodes as the original
+
+
+def test_a_spooled_chunk_is_private_and_stitches_as_the_chunk_in_memory(
+    tmp_path: Path, astronaut_bgr: np.ndarray
+) -> None:
+    import stat
+
+    from veil.scale.spool import chunk_file, make_spool, spool_folder
+
+    clip = make_clip(tmp_path / "clip.mp4", astronaut_bgr)
+    anonymizer = Anonymizer(AnonymizeOptions())
+    chunks = plan_chunks(clip, anonymizer.options, pieces=4, min_frames=20)
+    folder = make_spool(tmp_path / "out" / "clip.mp4")
+    assert (
+        folder
+        == spool_folder(tmp_path / "out" / "clip.mp4")
+        == tmp_path / "out" / ".clip.mp4.chunks"
+    )
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    spooled = [
+        anonymize_chunk(anonymizer, clip, c, chunk_file(folder, c.number)).run for c in chunks
+    ]
+    in_memory = [anonymize_chunk(anonymizer, clip, c).run for c in chunks]
+    assert all(run.spool is not None and not run.packets for run in spooled)  # nothing in memory
+    assert [run.count for run in spooled] == [len(run.packets) for run in in_memory]
+    assert sorted(p.name for p in folder.iterdir()) == [f"{c.number:05d}.packets" for c in chunks]
+    assert {stat.S_IMODE(p.stat().st_mode) for p in folder.iterdir()} == {0o600}
+    for runs, name in ((spooled, "a.mp4"), (in_memory, "b.mp4")):
+        stitch(clip, runs, tmp_path / name, codec="libx264", crf=20, keep_audio=True,
+               keep_metadata=False, suffix=".mp4")  # fmt: skip
+    a, b = frames_of(tmp_path / "a.mp4"), frames_of(tmp_path / "b.mp4")
+    assert len(a) == FRAMES and all(
+        np.array_equal(x.pixels, y.pixels) for x, y in zip(a, b, strict=True)
+    )
+
+
+def test_a_truncated_spool_fails_the_stitch_and_a_stale_spool_is_replaced(
+    tmp_path: Path, astronaut_bgr: np.ndarray
+) -> None:
+    from veil.errors import MediaError
+    from veil.scale.spool import chunk_file, make_spool, remove_spool
+
+    clip = make_clip(tmp_path / "clip.mp4", astronaut_bgr)
+    anonymizer = Anonymizer(AnonymizeOptions())
+    target = tmp_path / "clip-out.mp4"
+    folder = make_spool(target)
+    (folder / "stale.packets").write_bytes(b"left by a crashed run")
+    assert make_spool(target) == folder and not list(folder.iterdir())
+    chunk = plan_chunks(clip, anonymizer.options, pieces=4, min_frames=20)[0]
+    run = anonymize_chunk(anonymizer, clip, chunk, chunk_file(folder, 0)).run
+    assert run.spool is not None
+    run.spool.write_bytes(run.spool.read_bytes()[:-100])  # a packet lost
+    with pytest.raises(MediaError, match="expected"):
+        stitch(clip, [run], tmp_path / "out.mp4", codec="libx264", crf=20, keep_audio=False,
+               keep_metadata=False, suffix=".mp4")  # fmt: skip
+    remove_spool(folder)
+    assert not folder.exists()
+    (tmp_path / "elsewhere").mkdir()
+    folder.symlink_to(tmp_path / "elsewhere")  # a link in its place is removed, not followed
+    assert make_spool(target) == folder and not folder.is_symlink()
+    assert (tmp_path / "elsewhere").is_dir()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -11,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.scale.conftest import Cluster
+from tests.scale.conftest import Cluster, own_processes
 from veil.media.images import read_image, write_image
 from veil.media.video import count_frames
 
@@ -66,6 +67,9 @@ def test_same_outputs_summary_and_errors_as_local(
     )
     assert (local.returncode, ray.returncode) == (1, 1), ray.stderr
     assert comparable(json.loads(ray.stdout)) == comparable(json.loads(local.stdout))
+    totals = json.loads(ray.stdout)["totals"]
+    assert totals["wall_seconds"] > 0  # the whole run, across the cluster
+    assert totals["fps"] == round(totals["frames"] / totals["wall_seconds"], 2) > 0
     errors = [line for line in ray.stderr.splitlines() if line.startswith("veil: error:")]
     assert errors == [line for line in local.stderr.splitlines() if line.startswith("veil: error:")]
     for name in ("a.png", "b.jpg"):
@@ -119,22 +123,14 @@ def test_without_ray_nothing_imports_ray(tmp_path: Path, astronaut_bgr: np.ndarr
     assert done.returncode == 0, done.stderr
 
 
-def worker_pids() -> list[int]:
-    """Processes of Veil's Ray actors (their command line names the actor class)."""
-    pids = []
-    for proc in Path("/proc").iterdir():
-        try:
-            if proc.name.isdigit() and b"AnonymizeWorker" in (proc / "cmdline").read_bytes():
-                pids.append(int(proc.name))
-        except OSError:
-            continue
-    return pids
+def worker_pids(cluster: Cluster) -> list[int]:
+    """Processes of Veil's Ray actors on the test cluster (never another Ray's)."""
+    return own_processes(cluster.token, b"AnonymizeWorker")
 
 
 def test_a_worker_killed_mid_job_is_retried_and_every_output_logged_once(
     tmp_path: Path, astronaut_bgr: np.ndarray, make_video: Callable[..., Path], ray_cluster: Cluster
 ) -> None:
-    import os
     import signal
     import time
 
@@ -165,10 +161,10 @@ def test_a_worker_killed_mid_job_is_retried_and_every_output_logged_once(
         env=env,
     )
     deadline = time.monotonic() + 120
-    while not worker_pids() and time.monotonic() < deadline:
+    while not worker_pids(ray_cluster) and time.monotonic() < deadline:
         time.sleep(0.2)
     time.sleep(3)  # let the workers load the detector and start on their first videos
-    victims = worker_pids()
+    victims = worker_pids(ray_cluster)
     assert victims, "no Ray worker appeared"
     os.kill(victims[0], signal.SIGKILL)
     stdout, stderr = job.communicate(timeout=400)
@@ -255,3 +251,62 @@ def test_a_long_video_is_split_across_workers_and_stitched(
     assert result.faces_redacted >= FRAMES  # the face in every frame
     assert starts == [clip]  # one file started, whatever its chunks
     assert not list(job.target.parent.glob(".*partial*"))
+    assert not list(job.target.parent.glob(".*chunks"))  # the spool is gone after the stitch
+
+
+@pytest.mark.parametrize("listening", [False, True])
+def test_an_address_that_does_not_answer_fails_within_the_connect_timeout(
+    tmp_path: Path, astronaut_bgr: np.ndarray, listening: bool
+) -> None:
+    import socket
+    import time
+
+    pytest.importorskip("ray", reason="Ray is not installed (pip install 'veil[ray]')")
+    write_image(tmp_path / "a.png", astronaut_bgr)
+    with socket.socket() as silent:  # bound: a port nobody else takes meanwhile
+        silent.bind(("127.0.0.1", 0))
+        if listening:
+            silent.listen()  # accepts connections and never says a word
+        port = silent.getsockname()[1]
+        env = {**os.environ, "VEIL_HOME": str(tmp_path / "home"), "VEIL_RAY_CONNECT_TIMEOUT": "5"}
+        started = time.monotonic()
+        result = veil("blur", tmp_path / "a.png", "-o", tmp_path / "out.png", "--ray",
+                      f"127.0.0.1:{port}", env=env)  # fmt: skip
+        elapsed = time.monotonic() - started
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines == [line for line in lines if line.startswith("veil: error:")] and len(lines) == 1
+    assert f"cannot reach the Ray cluster at 127.0.0.1:{port}" in lines[0]
+    assert elapsed < 60  # Ray alone retries for minutes
+    assert not (tmp_path / "out.png").exists()
+
+
+def test_a_worker_lost_past_its_retries_ends_the_run_with_one_error_line(
+    tmp_path: Path, make_video: Callable[..., Path], ray_cluster: Cluster
+) -> None:
+    import signal
+    import time
+
+    clip = make_video(tmp_path / "long.mp4", frames=600, size=(320, 240))  # cut at key frame 250
+    out = tmp_path / "out" / "long.mp4"
+    env = {**ray_cluster.env, "VEIL_HOME": str(tmp_path / "home")}
+    job = subprocess.Popen(
+        [sys.executable, "-m", "veil.cli.main", "blur", str(clip), "-o", str(out), "--json",
+         "--no-ledger", "--ray", ray_cluster.address, "--ray-workers", "3", "--ray-retries", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    spool = out.parent / ".long.mp4.chunks"
+    deadline = time.monotonic() + 240
+    while not (spool.is_dir() and worker_pids(ray_cluster)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert spool.is_dir(), "the video was not split into spooled chunks"
+    assert oct(spool.stat().st_mode & 0o777) == oct(0o700)
+    time.sleep(2)
+    os.kill(worker_pids(ray_cluster)[0], signal.SIGKILL)
+    stdout, stderr = job.communicate(timeout=400)
+    assert job.returncode == 1, stderr
+    errors = [line for line in stderr.splitlines() if line.startswith("veil: error:")]
+    assert len(errors) == 1 and "Ray cluster failed the run" in errors[0], stderr
+    assert "Traceback" not in stderr and stdout == ""
+    assert not spool.exists() and not out.exists()  # nothing that looks finished, no spool
+    assert not list(out.parent.glob(".*partial*"))

@@ -11,6 +11,7 @@ import pytest
 
 from tests.stream.stream_helpers import canvas, face_center, face_hidden, face_visible
 from veil.errors import ConfigError
+from veil.stream.degrade import DEGRADATION_ORDER
 from veil.stream.realtime import BlankReason, Degrader, RealtimeRedactor, RealtimeSettings
 from veil.vision.detections import Detections
 from veil.vision.redact import RedactionMode, RedactionSettings
@@ -203,11 +204,12 @@ def test_detector_too_slow_for_any_interval_lowers_the_resolution() -> None:
     settings = RealtimeSettings(max_latency=0.3, max_detect_every=2, sides=(None, 160, 120))
     redactor = RealtimeRedactor(detector, redaction=SOLID, settings=settings)
     redactor.degrader.settle = 0.2
-    assert redactor.degrader.side == 160  # starts at the largest size not above 640
+    assert redactor.degrader.side is None  # starts at full size, as veil blur detects
     results = play(redactor, 50)
     redactor.close()
     assert_no_face_leaks(results)
     assert redactor.degrader.detect_every == 2 and redactor.degrader.side == 120
+    assert redactor.cautious  # the faces found on small images are redacted conservatively
 
 
 def test_degrader_climbs_back_when_detection_is_cheap() -> None:
@@ -219,6 +221,7 @@ def test_degrader_climbs_back_when_detection_is_cheap() -> None:
     for t in range(10, 30):
         degrader.observe(0.001, 0.04, float(t) * 10)
     assert degrader.detect_every == 1 and degrader.side is None
+    assert not any(degrader.sheds(rung) for rung in DEGRADATION_ORDER)  # all the way back
 
 
 def test_settings_are_checked() -> None:

@@ -21,7 +21,9 @@ def test_a_cut_between_scheduled_detections_is_detected_live() -> None:
     redactor.close()
     assert [i for i, f in enumerate(frames[6:], start=6) if face_shown(f)] == []
     assert outcomes[6].detected and outcomes[6].blanked is None
-    assert [i for i, o in enumerate(outcomes) if o.detected] == [0, 4, 6, 10]
+    # The cut adds a detection; the schedule stays veil blur's (frames 0, 4, 8), so files and
+    # live streams detect on the same frames.
+    assert [i for i, o in enumerate(outcomes) if o.detected] == [0, 4, 6, 8]
 
 
 def test_a_cut_while_the_detector_is_busy_blanks_the_frame() -> None:

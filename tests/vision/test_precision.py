@@ -24,13 +24,21 @@ needs_bf16 = pytest.mark.skipif(
 FAST = [pytest.param("int8"), pytest.param("bf16", marks=needs_bf16)]
 
 
-def assert_same_best_face(full: Detections, fast: Detections) -> None:
-    """The most confident face of each: boxes overlap (IoU > 0.8), scores within 0.1."""
+# int8 scores depend on the CPU's integer kernels: within 0.1 of fp32 on an Intel Xeon with VNNI,
+# 0.107 on the small face on an AMD EPYC with AVX2 only (onnxruntime's u8s8 path). int8 is opt-in
+# and documented as lossy; what must hold everywhere is the same face, still far above the 0.15
+# detection threshold. bf16 keeps the tighter bound.
+SCORE_TOLERANCE = {"int8": 0.15, "bf16": 0.1}
+
+
+def assert_same_best_face(full: Detections, fast: Detections, tolerance: float = 0.1) -> None:
+    """The most confident face of each: boxes overlap (IoU > 0.8), scores within ``tolerance``."""
     assert len(full) >= 1 and len(fast) >= 1
     best_full, best_fast = int(np.argmax(full.scores)), int(np.argmax(fast.scores))
     overlap = box_iou(full.boxes[best_full : best_full + 1], fast.boxes[best_fast : best_fast + 1])
     assert overlap[0, 0] > 0.8
-    assert abs(float(full.scores[best_full]) - float(fast.scores[best_fast])) < 0.1
+    assert abs(float(full.scores[best_full]) - float(fast.scores[best_fast])) < tolerance
+    assert float(fast.scores[best_fast]) > 0.3
 
 
 @pytest.mark.parametrize("precision", FAST)
@@ -41,7 +49,7 @@ def test_fast_precisions_find_the_same_face_as_fp32(
     view = np.ascontiguousarray(cv2.resize(astronaut_bgr[crop], None, fx=zoom, fy=zoom))
     full = get_detector("centerface", DetectorSettings(precision="fp32")).detect(view)
     fast = get_detector("centerface", DetectorSettings(precision=precision)).detect(view)
-    assert_same_best_face(full, fast)
+    assert_same_best_face(full, fast, SCORE_TOLERANCE[precision])
 
 
 @needs_bf16

@@ -29,12 +29,12 @@ from veil.textsafe import safe_markup, safe_text
 
 
 def progress_bar(
-    console: Console, unit: str, clock: ProgressColumn, *, disable: bool = False
+    console: Console, unit: str, *clock: ProgressColumn, disable: bool = False
 ) -> Progress:
-    """A bar counting ``unit`` (its task's description in bold first, ``clock`` last)."""
+    """A bar counting ``unit`` (its task's description in bold first, the ``clock`` columns last)."""
     label, count = TextColumn("[bold]{task.description}"), MofNCompleteColumn()
     return Progress(
-        label, BarColumn(), count, TextColumn(unit), clock, console=console, disable=disable
+        label, BarColumn(), count, TextColumn(unit), *clock, console=console, disable=disable
     )
 
 
@@ -45,7 +45,12 @@ class BatchView:
         self.console = Console(stderr=True)
         self._bar: Progress | None = None
         if self.console.is_terminal and not quiet:
-            self._bar = progress_bar(self.console, "frames", TimeRemainingColumn())
+            self._bar = progress_bar(
+                self.console,
+                "frames",
+                TextColumn("{task.fields[fps]} frames/s"),
+                TimeRemainingColumn(),
+            )
         self._task: TaskID | None = None
 
     def __enter__(self) -> BatchView:
@@ -67,7 +72,7 @@ class BatchView:
         say(*(f"veil: error: {problem.error}" for problem in problems))
         if self._bar is not None:
             total = sum(job_frames(job) for job in jobs)
-            self._task = self._bar.add_task("anonymizing", total=total)
+            self._task = self._bar.add_task("anonymizing", total=total, fps="-")
 
     def started(self, job: Job) -> None:
         """Show which input is being worked on."""
@@ -78,6 +83,8 @@ class BatchView:
         """Move the bar on."""
         if self._bar is not None and self._task is not None:
             self._bar.advance(self._task, frames)
+            speed = self._bar.tasks[self._task].speed  # across every worker of the run
+            self._bar.update(self._task, fps=f"{speed:.1f}" if speed else "-")
 
     def done(self, result: FileResult) -> None:
         """One line on stderr for an input that failed or was skipped."""

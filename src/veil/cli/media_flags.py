@@ -95,6 +95,12 @@ FLAGS: dict[str, Any] = {
     "ray_workers": Option(
         "--ray-workers", min=0, help="With --ray: detector workers (0: one per CPU)."
     ),
+    "ray_retries": Option(
+        "--ray-retries",
+        min=0,
+        help="With --ray: restarts of a lost worker (its task retried) before the run stops "
+        "with an error.",
+    ),
     "precision": Option("--precision", help=help_text("precision")),
     "quiet": Option("--quiet", "-q", help="No progress bar or table."),
     "ledger": Option("--ledger/--no-ledger", help=help_text("ledger"), show_default=False),

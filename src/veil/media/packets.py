@@ -1,4 +1,5 @@
-"""Encode a run of frames into packets kept in memory, and stitch runs into one video file.
+"""Encode a run of frames into packets (in memory or spooled to a file), and stitch runs into one
+video file.
 
 A long video is anonymized in chunks by several workers (:mod:`veil.scale.chunks`): each encodes
 its chunk on its own with the input's time base and timestamps, so the chunks' packets can be
@@ -6,16 +7,22 @@ muxed back to back. :func:`stitch` writes them, in order, beside the input's aud
 packets copied unchanged, with the input's rotation: one file with the same frame count, timing
 and streams as the whole-file run. Every encoder uses the same codec settings (and a global
 header), so the stream parameters of the first chunk describe all of them.
+
+On a cluster a worker spools its chunk's packets to a private file (:func:`open_spool_file`,
+0600) instead of returning them through Ray's object store; the stitch streams them back from
+that file, so neither the driver nor the object store ever holds a whole video.
 """
 
 from __future__ import annotations
 
 import heapq
+import os
+import struct
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from veil.errors import MediaError
 from veil.media.video import (
@@ -30,22 +37,69 @@ from veil.media.video import (
 )
 
 GLOBAL_HEADER = 1 << 22  # AV_CODEC_FLAG_GLOBAL_HEADER: parameters in extradata, as mp4 needs
+SPOOL_MAGIC = b"VEILPKT1"
+_RECORD = struct.Struct("<Iqq?")  # data length, pts, dts, keyframe; then the data
+
+Packet = tuple[bytes, int, int, bool]
 
 
 @dataclass
 class EncodedRun:
-    """One chunk's encoded video: packets (data, pts, dts, keyframe) and the stream's header."""
+    """One chunk's encoded video: packets (data, pts, dts, keyframe) and the stream's header.
 
-    packets: list[tuple[bytes, int, int, bool]] = field(default_factory=list)
+    The packets are in ``packets``, or (``spool`` set) in that file, ``count`` of them.
+    """
+
+    packets: list[Packet] = field(default_factory=list)
     extradata: bytes = b""
     frames: int = 0
     rotation: int = 0
+    count: int = 0
+    spool: Path | None = None
+
+    def iter_packets(self) -> Iterator[Packet]:
+        """The packets in order, read back from the spool file if there is one."""
+        if self.spool is None:
+            yield from self.packets
+            return
+        read = 0
+        try:
+            with self.spool.open("rb") as spooled:
+                if spooled.read(len(SPOOL_MAGIC)) != SPOOL_MAGIC:
+                    raise MediaError(f"{self.spool}: not a Veil packet spool")
+                while len(head := spooled.read(_RECORD.size)) == _RECORD.size:
+                    size, pts, dts, key = _RECORD.unpack(head)
+                    data = spooled.read(size)
+                    if len(data) < size:
+                        break
+                    read += 1
+                    yield data, pts, dts, key
+        except (OSError, struct.error) as exc:
+            raise MediaError(f"{self.spool}: cannot read spooled packets ({exc})") from exc
+        if read != self.count:
+            raise MediaError(f"{self.spool}: {read} spooled packets, expected {self.count}")
+
+
+def open_spool_file(path: Path) -> BinaryIO:
+    """A new private (0600) spool file for packets, its header written."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    spooled = os.fdopen(fd, "wb")
+    spooled.write(SPOOL_MAGIC)
+    return spooled
 
 
 class PacketEncoder:
     """Encodes upright frames of one chunk, as :class:`~veil.media.video.VideoWriter` would."""
 
-    def __init__(self, info: VideoInfo, codec: str, crf: int, preset: str = DEFAULT_PRESET) -> None:
+    def __init__(
+        self,
+        info: VideoInfo,
+        codec: str,
+        crf: int,
+        preset: str = DEFAULT_PRESET,
+        *,
+        spool: Path | None = None,
+    ) -> None:
         import av
 
         self._info = info
@@ -62,6 +116,10 @@ class PacketEncoder:
         ctx.options = codec_options(codec, crf, preset)
         self._ctx = ctx
         self.run = EncodedRun()
+        self._spool = spool
+        self._file: BinaryIO | None = None
+        if spool is not None:  # written beside, renamed into place once complete
+            self._file = open_spool_file(_partial(spool))
 
     def encode(self, frame: VideoFrame) -> None:
         """Encode one frame (its ``pts`` in the input's time base is kept)."""
@@ -75,13 +133,37 @@ class PacketEncoder:
 
     def _keep(self, packets: Any) -> None:
         for p in packets:
-            self.run.packets.append((bytes(p), int(p.pts), int(p.dts), bool(p.is_keyframe)))
+            packet = (bytes(p), int(p.pts), int(p.dts), bool(p.is_keyframe))
+            self.run.count += 1
+            if self._file is None:
+                self.run.packets.append(packet)
+            else:
+                self._file.write(_RECORD.pack(len(packet[0]), *packet[1:]))
+                self._file.write(packet[0])
 
     def finish(self) -> EncodedRun:
-        """Flush the encoder; the chunk's packets and header."""
+        """Flush the encoder; the chunk's packets (or their spool file) and header."""
         self._keep(self._ctx.encode(None))
         self.run.extradata = bytes(self._ctx.extradata or b"")
+        if self._file is not None and self._spool is not None:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            self._file.close()
+            self._file = None
+            os.replace(_partial(self._spool), self._spool)
+            self.run.spool = self._spool
         return self.run
+
+    def abort(self) -> None:
+        """Drop a spool file left half written (a failed chunk)."""
+        if self._file is not None and self._spool is not None:
+            self._file.close()
+            self._file = None
+            _partial(self._spool).unlink(missing_ok=True)
+
+
+def _partial(spool: Path) -> Path:
+    return spool.with_name(spool.name + ".part")
 
 
 def stitch(
@@ -102,7 +184,7 @@ def stitch(
 
     from veil.media.video import VideoReader
 
-    if not runs or not runs[0].packets:
+    if not runs or not runs[0].count:
         raise MediaError(f"{source}: no encoded video to stitch")
     with VideoReader(source, passthrough=keep_audio) as reader:
         info = reader.info
@@ -125,7 +207,7 @@ def stitch(
 
             def video_packets() -> Iterator[Any]:
                 for run in runs:
-                    for data, pts, dts, key in run.packets:
+                    for data, pts, dts, key in run.iter_packets():
                         packet = av.Packet(data)
                         packet.pts, packet.dts, packet.time_base = pts, dts, info.time_base
                         packet.is_keyframe, packet.stream = key, video

@@ -86,39 +86,56 @@ def plan_chunks(
     return chunks
 
 
-def anonymize_chunk(anonymizer: Anonymizer, source: Path, chunk: VideoChunk) -> ChunkResult:
-    """Detect, track and redact the chunk's frames (after its warm-up) and encode them."""
+def anonymize_chunk(
+    anonymizer: Anonymizer, source: Path, chunk: VideoChunk, spool: Path | None = None
+) -> ChunkResult:
+    """Detect, track and redact the chunk's frames (after its warm-up) and encode them; the
+    packets are kept in memory, or written to the file ``spool`` (0600) when one is given."""
+    options = anonymizer.options
+    with VideoReader(source, passthrough=False) as reader:
+        codec = output_codec(options.codec, source.suffix)
+        encoder = PacketEncoder(reader.info, codec, options.crf, options.preset, spool=spool)
+        try:
+            result = _encode_chunk(anonymizer, reader, encoder, source, chunk)
+        except BaseException:
+            encoder.abort()
+            raise
+    if result.run.frames != chunk.end - chunk.start:
+        raise MediaError(
+            f"{source}: chunk {chunk.number} decoded {result.run.frames} frames, "
+            f"expected {chunk.end - chunk.start}"
+        )
+    return result
+
+
+def _encode_chunk(
+    anonymizer: Anonymizer,
+    reader: VideoReader,
+    encoder: PacketEncoder,
+    source: Path,
+    chunk: VideoChunk,
+) -> ChunkResult:
     from veil.vision.scenecut import SceneCutDetector
     from veil.vision.tracking import FaceTracker
 
     options = anonymizer.options
     tracker = FaceTracker(options.tracking) if options.tracking is not None else None
     result = ChunkResult(chunk)
-    with VideoReader(source, passthrough=False) as reader:
-        codec = output_codec(options.codec, source.suffix)
-        encoder = PacketEncoder(reader.info, codec, options.crf, options.preset)
-        index, last_blanked = chunk.warmup, False
-        scenes = SceneCutDetector()  # as in the pipeline: a new scene's first frame is detected
-        for frame in reader.frames_from(chunk.warmup_pts):
-            if chunk.end_pts is not None and frame.pts is not None and frame.pts >= chunk.end_pts:
-                break
-            cut = scenes.is_cut(frame.pixels)
-            run_detector = (
-                tracker is None or last_blanked or cut or index % options.detect_every == 0
-            )
-            _, report = anonymizer.anonymize_frame(
-                frame.pixels, tracker, run_detector=run_detector, detector=anonymizer.video_detector,
-                source=source, index=index, pts=frame.pts,
-            )  # fmt: skip
-            last_blanked = report.blanked
-            if index >= chunk.start:
-                encoder.encode(frame)
-                result.count(report)
-            index += 1
-        result.run = encoder.finish()
-    if result.run.frames != chunk.end - chunk.start:
-        raise MediaError(
-            f"{source}: chunk {chunk.number} decoded {result.run.frames} frames, "
-            f"expected {chunk.end - chunk.start}"
-        )
+    index, last_blanked = chunk.warmup, False
+    scenes = SceneCutDetector()  # as in the pipeline: a new scene's first frame is detected
+    for frame in reader.frames_from(chunk.warmup_pts):
+        if chunk.end_pts is not None and frame.pts is not None and frame.pts >= chunk.end_pts:
+            break
+        cut = scenes.is_cut(frame.pixels)
+        run_detector = tracker is None or last_blanked or cut or index % options.detect_every == 0
+        _, report = anonymizer.anonymize_frame(
+            frame.pixels, tracker, run_detector=run_detector, detector=anonymizer.video_detector,
+            source=source, index=index, pts=frame.pts,
+        )  # fmt: skip
+        last_blanked = report.blanked
+        if index >= chunk.start:
+            encoder.encode(frame)
+            result.count(report)
+        index += 1
+    result.run = encoder.finish()
     return result

@@ -4,8 +4,11 @@ The driver alone decides what to skip, logs each output in the ledger and keeps 
 manifest, so a thousand workers never fork the log or log twice: an output is logged under the
 event id the manifest gave it before work began, and the ledger refuses a second event with that
 id. Long videos are cut into chunks (:mod:`veil.scale.chunks`) that workers anonymize in
-parallel; the driver stitches them. A worker that dies is restarted and its task retried;
-outputs are written atomically, so a retried file is written once and never looks complete early.
+parallel, each spooling its packets to a private folder beside the output
+(:mod:`veil.scale.spool`); the driver stitches from those files. A worker that dies is restarted
+and its task retried; outputs are written atomically, so a retried file is written once and
+never looks complete early. A worker lost past its retries, lost objects or a lost cluster end
+the run with one :class:`~veil.errors.ClusterError` (what finished is kept; a rerun resumes).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from veil.core.atomic import atomic_output
@@ -23,8 +27,16 @@ from veil.media.packets import stitch
 from veil.media.video import output_codec
 from veil.pipeline import AnonymizeOptions, BatchSummary, FileResult, Job, MediaKind, Status
 from veil.scale.chunks import ChunkResult, VideoChunk, plan_chunks
-from veil.scale.cluster import RaySettings, connect, start_workers, stop_workers, worker_count
+from veil.scale.cluster import (
+    RaySettings,
+    cluster_failure,
+    connect,
+    start_workers,
+    stop_workers,
+    worker_plan,
+)
 from veil.scale.manifest import Manifest
+from veil.scale.spool import chunk_file, make_spool, remove_spool
 from veil.trace import RunTrace
 from veil.vision.policy import FacePolicySpec
 
@@ -40,6 +52,7 @@ class _Task:
     digest: str
     event_id: str | None
     chunk: VideoChunk | None = None
+    spool: Path | None = None
 
 
 @dataclass
@@ -102,7 +115,8 @@ def _split(
         if len(chunks) < 2:
             out.append(task)
             continue
-        out += [_Task(task.slot, task.job, task.digest, task.event_id, c) for c in chunks]
+        spool = make_spool(task.job.target)
+        out += [_Task(task.slot, task.job, task.digest, task.event_id, c, spool) for c in chunks]
     return out
 
 
@@ -122,20 +136,30 @@ def run_batch_on_ray(
 
     ``policy`` is opened in each worker (default: redact every face).
     """
-    ray = connect(settings.address)
+    ray = connect(settings.address)  # first: it sets Ray's environment before Ray loads
+    from ray.exceptions import RayError
+
     slots, tasks = _plan(jobs, options, manifest)
     for result in slots:
         if result is not None and on_done is not None:
             on_done(result)
-    if tasks:
-        count = worker_count(ray, settings)
-        tasks = _split(tasks, options, count, settings.min_chunk_frames)
-        workers = start_workers(ray, options, settings, policy, min(count, len(tasks)))
-        dispatch = _Dispatch(ray, options, slots, trace, manifest, progress, on_done)
-        try:
-            dispatch.run(workers, tasks, on_start)
-        finally:
-            stop_workers(ray, dispatch.idle, dispatch.busy())
+    spools: set[Path] = set()
+    try:
+        if tasks:
+            count, cpus = worker_plan(ray, settings)
+            tasks = _split(tasks, options, count, settings.min_chunk_frames)
+            spools = {task.spool for task in tasks if task.spool is not None}
+            workers = start_workers(ray, options, settings, policy, min(count, len(tasks)), cpus)
+            dispatch = _Dispatch(ray, options, slots, trace, manifest, progress, on_done)
+            try:
+                dispatch.run(workers, tasks, on_start)
+            finally:
+                stop_workers(ray, dispatch.idle, dispatch.busy())
+    except RayError as exc:
+        raise cluster_failure(exc) from None
+    finally:
+        for folder in spools:  # the stitch removed those it used; a failed run leaves none
+            remove_spool(folder)
     return BatchSummary(files=[r for r in slots if r is not None])
 
 
@@ -165,7 +189,8 @@ class _Dispatch:
     def run(
         self, workers: list[Any], tasks: list[_Task], on_start: Callable[[Job], None] | None
     ) -> None:
-        from ray.exceptions import RayError
+        """Run every task; a task that raised fails its input, a lost worker ends the run."""
+        from ray.exceptions import RayTaskError
 
         self.idle = list(workers)
         waiting = deque(tasks)
@@ -179,8 +204,10 @@ class _Dispatch:
                     on_start(task.job)
                 call = (
                     actor.run.remote(task.job)
-                    if task.chunk is None
-                    else actor.run_chunk.remote(task.job.source, task.chunk)
+                    if task.chunk is None or task.spool is None
+                    else actor.run_chunk.remote(
+                        task.job.source, task.chunk, chunk_file(task.spool, task.chunk.number)
+                    )
                 )
                 self.pending[call] = (task, actor)
             (ready,), _ = self.ray.wait(list(self.pending), num_returns=1)
@@ -188,7 +215,7 @@ class _Dispatch:
             self.idle.append(actor)
             try:
                 answer = self.ray.get(ready)
-            except RayError as exc:
+            except RayTaskError as exc:  # the task itself raised (a chunk that did not decode)
                 reason = (str(exc).strip().splitlines() or ["worker lost"])[-1]
                 answer = _failed(task.job, f"{task.job.source}: the Ray worker failed: {reason}")
             if task.chunk is None:
@@ -206,7 +233,11 @@ class _Dispatch:
         elif video.failure is None:
             video.failure = answer.error
         if video.answered == video.chunks:
-            self._finish(task, self._assemble(task.job, video))
+            try:
+                self._finish(task, self._assemble(task.job, video))
+            finally:
+                if task.spool is not None:
+                    remove_spool(task.spool)
 
     def _assemble(self, job: Job, video: _Video) -> FileResult:
         """Stitch a video's chunks into its output (atomically), or report the failed chunk."""

@@ -29,6 +29,7 @@ from veil.media.streams import (
     SourceSpec,
     SourceStats,
 )
+from veil.stream.degrade import SinkShedding
 from veil.stream.encoding import EncoderSettings, encoder_frame, text_of
 from veil.stream.metrics import CameraMetrics
 from veil.stream.preview import PreviewFrame
@@ -112,6 +113,14 @@ class Camera:
         )
         self.error: VeilError | None = None
         self._drop_when_full = config.source.realtime or config.source.kind is not SourceKind.FILE
+        # Degradation sheds only what this camera has; a file read as fast as it is processed
+        # keeps no clock, so it is never degraded (veil blur's redactions, frame for frame).
+        redactor.degrader.fit(
+            preview=self.preview is not None,
+            restream=self.restream is not None,
+            paced=self._drop_when_full,
+        )
+        self._shedding = SinkShedding(redactor.degrader)
         size = _LIVE_QUEUE_FRAMES if self._drop_when_full else _QUEUE_FRAMES
         self._raw: queue.Queue[Any] = queue.Queue(size)
         self._redacted: queue.Queue[Any] = queue.Queue(size)
@@ -262,7 +271,8 @@ class Camera:
 
     def _write(self, frame: RedactedFrame) -> None:
         outcome = frame.outcome
-        if self.recorder is not None or self.restream is not None:
+        restream = self.restream is not None and self._shedding.restream_due()
+        if self.recorder is not None or restream:
             encoded = encoder_frame(frame.pixels)
             if self.recorder is not None:
                 self.recorder.write(
@@ -271,13 +281,13 @@ class Camera:
                     faces_redacted=outcome.faces_redacted,
                     blanked=outcome.blanked is not None,
                 )
-            if self.restream is not None and self.restream.failed is None:
+            if restream and self.restream is not None and self.restream.failed is None:
                 try:
                     self.restream.write(encoded, frame.time)
                 except VeilError as exc:  # the recording goes on without the restream
                     self.restream.failed = str(exc)
                     log.error("%s: restream stopped: %s", self.name, exc)
-        if self.preview is not None:
+        if self.preview is not None and self._shedding.preview_due(frame.time):
             self.preview.update(frame.pixels)
         self.metrics.add("frames_out")
         self.metrics.observe_latency(time.monotonic() - frame.arrival)

@@ -15,25 +15,29 @@ live (deadlines, dropping, degradation). The rules, per frame:
 - between detections, faces are carried by the tracker, but only for ``max_track_seconds`` after
   the last successful detection; past that (the detector is stalled or failing) frames are blanked.
 
-When detection cannot keep up, the redactor degrades in ways that keep privacy: first it detects
-every few frames with tracking in between, then it lowers the detection resolution step by step
-(:class:`Degrader`); it climbs back when the detector has room again.
+When it falls behind, the redactor degrades down one ladder, protection last
+(:mod:`veil.stream.degrade`): the preview and the restream shed frames first, then detection runs
+every few frames with tracking in between, and only then on smaller images, where faces are
+redacted conservatively (masks ``cautious_mask_factor`` larger, tracks held
+``cautious_hold_factor`` times longer). It climbs back when the detector has room again. When
+nothing is late, every frame gets exactly what ``veil blur`` does to it: the same detections on
+the same schedule (:func:`veil.framestep.detection_due`), tracking and redaction.
 """
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 import cv2
 import numpy as np
 
 from veil.errors import ConfigError
-from veil.framestep import FrameStep
+from veil.framestep import FrameStep, detection_due
+from veil.stream.degrade import Degrader
 from veil.vision.detections import Detections
 from veil.vision.detectors import Detector, DetectorSettings
 from veil.vision.policy import FacePolicy, Frame
@@ -63,8 +67,10 @@ class RealtimeSettings:
     in frames; ``max_detect_every`` the largest the degrader uses. ``sides``: the detection
     resolutions (longer side, pixels) the degrader steps down through; ``None`` is full size.
     ``target_load``: the share of frame time the detector may take before degrading.
-    ``start_side``: the detection size to begin with (the largest of ``sides`` not above it);
-    the degrader climbs to larger sizes when the detector has room.
+    ``start_side``: the detection size to begin with (the largest of ``sides`` not above it;
+    ``None``: full size, as ``veil blur`` detects). Faces found on a downscaled image are redacted
+    conservatively: masks ``cautious_mask_factor`` times larger (at most 5x the box) and tracks
+    held ``cautious_hold_factor`` times as many missed frames.
     """
 
     max_latency: float = 0.5
@@ -74,7 +80,9 @@ class RealtimeSettings:
     sides: tuple[int | None, ...] = (None, 960, 640, 480, 320)
     adapt: bool = True
     target_load: float = 0.7
-    start_side: int | None = 640
+    start_side: int | None = None
+    cautious_mask_factor: float = 1.25
+    cautious_hold_factor: int = 2
 
     def __post_init__(self) -> None:
         if self.max_latency <= 0:
@@ -87,6 +95,8 @@ class RealtimeSettings:
             raise ConfigError("at least one detection size is needed")
         if not 0.05 <= self.target_load <= 1.0:
             raise ConfigError("target load must be between 0.05 and 1")
+        if self.cautious_mask_factor < 1 or self.cautious_hold_factor < 1:
+            raise ConfigError("degraded detection cannot redact less than full-size detection")
 
 
 @dataclass(frozen=True)
@@ -98,92 +108,6 @@ class Outcome:
     blanked: BlankReason | None = None
     detected: bool = False
     detector_seconds: float | None = None
-
-
-class Degrader:
-    """Chooses the detection interval and resolution from the measured detector load.
-
-    Load is the detector's time over the time it has (``detect_every`` frame intervals). Above
-    ``target_load`` it first detects less often (straight to the interval the measured time
-    needs; tracking fills the gaps), then on smaller images;
-    below a third of the target it climbs back, resolution first. Decisions are at most one step
-    per ``settle`` seconds, so one slow run does not swing it.
-    """
-
-    def __init__(self, settings: RealtimeSettings, settle: float = 1.0) -> None:
-        self.settings = settings
-        self.detect_every = settings.detect_every
-        self.level = 0  # index into settings.sides
-        if settings.adapt and settings.start_side is not None:
-            fitting = [
-                i
-                for i, side in enumerate(settings.sides)
-                if side is not None and side <= settings.start_side
-            ]
-            self.level = fitting[0] if fitting else len(settings.sides) - 1
-        self.settle = settle
-        self._mean: float | None = None
-        self._changed = -math.inf
-        self._pressed = -math.inf
-        self.steps_down = 0
-
-    def longest_interval(self, frame_interval: float) -> int:
-        """The most frames between detections: ``max_detect_every``, and no longer than the
-        tracker may carry faces alone (``max_track_seconds``)."""
-        s = self.settings
-        if frame_interval <= 0:
-            return s.max_detect_every
-        carried = int(s.max_track_seconds / frame_interval) + 1
-        return max(1, min(s.max_detect_every, carried))
-
-    def press(self, now: float, frame_interval: float = 0.0) -> None:
-        """Frames are leaving late: detect less, or on smaller images (one step per settle)."""
-        self._pressed = now
-        if not self.settings.adapt or now - self._changed < self.settle:
-            return
-        if self.detect_every < self.longest_interval(frame_interval):
-            self.detect_every += 1
-        elif self.level < len(self.settings.sides) - 1:
-            self.level += 1
-            self._mean = None
-        else:
-            return
-        self.steps_down += 1
-        self._changed = now
-
-    @property
-    def side(self) -> int | None:
-        """The longer side of the image the detector sees now (``None``: full size)."""
-        return self.settings.sides[self.level]
-
-    def observe(self, seconds: float, frame_interval: float, now: float) -> None:
-        """Record one detector run; maybe change the interval or resolution."""
-        self._mean = seconds if self._mean is None else 0.7 * self._mean + 0.3 * seconds
-        s = self.settings
-        if not s.adapt or frame_interval <= 0 or now - self._changed < self.settle:
-            return
-        load = self._mean / (self.detect_every * frame_interval)
-        if load > s.target_load:
-            needed = math.ceil(self._mean / (s.target_load * frame_interval))
-            longest = self.longest_interval(frame_interval)
-            if self.detect_every < longest:
-                self.detect_every = min(longest, max(needed, self.detect_every + 1))
-            elif self.level < len(s.sides) - 1:
-                self.level += 1
-                self._mean = None  # the next runs are on a smaller image
-            else:
-                return
-            self.steps_down += 1
-            self._changed = now
-        elif load < s.target_load / 3 and now - self._pressed >= 5 * self.settle:
-            if self.level > 0:
-                self.level -= 1
-                self._mean = None
-            elif self.detect_every > s.detect_every:
-                self.detect_every -= 1
-            else:
-                return
-            self._changed = now
 
 
 @dataclass
@@ -298,11 +222,27 @@ class RealtimeRedactor:
         self.clock = clock
         self.worker = DetectorWorker(detector, self.step, clock)
         self.scenes = SceneCutDetector()  # the first frame of a new scene is always detected
+        self._careful = (self.step.redaction, self.tracker.settings), self._cautious()
+        self.cautious = False  # whether the tracks come from a downscaled detection
         self._last_detection: float | None = None  # stream time of the last good detection
-        self._since_detection = 0
+        self._index = 0  # frames seen: detections follow veil blur's schedule
+        self._owed = False  # a detection was due but the worker was busy
         self._last_time: float | None = None
         self._interval = 1 / 25
         self._intervals_seen = 0
+
+    def _cautious(self) -> tuple[RedactionSettings, TrackerSettings]:
+        """Redaction and tracking for faces found on a downscaled image: larger, held longer."""
+        s, redaction, tracking = self.settings, self.step.redaction, self.tracker.settings
+        return (
+            replace(redaction, mask_scale=min(5.0, redaction.mask_scale * s.cautious_mask_factor)),
+            replace(tracking, max_misses=tracking.max_misses * s.cautious_hold_factor),
+        )
+
+    def _use(self, cautious: bool) -> None:
+        """Redact as after a full-size detection, or conservatively (after a downscaled one)."""
+        self.cautious = cautious
+        self.step.redaction, self.tracker.settings = self._careful[cautious]
 
     def close(self) -> None:
         """Stop the detector worker."""
@@ -313,17 +253,15 @@ class RealtimeRedactor:
         self.tracker = FaceTracker(self.tracker.settings)
         self._last_detection = None
         self._last_time = None
+        self._index = 0
         self.scenes.reset()
 
     def process(
         self, pixels: Frame, stamp: float, arrival: float, corrupt: bool = False
     ) -> Outcome:
         """Redact ``pixels`` in place; ``stamp``: stream seconds, ``arrival``: decode time."""
-        if self._last_time is not None and stamp > self._last_time:
-            step = min(1.0, stamp - self._last_time)
-            self._interval = step if not self._intervals_seen else 0.9 * self._interval + 0.1 * step
-            self._intervals_seen += 1
-        self._last_time = stamp
+        self._clock_frame(stamp)
+        index, self._index = self._index, self._index + 1
         deadline = arrival + self.settings.max_latency
         if corrupt:
             self._last_detection = None  # damaged pictures may hide faces from later detections
@@ -336,31 +274,49 @@ class RealtimeRedactor:
             or stamp - self._last_detection > self.settings.max_track_seconds + _EPSILON
         )
         cut = self.scenes.is_cut(pixels)
-        due = expired or cut or self._since_detection >= self.degrader.detect_every
-        job = self._submit(pixels) if due else None
-        if job is not None:
-            result = self.worker.wait(job, deadline - self.clock())
-            if result is None:
-                self.degrader.press(self.clock(), self._interval)
-                return self._blank(pixels, BlankReason.LATE)
-            if self._intervals_seen:  # the frame rate is known
-                self.degrader.observe(result.seconds, self._interval, self.clock())
-            if result.faces is None:
-                self._last_detection = None
-                return self._blank(pixels, BlankReason.DETECTOR, result.seconds)
-            self._since_detection = 1
-            outcome = self._redact(pixels, result.faces, seconds=result.seconds)
-            if outcome.blanked is None:
-                self._last_detection = stamp
-            return outcome
-        self._since_detection += 1
+        due = self._owed or detection_due(
+            index, self.degrader.detect_every, cut=cut, unprotected=expired
+        )
+        submitted = self._submit(pixels) if due else None
+        self._owed = due and submitted is None
+        if submitted is not None:
+            return self._detected(pixels, stamp, deadline, *submitted)
         if expired or cut:  # the detector is busy and the tracks are too old or of another scene
             return self._blank(pixels, BlankReason.LATE)
         return self._redact(pixels, None, seconds=None)
 
-    def _submit(self, pixels: Frame) -> int | None:
+    def _clock_frame(self, stamp: float) -> None:
+        """Follow the frame interval from the stream's timestamps."""
+        if self._last_time is not None and stamp > self._last_time:
+            step = min(1.0, stamp - self._last_time)
+            self._interval = step if not self._intervals_seen else 0.9 * self._interval + 0.1 * step
+            self._intervals_seen += 1
+        self._last_time = stamp
+
+    def _detected(
+        self, pixels: Frame, stamp: float, deadline: float, job: int, scale: float
+    ) -> Outcome:
+        """Wait for detection ``job`` (run at ``scale``) until ``deadline``, then redact."""
+        result = self.worker.wait(job, deadline - self.clock())
+        if result is None:
+            self.degrader.press(self.clock(), self._interval)
+            return self._blank(pixels, BlankReason.LATE)
+        if self._intervals_seen:  # the frame rate is known
+            self.degrader.observe(result.seconds, self._interval, self.clock())
+        if result.faces is None:
+            self._last_detection = None
+            return self._blank(pixels, BlankReason.DETECTOR, result.seconds)
+        self._use(cautious=scale < 1.0)
+        outcome = self._redact(pixels, result.faces, seconds=result.seconds)
+        if outcome.blanked is None:
+            self._last_detection = stamp
+        return outcome
+
+    def _submit(self, pixels: Frame) -> tuple[int, float] | None:
+        """Hand the detector ``pixels`` at the degrader's size: ``(job, scale)``, or ``None``."""
         side = self.degrader.side
         h, w = pixels.shape[:2]
+        scale = 1.0
         if side is not None and max(h, w) > side:
             scale = side / max(h, w)
             small = cv2.resize(
@@ -368,8 +324,10 @@ class RealtimeRedactor:
                 (max(1, round(w * scale)), max(1, round(h * scale))),
                 interpolation=cv2.INTER_AREA,
             )
-            return self.worker.submit(np.asarray(small, np.uint8), scale)
-        return self.worker.submit(pixels.copy(), 1.0)
+            job = self.worker.submit(np.asarray(small, np.uint8), scale)
+        else:
+            job = self.worker.submit(pixels.copy(), 1.0)
+        return None if job is None else (job, scale)
 
     def _redact(self, pixels: Frame, found: Detections | None, *, seconds: float | None) -> Outcome:
         """The shared frame step on ``pixels``; ``found`` is ``None`` between detections."""

@@ -1,0 +1,71 @@
+"""When nothing is late, ``veil stream FILE`` redacts every frame exactly as ``veil blur`` does.
+
+Both commands run end to end (subprocesses, the default CenterFace detector) on one clip with a
+scene cut on an odd frame between scheduled detections, and record losslessly (``--crf 0``), so
+their decoded outputs can be compared pixel for pixel: the same detections on the same frames,
+the same tracking and the same masks.
+"""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.scene_clips import cat_scene
+from tests.stream.stream_helpers import canvas, decode_frames, face_center, face_hidden, run_veil
+from veil.stream.recorder import segment_files
+
+FPS = 12
+
+
+def cut_clip(path: Path, width: int, height: int, before: int, after: int) -> Path:
+    """``before`` frames of a picture with no face, then a hard cut (on an odd frame when
+    ``before`` is odd) to the astronaut drifting across the frame for ``after`` frames."""
+    import av
+    import cv2
+
+    cat = np.asarray(cv2.resize(cat_scene(), (width, height)), np.uint8)
+    frames = [cat] * before + [canvas(i, after, width, height, True) for i in range(after)]
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=FPS)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.options = {"bf": "0", "crf": "10"}
+        for index, pixels in enumerate(frames):
+            frame = av.VideoFrame.from_ndarray(pixels, format="bgr24")
+            frame.pts, frame.time_base = index, Fraction(1, FPS)
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "before", "after"), [(320, 240, 15, 25), (1280, 720, 7, 13)]
+)
+def test_stream_of_a_file_redacts_exactly_as_veil_blur(
+    tmp_path: Path, width: int, height: int, before: int, after: int
+) -> None:
+    clip = cut_clip(tmp_path / "clip.mp4", width, height, before, after)
+    common = ["--mode", "solid", "--crf", "0"]
+    # Nothing is late: the budget is far above a detection's time, even on a loaded machine.
+    streamed = run_veil(
+        "stream", str(clip), "--fast", "--max-latency", "60", "--record", str(tmp_path / "rec"),
+        "--json", *common,
+    )  # fmt: skip
+    assert streamed.returncode == 0, streamed.stderr
+    blurred = run_veil("blur", str(clip), "-o", str(tmp_path / "blur.mp4"), *common)
+    assert blurred.returncode == 0, blurred.stderr
+    summary = json.loads(streamed.stdout)["cameras"][0]
+    assert summary["frames_out"] == before + after and summary["frames_blanked"] == 0
+    live = [f for path in segment_files(tmp_path / "rec") for f in decode_frames(path)]
+    files = decode_frames(tmp_path / "blur.mp4")
+    assert len(live) == len(files) == before + after
+    for index in range(before, before + after):  # the astronaut's face is hidden in both
+        center = face_center(index - before, after, width, height, True)
+        assert face_hidden(files[index], center), f"frame {index}: veil blur left the face"
+    for index, (ours, theirs) in enumerate(zip(live, files, strict=True)):
+        differing = int((ours != theirs).any(axis=2).sum())
+        assert differing == 0, f"frame {index}: {differing} pixels differ from veil blur"
