@@ -14,10 +14,7 @@ ledger_app = typer.Typer(name="ledger", help=help_text("ledger-group"), no_args_
 
 Db = Annotated[str | None, typer.Option("--db", help=help_text("ledger-db"), show_default=False)]
 Keys = Annotated[
-    Path | None,
-    typer.Option(
-        "--keys", help="Ledger key folder (default: $VEIL_HOME/ledger).", show_default=False
-    ),
+    Path | None, typer.Option("--keys", help=help_text("ledger-keys"), show_default=False)
 ]
 Witnesses = Annotated[
     list[str] | None,

@@ -40,11 +40,7 @@ OfflineLogKey = Annotated[
 ]
 Previous = Annotated[
     list[Path] | None,
-    typer.Option(
-        "--previous",
-        help="Offline: an earlier checkpoint the export must extend (repeatable).",
-        show_default=False,
-    ),
+    typer.Option("--previous", help=help_text("ledger-verify-previous"), show_default=False),
 ]
 OfflineMin = Annotated[
     int | None,
