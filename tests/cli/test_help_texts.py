@@ -15,7 +15,7 @@ from veil.cli.output import help_text
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = ROOT / "src" / "veil" / "cli"
-NAMED = re.compile(r'help_text\(f?"([a-z-]+)(\{name\})?"\)')
+NAMED = re.compile(r'help_text\(f?"([a-z_-]+)(\{name\})?"[,)]')  # blur: help_text("blur", x=...)
 
 
 def _named() -> set[str]:

@@ -252,3 +252,16 @@ def test_write_atomic_to_a_folder_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(CheckInputError, match="cannot be written") as info:
         write_atomic(tmp_path, "x")
     assert info.value.exit_code == 2
+
+
+def test_deliver_prints_the_report_or_writes_it_and_names_the_file(
+    shop: Report, tmp_path: Path
+) -> None:
+    from veil.rules.report import deliver, summary_line
+
+    shown, verdict = deliver(shop, OutputFormat.JSON, None)
+    assert json.loads(shown) == json.loads(render(shop, OutputFormat.JSON)) and verdict == ""
+    target = tmp_path / "report.sarif"
+    shown, verdict = deliver(shop, OutputFormat.SARIF, target)
+    assert shown == "" and target.read_text(encoding="utf-8") == render(shop, OutputFormat.SARIF)
+    assert verdict == f"{summary_line(shop)}; report written to {target}"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import typer
 
 from veil.batch_run import BatchOptions, anonymize_files
-from veil.cli.media_flags import View, help_text
+from veil.cli.media_flags import View
+from veil.cli.output import help_text
 from veil.cli.parsing import parses
 from veil.media.images import MAX_IMAGE_PIXELS
 from veil.media.video import DEFAULT_PRESET, X264Preset

@@ -16,7 +16,6 @@ from typer.models import CommandFunctionType
 
 from veil.cli.output import emit, help_text
 from veil.rules.report import OutputFormat
-from veil.textsafe import safe_text
 
 if TYPE_CHECKING:
     from veil.rules.models import Report
@@ -24,49 +23,27 @@ if TYPE_CHECKING:
 check_app_cli = typer.Typer(help=help_text("check"), no_args_is_help=True)
 
 FormatOption = Annotated[
-    OutputFormat,
-    typer.Option(
-        "--format",
-        "-f",
-        help="text (default, for people), json (for scripts), sarif (SARIF 2.1.0, for code "
-        "scanning) or html (a page to share).",
-    ),
+    OutputFormat, typer.Option("--format", "-f", help=help_text("check-format"))
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Same as --format json.")]
 OutputOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--output",
-        "-o",
-        help="Write the report to this file (atomically, replacing it) instead of stdout; the "
-        "one-line verdict goes to stderr.",
-    ),
+    Path | None, typer.Option("--output", "-o", help=help_text("check-output"))
 ]
 Inventory = Annotated[Path, typer.Argument(help="App inventory, YAML or JSON (see docs/check.md).")]
 Apk = Annotated[Path, typer.Argument(help="Android package (.apk).")]
-AppType = Annotated[
-    str,
-    typer.Option(
-        "--type",
-        "-t",
-        help="The app's type: number 1-39, Chinese or English name (veil check types).",
-    ),
-]
+AppType = Annotated[str, typer.Option("--type", "-t", help=help_text("check-app-type"))]
 Site = Annotated[
     Path, typer.Argument(help="Deployment description or veil gate configuration, YAML or JSON.")
 ]
 
 
 def _emit(report: Report, fmt: OutputFormat, as_json: bool, output: Path | None) -> None:
-    from veil.rules.report import for_terminal, render, summary_line, write_atomic
+    from veil.rules.report import deliver
 
-    fmt = OutputFormat.JSON if as_json else fmt
-    text = render(report, fmt)
-    if output is None:
-        typer.echo(for_terminal(text, fmt), nl=False)
-    else:
-        write_atomic(output, text)
-        typer.echo(f"{summary_line(report)}; report written to {safe_text(output)}", err=True)
+    shown, verdict = deliver(report, OutputFormat.JSON if as_json else fmt, output)
+    typer.echo(shown, nl=False)
+    if verdict:
+        typer.echo(verdict, err=True)
     raise SystemExit(report.exit_code)
 
 

@@ -13,8 +13,7 @@ import typer
 from typer import Argument, Option
 
 from veil import consent
-from veil.cli.help_text import help_text
-from veil.cli.present import present
+from veil.cli.output import help_text, present, progress
 from veil.consent.session import in_registry
 
 __all__ = ["IDENTITIES_HELP", "Db", "consent_app", "eval_identities", "register"]
@@ -220,19 +219,8 @@ def eval_identities(
     quiet: Annotated[bool, Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Report TAR at FAR 1e-2/1e-3/1e-4 and the chosen match threshold."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    stderr = Console(stderr=True)
-    if not stderr.is_terminal or quiet or json_output:
-        present(consent.evaluation.measure_identities(directory, detector), json_output)
-        return
-    columns = (TextColumn("[bold]embedding"), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, console=stderr) as bar:
-        task = bar.add_task("embedding", total=None)
-        report = consent.evaluation.measure_identities(
-            directory, detector, lambda done, total: bar.update(task, completed=done, total=total)
-        )
+    with progress("[bold]embedding", shown=not (quiet or json_output)) as tick:
+        report = consent.evaluation.measure_identities(directory, detector, tick)
     present(report, json_output)
 
 

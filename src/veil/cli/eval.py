@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from veil.cli.media_flags import View, help_text
+from veil.cli.media_flags import View
+from veil.cli.output import help_text
 from veil.cli.parsing import parses
 from veil.faces_eval import FacesEvalOptions
 from veil.textsafe import safe_markup, safe_text
@@ -31,12 +32,7 @@ EVAL_FLAGS = {
         help="Folder holding boxes.csv and the images it names (or the csv file itself).",
         show_default=False,
     ),
-    "coverage": typer.Option(
-        "--coverage",
-        min=0.01,
-        max=1.0,
-        help="Share of a face's box that must be masked for it to count as protected.",
-    ),
+    "coverage": typer.Option("--coverage", min=0.01, max=1.0, help=help_text("eval-coverage")),
     "limit": typer.Option("--limit", min=1, help="Score only the first N images (quick checks)."),
     "all_presets": typer.Option(
         "--all-presets", help="Score every quality preset, one after the other."

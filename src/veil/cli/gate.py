@@ -5,7 +5,8 @@ from __future__ import annotations
 import typer
 
 from veil.cli.consent import Db
-from veil.cli.media_flags import View, help_text
+from veil.cli.media_flags import View
+from veil.cli.output import help_text
 from veil.cli.parsing import parses
 from veil.consent.gated_batch import GateOptions, anonymize_gated
 from veil.consent.matching import DEFAULT_THRESHOLD

@@ -29,12 +29,7 @@ from veil.cli.output import (
 
 Origin = Annotated[
     str | None,
-    typer.Option(
-        "--origin",
-        help="The log's origin name (URL-like, no spaces or '+'); default: a random "
-        "veil.local/ledger/... name.",
-        show_default=False,
-    ),
+    typer.Option("--origin", help=help_text("ledger-origin"), show_default=False),
 ]
 Source = Annotated[
     Path | None,
@@ -46,20 +41,13 @@ Batch = Annotated[
 RequestFrom = Annotated[
     int | None,
     typer.Option(
-        "--request-from",
-        min=0,
-        help="Instead of signing, print a tlog-witness add-checkpoint request for the latest "
-        "checkpoint, for a witness that last cosigned this size.",
-        show_default=False,
+        "--request-from", min=0, help=help_text("ledger-request-from"), show_default=False
     ),
 ]
 AddCosignatures = Annotated[
     Path | None,
     typer.Option(
-        "--add-cosignatures",
-        help="Instead of signing, keep the cosignature lines in this file (a witness's "
-        "response) for the latest checkpoint; needs --witness-key.",
-        show_default=False,
+        "--add-cosignatures", help=help_text("ledger-add-cosignatures"), show_default=False
     ),
 ]
 WitnessKey = Annotated[
@@ -123,17 +111,10 @@ def checkpoint_command(
 ) -> None:
     """Sign the current tree head as a C2SP checkpoint (signed note) and print it."""
     from veil.ledger import Ledger
-    from veil.ledger.export_check import read_note
-    from veil.ledger.keys import key_text
     from veil.ledger.publish import CheckpointOptions, publish_checkpoint
 
-    options = CheckpointOptions(
-        witnesses=tuple(witness or ()),
-        witness_vkeys=tuple(witness_vkey or ()),
-        quorum=quorum,
-        cosignatures=None if add_cosignatures is None else read_note(add_cosignatures),
-        witness_key=None if witness_key is None else key_text(witness_key, "--witness-key"),
-        request_from=request_from,
+    options = CheckpointOptions.from_flags(
+        witness, witness_vkey, quorum, add_cosignatures, witness_key, request_from
     )
     with Ledger.open(db, keys, create=False) as led:
         if options.request_from is not None:

@@ -9,7 +9,17 @@ from typing import Annotated
 import typer
 
 from veil.cli.ledger_common import Db, Keys, Witnesses
-from veil.cli.output import Json, Out, Overwrite, emit, print_lines, progress, show, write_output
+from veil.cli.output import (
+    Json,
+    Out,
+    Overwrite,
+    emit,
+    help_text,
+    print_lines,
+    progress,
+    show,
+    write_output,
+)
 
 StoredWitnessKeys = Annotated[
     list[str] | None,
@@ -19,12 +29,7 @@ StoredWitnessKeys = Annotated[
 ]
 Leaves = Annotated[
     Path | None,
-    typer.Option(
-        "--leaves",
-        help="Offline: check an export (from `veil ledger export`) against --checkpoint "
-        "and --log-key, with no database.",
-        show_default=False,
-    ),
+    typer.Option("--leaves", help=help_text("ledger-verify-leaves"), show_default=False),
 ]
 CheckpointFile = Annotated[
     Path | None,
@@ -35,11 +40,7 @@ OfflineLogKey = Annotated[
 ]
 Previous = Annotated[
     list[Path] | None,
-    typer.Option(
-        "--previous",
-        help="Offline: an earlier checkpoint the export must extend (repeatable).",
-        show_default=False,
-    ),
+    typer.Option("--previous", help=help_text("ledger-verify-previous"), show_default=False),
 ]
 OfflineMin = Annotated[
     int | None,
@@ -69,12 +70,6 @@ MinWitnesses = Annotated[
 ]
 
 
-def _keys(values: list[str] | None, what: str) -> list[str]:
-    from veil.ledger.keys import key_text
-
-    return [key_text(v, what) for v in values or []]
-
-
 def verify_command(
     witness_key: StoredWitnessKeys = None,
     leaves: Leaves = None,
@@ -90,12 +85,13 @@ def verify_command(
     from veil.errors import ConfigError
     from veil.ledger import Ledger
     from veil.ledger.export_check import verify_export_files
+    from veil.ledger.keys import key_text, key_texts
 
-    wkeys = _keys(witness_key, "--witness-key")
+    wkeys = key_texts(witness_key, "--witness-key")
     if leaves is not None:
         if checkpoint is None or log_key is None:
             raise ConfigError("--leaves needs --checkpoint and --log-key")
-        lkey = _keys([log_key], "--log-key")[0]
+        lkey = key_text(log_key, "--log-key")
         done = verify_export_files(leaves, checkpoint, lkey, wkeys, min_witnesses, previous or [])
         emit(as_json, done.as_dict(), [done.summary()])
         return
@@ -154,9 +150,8 @@ def verify_bundle_command(
 ) -> None:
     """Verify a prove/trace bundle offline, with no database; exit 3 on any failure."""
     from veil.ledger.bundles import verify_bundle_file
+    from veil.ledger.keys import key_text, key_texts
 
-    lkey = _keys([log_key], "--log-key")[0]
-    show(
-        verify_bundle_file(bundle, lkey, _keys(witness_key, "--witness-key"), min_witnesses),
-        as_json,
-    )
+    lkey = key_text(log_key, "--log-key")
+    wkeys = key_texts(witness_key, "--witness-key")
+    show(verify_bundle_file(bundle, lkey, wkeys, min_witnesses), as_json)

@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from veil.cli.help_text import help_text
+from veil.cli.output import help_text
 from veil.core.signals import TERMINATED_EXIT, Terminated, terminate_gracefully
 from veil.errors import VeilError
 from veil.textsafe import safe_text

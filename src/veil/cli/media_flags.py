@@ -5,7 +5,7 @@ stream``, ``veil eval faces``), keyed by the options field it fills in.
 (:class:`~veil.media_options.MediaOptions`, :class:`~veil.batch_run.BatchOptions`,
 :class:`View`) as the flag :data:`FLAGS` declares for its name, with the field's library default;
 a command declares only the flags that are its own. Long help texts are package data
-(:func:`help_text`).
+(:func:`veil.cli.output.help_text`).
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 import typer
 
+from veil.cli.output import help_text
 from veil.textsafe import safe_text
 from veil.vision.detectors import DETECTORS
 from veil.vision.quality import MEASURED, PHOTO_QUALITY, VIDEO_QUALITY
@@ -26,12 +26,6 @@ from veil.vision.redact import MODES, SHAPES, MaskShape, RedactionMode
 
 PRESETS_HELP = "; ".join(f"{name}: {figures}" for name, figures in MEASURED.items())
 Argument, Option = typer.Argument, typer.Option
-
-
-def help_text(name: str, **values: object) -> str:
-    """The long help of a command or flag (``veil/cli/help/NAME.txt``), ``{fields}`` filled in."""
-    text = resources.files("veil.cli").joinpath("help", f"{name}.txt").read_text("utf-8")
-    return text.format(**values)
 
 
 FLAGS: dict[str, Any] = {

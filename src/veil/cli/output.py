@@ -1,7 +1,7 @@
 """The terminal side every command module shares: the help texts (package data under
 ``veil/cli/help``), the ``--json``, ``--output`` and ``--overwrite`` options, printing a result as
-JSON or as terminal-safe lines, writing output atomically, reading an input file or stdin, and a
-progress bar on a terminal."""
+JSON or as terminal-safe lines and tables (:mod:`veil.core.shown`), writing output atomically,
+reading an input file or stdin, and a progress bar on a terminal."""
 
 from __future__ import annotations
 
@@ -11,12 +11,16 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, Protocol
+from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 import typer
 
+from veil.core.shown import Block, TextTable
 from veil.errors import BadInputError
-from veil.textsafe import safe_json, safe_text
+from veil.textsafe import safe_json, safe_markup, safe_text
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 Json = Annotated[bool, typer.Option("--json", help="Print a JSON result instead of text.")]
 Out = Annotated[
@@ -27,15 +31,16 @@ Overwrite = Annotated[bool, typer.Option("--overwrite", help="Replace an existin
 
 
 @functools.cache
-def help_text(command: str) -> str:
-    """The ``--help`` text of a command, e.g. ``ledger-verify`` (``veil/cli/help/*.txt``)."""
+def help_text(name: str, **values: object) -> str:
+    """The long help of a command or flag, e.g. ``ledger-verify`` (``veil/cli/help/NAME.txt``),
+    its ``{fields}`` filled in from ``values`` when any are given."""
     from importlib import resources
 
-    path = resources.files("veil.cli").joinpath("help").joinpath(f"{command}.txt")
-    return path.read_text(encoding="utf-8").strip()
+    text = resources.files("veil.cli").joinpath("help", f"{name}.txt").read_text("utf-8").strip()
+    return text.format(**values) if values else text
 
 
-class Shown(Protocol):
+class ShownLines(Protocol):
     """A library result the CLI can show: ``as_dict()`` for ``--json``, ``lines()`` for text."""
 
     def as_dict(self) -> dict[str, Any]:
@@ -66,9 +71,54 @@ def emit(as_json: bool, data: Any, lines: Iterable[str]) -> None:
         print_lines(lines)
 
 
-def show(result: Shown, as_json: bool) -> None:
+def show(result: ShownLines, as_json: bool) -> None:
     """Print ``result`` as JSON (``--json``) or as its text lines."""
     emit(as_json, result.as_dict(), result.lines())
+
+
+class ShownBlocks(Protocol):
+    """A library result the CLI prints: ``to_json()`` for ``--json``, ``text()`` otherwise."""
+
+    def to_json(self) -> object:
+        """The ``--json`` form."""
+
+    def text(self) -> list[Block]:
+        """The lines and tables for a terminal."""
+
+
+def present(result: ShownBlocks, as_json: bool = False) -> None:
+    """Print ``result``: its JSON with ``as_json``, else its lines and tables."""
+    if as_json:
+        print_json(result.to_json())
+        return
+    for block in result.text():
+        if isinstance(block, str):
+            print(safe_text(block))
+        elif block.tab_separated:
+            for row in block.rows:
+                print("\t".join(safe_text(cell) for cell in row))
+        else:
+            from rich.console import Console
+
+            Console(highlight=False).print(rich_table(block))
+
+
+def rich_table(table: TextTable) -> Table:
+    """``table`` as a rich table (a label/value list when it has no columns), text escaped."""
+    from rich.table import Table
+
+    if table.columns:
+        out = Table(
+            title=safe_markup(table.title) or None, caption=safe_markup(table.caption) or None
+        )
+    else:
+        out = Table(show_header=False, box=None)
+        out.add_column(style="bold")
+    for name in table.columns or ("",):
+        out.add_column(name, justify="right" if table.numeric else "left", overflow="fold")
+    for row in table.rows:
+        out.add_row(*(safe_markup(cell) for cell in row))
+    return out
 
 
 def write_output(text: str, output: Path | None, overwrite: bool) -> None:
@@ -109,9 +159,9 @@ def text_lines(source: Path | None) -> Iterator[str]:
 
 
 @contextmanager
-def progress(label: str) -> Iterator[Callable[[int, int], None] | None]:
-    """A rich progress bar on a terminal (stderr), nothing otherwise."""
-    if not sys.stderr.isatty():
+def progress(label: str, shown: bool = True) -> Iterator[Callable[[int, int], None] | None]:
+    """A rich progress bar on a terminal (stderr) when ``shown``, nothing otherwise."""
+    if not shown or not sys.stderr.isatty():
         yield None
         return
     from rich.console import Console

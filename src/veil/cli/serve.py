@@ -18,7 +18,7 @@ import typer
 from typer import Argument, Option
 
 from veil import service
-from veil.cli.present import present
+from veil.cli.output import Json, help_text, present
 from veil.errors import BadInputError, ConfigError
 
 if TYPE_CHECKING:
@@ -44,7 +44,6 @@ Config = Annotated[
     Path | None,
     Option("--config", help="TOML settings file (default: $VEIL_HOME/veil.config)."),
 ]
-Json = Annotated[bool, Option("--json", help="Print a JSON result instead of text.")]
 
 
 def _on_db(
@@ -75,14 +74,7 @@ def serve_command(
         int | None,
         Option("--workers", min=1, max=64, help="Worker processes sharing the port (1)."),
     ] = None,
-    demo: Annotated[
-        bool,
-        Option(
-            "--demo",
-            help="Serve a temporary demo home (a sales office, its cameras, consents, a cosigned "
-            "ledger); prints the URLs and one-time credentials of each role.",
-        ),
-    ] = False,
+    demo: Annotated[bool, Option("--demo", help=help_text("serve-demo"))] = False,
 ) -> None:
     """Run the service. Settings: flags > VEIL_SERVE_* environment > veil.config (docs/service.md).
 

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from veil.cli.media_flags import View, help_text, say
+from veil.cli.media_flags import View, say
+from veil.cli.output import help_text
 from veil.cli.parsing import parses
 from veil.stream.request import StreamRequest
 

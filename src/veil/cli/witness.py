@@ -16,15 +16,7 @@ import typer
 
 from veil.cli.output import Json, help_text, print_json, read_bytes, show
 
-witness_app = typer.Typer(
-    name="witness",
-    help=(
-        "A transparency-log witness (c2sp.org/tlog-witness): keeps the latest checkpoint of each "
-        "log it trusts, cosigns new ones only with a valid consistency proof, and keeps "
-        "inconsistent ones as evidence of a split view."
-    ),
-    no_args_is_help=True,
-)
+witness_app = typer.Typer(name="witness", help=help_text("witness"), no_args_is_help=True)
 
 Dir = Annotated[
     Path | None,
@@ -35,12 +27,7 @@ Name = Annotated[
 ]
 LogVkey = Annotated[str, typer.Argument(help="The log's vkey (from `veil ledger init`) or a file.")]
 Request = Annotated[
-    Path | None,
-    typer.Argument(
-        help="An add-checkpoint request body (from `veil ledger checkpoint --request-from`); "
-        "'-' or nothing: stdin.",
-        show_default=False,
-    ),
+    Path | None, typer.Argument(help=help_text("witness-cosign-request"), show_default=False)
 ]
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -132,3 +133,8 @@ def bound_log_id(key_dir: Path) -> str | None:
 def bind_log_id(key_dir: Path, log_id: str) -> None:
     """Record that the keys in ``key_dir`` sign the ledger ``log_id``."""
     write_file_atomic(key_dir / "log.id", log_id + "\n", 0o644)
+
+
+def key_texts(values: Iterable[str] | None, what: str) -> list[str]:
+    """:func:`key_text` of each of ``values`` (none when ``values`` is ``None``)."""
+    return [key_text(value, what) for value in values or ()]

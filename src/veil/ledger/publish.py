@@ -9,6 +9,7 @@ Witnesses are local folders (:func:`Ledger.checkpoint` asks each in turn) or, as
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -37,6 +38,30 @@ class CheckpointOptions:
     cosignatures: str | None = None
     witness_key: str | None = None
     request_from: int | None = None
+
+    @classmethod
+    def from_flags(
+        cls,
+        witnesses: Iterable[str] | None,
+        witness_vkeys: Iterable[str] | None,
+        quorum: int | None,
+        cosignatures_file: Path | None,
+        witness_key: str | None,
+        request_from: int | None,
+    ) -> CheckpointOptions:
+        """The options ``veil ledger checkpoint``'s flags give: ``cosignatures_file`` (a witness's
+        response) is read, ``witness_key`` is a key or the file holding it."""
+        from veil.ledger.export_check import read_note
+        from veil.ledger.keys import key_text
+
+        return cls(
+            witnesses=tuple(witnesses or ()),
+            witness_vkeys=tuple(witness_vkeys or ()),
+            quorum=quorum,
+            cosignatures=None if cosignatures_file is None else read_note(cosignatures_file),
+            witness_key=None if witness_key is None else key_text(witness_key, "--witness-key"),
+            request_from=request_from,
+        )
 
     def __post_init__(self) -> None:
         if self.request_from is not None and self.cosignatures is not None:

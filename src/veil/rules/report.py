@@ -285,3 +285,14 @@ def write_atomic(path: Path, text: str) -> None:
             temporary.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise CheckInputError(f"report {path} cannot be written: {exc.strerror or exc}") from exc
+
+
+def deliver(report: Report, fmt: OutputFormat, output: Path | None) -> tuple[str, str]:
+    """``report`` in ``fmt`` for ``veil check``: ``(for stdout, for stderr)``. Without ``output``,
+    the report made safe for a terminal and no verdict; with it, the report is written there
+    atomically (:func:`write_atomic`) and only the one-line verdict naming the file is left."""
+    text = render(report, fmt)
+    if output is None:
+        return for_terminal(text, fmt), ""
+    write_atomic(output, text)
+    return "", f"{summary_line(report)}; report written to {safe_text(output)}"
