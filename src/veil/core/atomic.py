@@ -115,6 +115,17 @@ def write_file_atomic(path: Path, data: str | bytes, mode: int = 0o644) -> None:
         os.close(fd)
 
 
+def publish_written(partial: Path, target: Path) -> None:
+    """Move a fully written and flushed ``partial`` file onto ``target`` in one step (fsync first).
+
+    For files written as a stream under a name of their own (a chunk's spooled packets) rather
+    than in one :func:`write_file_atomic` call: a reader sees either no ``target`` or all of it.
+    """
+    with open(partial, "rb+") as handle:
+        os.fsync(handle.fileno())
+    os.replace(partial, target)
+
+
 def _create_temporary(target: Path, prefix: str, suffix: str) -> tuple[int, Path]:
     """A new 0600 file beside ``target`` (creating the folder), locked while ``fd`` is open."""
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -24,6 +24,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from veil.core.atomic import publish_written
 from veil.errors import MediaError
 from veil.media.video import (
     DEFAULT_PRESET,
@@ -147,10 +148,9 @@ class PacketEncoder:
         self.run.extradata = bytes(self._ctx.extradata or b"")
         if self._file is not None and self._spool is not None:
             self._file.flush()
-            os.fsync(self._file.fileno())
             self._file.close()
             self._file = None
-            os.replace(_partial(self._spool), self._spool)
+            publish_written(_partial(self._spool), self._spool)
             self.run.spool = self._spool
         return self.run
 
