@@ -20,7 +20,10 @@ from veil.textsafe import refuse_controls, safe_json, safe_markup, safe_text
 
 REPO = Path(__file__).resolve().parents[1]
 OSC = "X\x1b]0;pwned\x07"
-CONTROLS = [chr(c) for c in (*range(0x20), *range(0x7F, 0xA0))] + ["\u202e", "\u2066", "\u2028"]
+# C0, DEL and C1 controls, and the bidirectional marks, embeddings, overrides, isolates and line
+# and paragraph separators that can reorder or break what a terminal shows.
+BIDI_AND_SEPARATORS = [0x61C, 0x200E, 0x200F, *range(0x2028, 0x202F), *range(0x2066, 0x206A)]
+CONTROLS = [chr(c) for c in (*range(0x20), *range(0x7F, 0xA0), *BIDI_AND_SEPARATORS)]
 
 
 def assert_clean(text: str) -> None:
