@@ -91,7 +91,7 @@ def test_serve_runs_with_flags_over_the_config_file(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ran: list[ServiceSettings] = []
-    monkeypatch.setattr("veil.service.app.serve", ran.append)
+    monkeypatch.setattr("veil.service.app.serve", lambda settings, workers: ran.append(settings))
     cfg = tmp_path / "veil.config"
     cfg.write_text('host = "0.0.0.0"\nport = 9000\n', encoding="utf-8")
     assert veil(capsys, "serve", "--config", str(cfg), "--port", "9001")[0] == 0

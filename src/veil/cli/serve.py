@@ -93,11 +93,7 @@ def serve_command(
     from veil.service.app import serve
 
     flags = {"host": host, "port": port, "db": db, "certfile": certfile, "keyfile": keyfile}
-    settings = service.settings.load_settings(flags, config)
-    if workers is not None and workers > 1:
-        serve(settings, workers)
-    else:
-        serve(settings)
+    serve(service.settings.load_settings(flags, config), workers or 1)
 
 
 @user_app.command("add")
