@@ -115,6 +115,7 @@ def _encode_chunk(
     source: Path,
     chunk: VideoChunk,
 ) -> ChunkResult:
+    from veil.framestep import detection_due
     from veil.vision.scenecut import SceneCutDetector
     from veil.vision.tracking import FaceTracker
 
@@ -127,7 +128,9 @@ def _encode_chunk(
         if chunk.end_pts is not None and frame.pts is not None and frame.pts >= chunk.end_pts:
             break
         cut = scenes.is_cut(frame.pixels)
-        run_detector = tracker is None or last_blanked or cut or index % options.detect_every == 0
+        run_detector = detection_due(
+            index, options.detect_every, cut=cut, unprotected=tracker is None or last_blanked
+        )
         _, report = anonymizer.anonymize_frame(
             frame.pixels, tracker, run_detector=run_detector, detector=anonymizer.video_detector,
             source=source, index=index, pts=frame.pts,
