@@ -18,7 +18,7 @@ from veil.rules.deployments import check_deployment
 from veil.service.demo import CONTROLLER, DEPLOYMENT
 from veil.service.deployments import deployment_file
 from veil.service.pages.dashboard import timeline
-from veil.service.pages.findings import finding_title
+from veil.service.pages.findings import rule_text
 
 
 def test_recognitions_by_purpose_count_the_identify_events(world: World) -> None:
@@ -110,5 +110,5 @@ def test_the_dashboard_lists_each_deployments_compliance_findings(world: World) 
     zh = c.get("/console?lang=zh-CN").text
     zh_section = zh.split('id="comp-h"', 1)[1].split("</section>", 1)[0]
     for f in report.findings:
-        assert finding_title(f.title, "zh-CN").text in zh_section and f.title not in zh_section
+        assert rule_text(f.title, "zh-CN").text in zh_section and f.title not in zh_section
     assert 'lang="en"' not in zh_section

@@ -24,9 +24,9 @@ from veil.service.pages.findings import (
     MONITOR_RULES,
     citation_label,
     finding_message,
-    finding_title,
     monitor_detail,
     monitor_rule,
+    rule_text,
 )
 from veil.service.pages.messages import extracted
 
@@ -147,10 +147,10 @@ def test_every_check_title_is_a_catalog_message_and_reads_chinese() -> None:
     messages = extracted()
     for check in rule_data().checks.values():
         assert check.title in messages, check.id
-        shown = finding_title(check.title, "zh-CN")
+        shown = rule_text(check.title, "zh-CN")
         assert shown.lang == "zh-CN" and shown.text != check.title, check.id
-        assert finding_title(check.title, "en") == (check.title, "en")
-    assert finding_title("A title nobody translated", "zh-CN").lang == "en"
+        assert rule_text(check.title, "en") == (check.title, "en")
+    assert rule_text("A title nobody translated", "zh-CN").lang == "en"
 
 
 def test_citations_cite_the_chinese_title() -> None:
@@ -223,7 +223,7 @@ def test_the_chinese_notice_page_has_no_english_finding(tmp_path: Path) -> None:
     assert 'lang="en"' not in section
     for f in notice.compliance.findings:
         assert f.title not in section and f.message not in section
-        assert finding_title(f.title, "zh-CN").text in section
+        assert rule_text(f.title, "zh-CN").text in section
     assert "《中华人民共和国个人信息保护法》第" in section
     en = render_notice(notice, "en")
     for f in notice.compliance.findings:

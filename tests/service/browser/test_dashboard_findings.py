@@ -17,7 +17,7 @@ from tests.service.browser.live import Live
 from veil.rules.deployments import check_deployment
 from veil.service.demo import CONTROLLER, DEPLOYMENT
 from veil.service.deployments import DeploymentInfo, deployment_file, register_deployment
-from veil.service.pages.findings import finding_title
+from veil.service.pages.findings import rule_text
 from veil.service.pages.i18n import translations
 
 ZH = translations("zh-CN")
@@ -62,7 +62,7 @@ def test_an_operator_reads_findings_and_charts_in_chinese(
     text = section.inner_text()
     assert section.locator('[lang="en"]').count() == 0
     for f in check_deployment(deployment_file(live.world.settings.veil_home(), LAX)).findings:
-        assert finding_title(f.title, "zh-CN").text in text and f.title not in text
+        assert rule_text(f.title, "zh-CN").text in text and f.title not in text
     check_accessibility(page)
     screenshot(page, f"journey-operator-dashboard-zh-{viewport}")
     with page.expect_navigation():

@@ -10,7 +10,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from veil.service.pages import findings
+from veil.service.pages import findings, report_text
 from veil.service.pages.i18n import LANGUAGES, Language, translations
 
 SERVICE_DIR = Path(__file__).resolve().parent.parent
@@ -52,10 +52,12 @@ def environment(lang: Language) -> Environment:
     catalog = translations(lang)
     env.filters["tr"] = lambda text: catalog.gettext(text) if text else text
     # findings in the page's language (pages/findings.py); each gives a text and its language
-    env.filters["finding_title"] = lambda title: findings.finding_title(title, lang)
+    env.filters["rule_text"] = lambda text: findings.rule_text(text, lang)
     env.filters["finding_message"] = lambda text: findings.finding_message(text, lang)
     env.filters["monitor_rule"] = lambda rule: findings.monitor_rule(rule, lang)
     env.filters["monitor_detail"] = lambda text: findings.monitor_detail(text, lang)
+    env.filters["observation"] = lambda row: report_text.observation(row, lang)
+    env.filters["context_line"] = lambda text: report_text.context_line(text, lang)
     env.filters["citation"] = lambda c: findings.citation_label(
         c.instrument, c.article, c.label, lang
     )

@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping
 from typing import NamedTuple
 
-from veil.service.pages import labels
+from veil.service.pages import app_findings, labels
 from veil.service.pages.errors import LIST, Known, fill_known
 from veil.service.pages.i18n import Language, translations
 from veil.service.pages.labels import N_
@@ -115,7 +115,7 @@ _MONITOR: tuple[tuple[str, str], ...] = (
     (r"witness evidence for (?P<origin>\S+): (?P<reason>.+)",
      N_("A witness holds evidence against the log %(origin)s: %(reason)s")),
 )  # fmt: skip
-RULES: Known = tuple((re.compile(p), m) for p, m in _RULES)
+RULES: Known = tuple((re.compile(p), m) for p, m in (*_RULES, *app_findings.PATTERNS))
 MONITOR: Known = tuple((re.compile(p), m) for p, m in _MONITOR)
 MONITOR_RULES = {
     "transfer-without-recipient": N_("Transfer without a recipient"),
@@ -165,6 +165,8 @@ class Shown(NamedTuple):
 
 
 def _codes(group: str, value: str, tr: gettext.NullTranslations) -> str:
+    if group in app_findings.WORDS:
+        return app_findings.WORDS[group](value, tr)
     table = _CODES.get(group)
     if table is None or not value:
         return value or ""
@@ -192,10 +194,12 @@ def finding_message(message: str, lang: Language) -> Shown:
     return _message(message, RULES, lang)
 
 
-def finding_title(title: str, lang: Language) -> Shown:
-    """A check's title (from Veil's rule data) in ``lang``."""
-    got = translations(lang).gettext(title)
-    return Shown(got, lang if lang == "en" or got != title else "en")
+def rule_text(text: str, lang: Language) -> Shown:
+    """A fixed text of Veil's rules in ``lang``: a check's title or reading (from the rule data)
+    or a report's disclaimer, each a catalog message (see
+    :func:`veil.service.pages.messages.extracted`)."""
+    got = translations(lang).gettext(text)
+    return Shown(got, lang if lang == "en" or got != text else "en")
 
 
 def monitor_rule(rule: str, lang: Language) -> str:

@@ -1,7 +1,7 @@
 """Every message the pages use, extracted from the templates and the label tables with Babel
-(as babel.cfg says), the title of every check of Veil's rule data (the pages show findings
-with their titles) and the reasons the page scripts give for a failed check
-(:mod:`veil.service.pages.reasons`): the catalogs must translate each one."""
+(as babel.cfg says), the title and reading of every check of Veil's rule data and the check
+reports' disclaimer (the pages show findings with them), and the reasons the page scripts give
+for a failed check (:mod:`veil.service.pages.reasons`): the catalogs must translate each one."""
 
 from __future__ import annotations
 
@@ -29,11 +29,15 @@ def extracted() -> dict[MessageId, set[str]]:
             {"python-format"} if "%(" in (msgid if isinstance(msgid, str) else msgid[0]) else set()
         )
         out.setdefault(msgid, set()).update(flags)
+    from veil.rules.report import DISCLAIMER
     from veil.rules.ruledata import rule_data
     from veil.service.pages.reasons import script_reasons
 
     for check in rule_data().checks.values():
         out.setdefault(check.title, set())
+        if check.reading:
+            out.setdefault(check.reading, set())
+    out.setdefault(DISCLAIMER, set())
     for reason in script_reasons():
         out.setdefault(reason, set())
     return out
