@@ -67,8 +67,11 @@ def test_an_operator_registers_a_camera_and_sees_its_health(
     bad = c.post("/console/cameras", data={**form, "health_url": "ftp://x", "csrf_token": csrf})
     assert bad.status_code == 400 and "http" in bad.text
     server.close()  # the camera's endpoint goes away: the page says so
-    gone = c.get("/console/cameras").text
+    gone = c.get("/console/cameras?lang=en").text
     assert 'data-camera="lobby-door" data-up="false" data-reachable="false"' in gone
+    assert "no answer: ConnectError" in gone  # why, in the library's words on English pages
+    gone_zh = c.get("/console/cameras?lang=zh-CN").text
+    assert '<p class="muted" lang="zh-CN">无应答（ConnectError）。</p>' in gone_zh
     c.post("/console/cameras/lobby-door/remove", data={"csrf_token": csrf})
     assert 'data-camera="lobby-door"' not in c.get("/console/cameras").text
 

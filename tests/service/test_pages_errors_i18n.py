@@ -72,6 +72,9 @@ EXAMPLES = [
     "'veil_gate' (see docs/check.md)",
     "inventory app.yaml must be a mapping (key: value) at the top level",
     "inventory app.yaml: app: Field required; type: Field required",
+    "no answer: ConnectTimeout",
+    "unexpected answer: HTTP 404",
+    "the endpoint did not report this camera",
 ]
 ENGLISH = re.compile(r"\b[A-Za-z]{2,}\b[ ,]+\b[A-Za-z]{2,}\b")  # two English words in a row
 

@@ -92,6 +92,11 @@ _KNOWN: tuple[tuple[str, str], ...] = (
      N_("The service has no master key for the template vault: ask its administrator.")),
     (r"enrollment needs the template vault \(the master key\)",
      N_("The service has no master key for the template vault: ask its administrator.")),
+    # camera health (veil.service.cameras); a camera's own error text is its own
+    (r"no answer: (?P<name>\w+)", N_("No answer (%(name)s).")),
+    (r"unexpected answer: HTTP (?P<status>\d+)", N_("Unexpected answer: HTTP %(status)s.")),
+    ("the endpoint did not report this camera",
+     N_("The health endpoint did not report this camera.")),
     # compliance checks (veil.rules)
     (r"an APK check needs app_type \(veil check types\)",
      N_("An APK check needs the app type (see veil check types).")),
