@@ -10,15 +10,14 @@ person can never withdraw, or learn of, another's consent.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date, datetime, timedelta
-from typing import Literal
+from datetime import datetime
+from typing import Literal, Unpack
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from veil.consent.events import EventSink
-from veil.consent.records import ConsentRecord, Guardian
-from veil.consent.registry import ConsentError, ConsentRegistry
+from veil.consent.records import ConsentRecord
+from veil.consent.registry import ConsentError, ConsentRegistry, GrantTerms
 from veil.ledger.events import Event
 
 
@@ -85,36 +84,10 @@ def _receipt(record: ConsentRecord, recorder: _Recorder, action: str) -> Receipt
     )
 
 
-def give_consent(
-    registry: ConsentRegistry,
-    *,
-    subject: str,
-    controller: str,
-    purposes: Sequence[str],
-    notice_version: str,
-    notice_digest: str,
-    collection_method: str,
-    valid_for: timedelta | None = None,
-    expires_at: datetime | None = None,
-    under_14: bool = False,
-    birth_date: date | None = None,
-    guardian: Guardian | None = None,
-) -> Receipt:
+def give_consent(registry: ConsentRegistry, **terms: Unpack[GrantTerms]) -> Receipt:
     """Record the subject's separate consent (as ``veil consent grant``) and return a receipt."""
     view, recorder = _recording(registry)
-    record = view.grant(
-        subject=subject,
-        controller=controller,
-        purposes=purposes,
-        notice_version=notice_version,
-        notice_digest=notice_digest,
-        collection_method=collection_method,
-        valid_for=valid_for,
-        expires_at=expires_at,
-        under_14=under_14,
-        birth_date=birth_date,
-        guardian=guardian,
-    )
+    record = view.grant(**terms)
     return _receipt(record, recorder, "consent_granted")
 
 

@@ -20,7 +20,7 @@ import os
 import re
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from typing import Final, Literal
+from typing import Final, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -53,14 +53,21 @@ class ConsentState(StrEnum):
     EXPIRED = "expired"
 
 
-class StateChange(BaseModel):
-    """One entry of a record's history."""
+StateT = TypeVar("StateT", bound=StrEnum)
+
+
+class HistoryEntry(BaseModel, Generic[StateT]):
+    """One entry of a history (a consent's, a rights request's): the state, when, a note."""
 
     model_config = ConfigDict(frozen=True)
 
-    state: ConsentState
+    state: StateT
     at: datetime
     note: str | None = None
+
+
+class StateChange(HistoryEntry[ConsentState]):
+    """One entry of a consent record's history."""
 
 
 class Guardian(BaseModel):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from typing import Required, TypedDict, Unpack
 
 import numpy as np
 import numpy.typing as npt
@@ -33,6 +34,26 @@ from veil.errors import BadInputError, ConfigError
 from veil.textsafe import refuse_controls
 
 P = TABLE_PREFIX
+
+
+class GrantTerms(TypedDict, total=False):
+    """What :meth:`ConsentRegistry.grant` records: the subject, controller, purposes, notice and
+    method are required; the consent lasts ``valid_for`` (a year) unless ``expires_at`` is
+    given; a subject under 14 needs a ``guardian``."""
+
+    subject: Required[str]
+    controller: Required[str]
+    purposes: Required[Sequence[str]]
+    notice_version: Required[str]
+    notice_digest: Required[str]
+    collection_method: Required[str]
+    valid_for: timedelta | None
+    expires_at: datetime | None
+    given_at: datetime | None
+    under_14: bool
+    birth_date: date | None
+    guardian: Guardian | None
+    data_categories: Sequence[str] | None
 
 
 class ConsentError(BadInputError):
@@ -113,44 +134,21 @@ class ConsentRegistry:
         return Purpose.model_validate_json(rows[0][0])
 
     # -- records ------------------------------------------------------------------------------
-    def grant(
-        self,
-        *,
-        subject: str,
-        controller: str,
-        purposes: Sequence[str],
-        notice_version: str,
-        notice_digest: str,
-        collection_method: str,
-        valid_for: timedelta | None = None,
-        expires_at: datetime | None = None,
-        given_at: datetime | None = None,
-        under_14: bool = False,
-        birth_date: date | None = None,
-        guardian: Guardian | None = None,
-        data_categories: Sequence[str] | None = None,
-    ) -> ConsentRecord:
+    def grant(self, **terms: Unpack[GrantTerms]) -> ConsentRecord:
         """Record a consent and log ``consent_granted``. Refuses a minor without a guardian."""
-        for name in purposes:
+        for name in terms["purposes"]:
             self.purpose(name)
-        given = given_at or utcnow()
-        if expires_at is None:
-            expires_at = given + consent_validity(valid_for or timedelta(days=365))
+        given = terms.get("given_at") or utcnow()
+        valid_for = terms.get("valid_for") or timedelta(days=365)
         fields: dict[str, object] = {
-            "subject": subject,
-            "controller": controller,
-            "purposes": tuple(purposes),
-            "notice_version": notice_version,
-            "notice_digest": notice_digest,
-            "collection_method": collection_method,
+            **{k: v for k, v in terms.items() if k not in ("valid_for", "data_categories")},
+            "purposes": tuple(terms["purposes"]),
             "given_at": given,
-            "expires_at": expires_at,
-            "under_14": under_14,
-            "birth_date": birth_date,
-            "guardian": guardian,
+            "expires_at": terms.get("expires_at") or given + consent_validity(valid_for),
         }
-        if data_categories:
-            fields["data_categories"] = tuple(data_categories)
+        categories = terms.get("data_categories")
+        if categories:
+            fields["data_categories"] = tuple(categories)
         refuse_controls(fields, ConsentError, "invalid consent: ")
         try:
             record = ConsentRecord.model_validate(fields)

@@ -29,7 +29,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from veil.consent.events import EventSink
-from veil.consent.records import utcnow
+from veil.consent.records import HistoryEntry, utcnow
 from veil.consent.registry import pydantic_message
 from veil.consent.store import TABLE_PREFIX, ConsentStore
 from veil.errors import BadInputError
@@ -73,14 +73,8 @@ NEXT: dict[RightsState, tuple[RightsState, ...]] = {
 }
 
 
-class Step(BaseModel):
-    """One entry of a request's history."""
-
-    model_config = ConfigDict(frozen=True)
-
-    state: RightsState
-    at: datetime
-    note: str | None = None
+class Step(HistoryEntry[RightsState]):
+    """One entry of a rights request's history."""
 
 
 class RightsRequest(BaseModel):

@@ -4,6 +4,7 @@ person capability links (operators hand them to a person at consent time)."""
 from __future__ import annotations
 
 import json
+from dataclasses import asdict, dataclass
 from typing import Any, Literal
 from urllib.parse import parse_qs
 
@@ -20,6 +21,7 @@ from veil.service.auth import (
     require,
     service_state,
 )
+from veil.service.tokens import ApiToken
 
 
 class LoginRequest(BaseModel):
@@ -53,19 +55,8 @@ class TokenRequest(BaseModel):
     ttl_s: int | None = Field(None, gt=0)
 
 
-class TokenInfo(BaseModel):
-    """An API token as listed (never its secret)."""
-
-    token_id: str
-    role: str
-    label: str
-    created_by: str | None
-    created_at: int
-    expires_at: int | None
-    revoked_at: int | None
-
-
-class NewToken(TokenInfo):
+@dataclass(frozen=True)
+class NewToken(ApiToken):
     """A created API token with its secret, which no later answer shows."""
 
     token: str
@@ -187,13 +178,13 @@ def create_token(body: TokenRequest, request: Request, who: Principal = Depends(
     secret, tok = tokens.create_token(
         service_state(request).db, body.role, body.label, created_by=who.account, ttl_s=body.ttl_s
     )
-    return NewToken(token=secret, **tok.__dict__)
+    return NewToken(token=secret, **asdict(tok))
 
 
-@router.get("/tokens", response_model=list[TokenInfo])
-def list_tokens(request: Request, _: Principal = Depends(admin)) -> list[TokenInfo]:
+@router.get("/tokens", response_model=list[ApiToken])
+def list_tokens(request: Request, _: Principal = Depends(admin)) -> list[ApiToken]:
     """Every API token (never a secret), revoked ones marked (admin)."""
-    return [TokenInfo(**t.__dict__) for t in tokens.list_tokens(service_state(request).db)]
+    return tokens.list_tokens(service_state(request).db)
 
 
 @router.delete("/tokens/{token_id}", status_code=204, response_class=Response)
