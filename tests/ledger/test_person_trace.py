@@ -11,7 +11,7 @@ from tests.ledger.ledger_helpers import make_event
 from veil.ledger import Ledger
 from veil.ledger.events import EventError
 from veil.ledger.note import parse_vkey
-from veil.ledger.person_trace import person_trace, record_read
+from veil.ledger.person_trace import person_trace, read_event
 from veil.ledger.proofs import verify_bundle, verify_tlog_proof
 from veil.ledger.witness import Witness
 
@@ -105,8 +105,9 @@ def test_reads_by_operators_and_auditors_appear_in_the_persons_trace(
     w = _witness(ledger, tmp_path / "w")
     a, b, _, _ = _populate(ledger)
     auditor = ledger.pseudonym("account:alice-auditor")
-    used = record_read(ledger, "auditor", auditor, a, "use", records=3)
-    exported = record_read(ledger, "operator", ledger.pseudonym("account:op"), a, "export")
+    used = ledger.append(read_event(ledger, "auditor", auditor, a, "use", counts={"records": 3}))
+    operator = ledger.pseudonym("account:op")
+    exported = ledger.append(read_event(ledger, "operator", operator, a, "export"))
     ledger.checkpoint([w])
     trace = person_trace(ledger, a)
     by_index = {e.index: e.event for e in trace.entries}
@@ -129,8 +130,8 @@ def test_reads_by_operators_and_auditors_appear_in_the_persons_trace(
         ("auditor", "0" * 64, "delete"),
     ],
 )
-def test_record_read_refuses_bad_input(ledger: Ledger, role: str, reader: str, action: str) -> None:
+def test_read_event_refuses_bad_input(ledger: Ledger, role: str, reader: str, action: str) -> None:
     a = ledger.pseudonym("person-a")
     with pytest.raises(EventError):
-        record_read(ledger, role, reader, a, action)  # type: ignore[arg-type]
+        ledger.append(read_event(ledger, role, reader, a, action))  # type: ignore[arg-type]
     assert ledger.head().size == 0

@@ -4,8 +4,8 @@
 :func:`person_trace` looks the subject up in the store's subject index (never a scan of the log)
 and proves every entry against the latest cosigned checkpoint (:mod:`veil.ledger.published`).
 Entries logged after that checkpoint are listed as ``pending``, without a proof, until the next
-checkpoint is cosigned; nothing here signs a checkpoint. :func:`record_read` logs a read of a
-person's records by an operator or auditor as a ``use`` or ``export`` event about that person.
+checkpoint is cosigned; nothing here signs a checkpoint. :func:`read_event` is the event that
+logs a read of a person's records by an operator or auditor (``use`` or ``export``).
 """
 
 from __future__ import annotations
@@ -90,28 +90,6 @@ def person_trace(ledger: Ledger, subject_pseudonym: str) -> PersonTrace:
     return PersonTrace(
         subject=subject, checkpoint=view, entries=tuple(proved), pending=tuple(pending)
     )
-
-
-def record_read(
-    ledger: Ledger,
-    reader_role: ReaderRole,
-    reader_pseudonym: str,
-    subject: str,
-    action: ReadAction = "use",
-    *,
-    controller: str | None = None,
-    data_categories: tuple[str, ...] = ("consent_record",),
-    records: int | None = None,
-    legal_basis: str = "legal_obligation",
-) -> int:
-    """Log that a reader looked at (``use``) or exported (``export``) the subject's records;
-    return the event's leaf index (the event is :func:`read_event`'s)."""
-    event = read_event(
-        ledger, reader_role, reader_pseudonym, subject, action, controller=controller,
-        data_categories=data_categories, counts={"records": records} if records is not None else None,
-        legal_basis=legal_basis,
-    )  # fmt: skip
-    return ledger.append(event)
 
 
 def read_event(

@@ -28,7 +28,7 @@ from veil.consent.rights import RightsDesk
 from veil.consent.store import TABLE_PREFIX as CONSENT
 from veil.consent.store import ConsentStore
 from veil.consent.vault import MASTER_ENV, MASTER_FILE_ENV, MasterKey, MasterKeyError, Vault
-from veil.ledger.person_trace import READ_SYSTEM, ReadAction, read_event, record_read
+from veil.ledger.person_trace import READ_SYSTEM, ReadAction, read_event
 from veil.service.db import PREFIX
 
 if TYPE_CHECKING:
@@ -194,6 +194,7 @@ def log_read(
     ledger = state.ledger()
     who = reader_pseudonym(ledger, reader)
     seen = sorted(set(subjects))
+    counts = {"records": records} if records is not None else None
     for subject in seen:
-        record_read(ledger, reader.role, who, subject, action, records=records)
+        ledger.append(read_event(ledger, reader.role, who, subject, action, counts=counts))
     return len(seen)

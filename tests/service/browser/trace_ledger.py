@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from veil.ledger import Event, Ledger
-from veil.ledger.person_trace import PersonTrace, person_trace, record_read
+from veil.ledger.person_trace import PersonTrace, person_trace, read_event
 from veil.ledger.witness import Witness
 
 START = datetime(2026, 3, 1, 1, 30, tzinfo=UTC)
@@ -49,7 +49,8 @@ def make_trace(folder: Path) -> TraceFixture:
         led.append(event(None, "anonymize", 2))
         led.append(event(me, "identify", 3))
         led.append(event(other, "identify", 4))
-        record_read(led, "operator", led.pseudonym("account:alice"), me, records=2)
+        alice = led.pseudonym("account:alice")
+        led.append(read_event(led, "operator", alice, me, counts={"records": 2}))
         led.append(event(None, "anonymize", 6))
         witnesses = [Witness.create(folder / f"w{i}", f"w{i}.example") for i in (1, 2)]
         for w in witnesses:

@@ -77,7 +77,7 @@ def label(table: dict[str, str], code: str) -> str:
     return table.get(code, code)
 
 
-# reads of the person's records (veil.ledger.person_trace.record_read), by "<role>:<action>"
+# reads of the person's records (veil.ledger.person_trace.read_event), by "<role>:<action>"
 READS = {
     "operator:use": N_("An operator looked at your records"),
     "operator:export": N_("An operator exported your records"),
