@@ -10,11 +10,13 @@ from pathlib import Path
 import pytest
 
 from tests.ledger.ledger_helpers import make_event
-from veil.errors import BadInputError, VerificationError
+from veil.errors import BadInputError, ConfigError, VerificationError
 from veil.ledger import Ledger
+from veil.ledger.audit import AuditReport
 from veil.ledger.event_input import parse_event_line
 from veil.ledger.export_check import ExportCheck, verify_export, verify_export_files
 from veil.ledger.note import Checkpoint, sign_checkpoint
+from veil.ledger.verifying import VerifyOptions, verify_ledger
 from veil.ledger.witness import Witness
 
 
@@ -43,6 +45,23 @@ def test_a_faithful_export_passes_with_its_facts(led: Ledger, tmp_path: Path) ->
     (tmp_path / "leaves.jsonl").write_bytes(b"".join(_export(led)))
     (tmp_path / "cp.txt").write_text(note)
     assert verify_export_files(tmp_path / "leaves.jsonl", tmp_path / "cp.txt", vkey) == result
+    # and so does the one call behind `veil ledger verify --leaves`, the key given as a file
+    (tmp_path / "log.vkey").write_text(vkey)
+    offline = VerifyOptions(
+        leaves=tmp_path / "leaves.jsonl", checkpoint=tmp_path / "cp.txt",
+        log_key=str(tmp_path / "log.vkey"),
+    )  # fmt: skip
+    assert verify_ledger(offline) == result
+
+
+def test_verify_ledger_checks_the_store_or_refuses_an_incomplete_offline_check(
+    led: Ledger, tmp_path: Path
+) -> None:
+    led.checkpoint()
+    store = verify_ledger(VerifyOptions(), f"sqlite:///{tmp_path / 'l.db'}", tmp_path / "keys")
+    assert isinstance(store, AuditReport) and store.ok and store.size == 7
+    with pytest.raises(ConfigError, match="--leaves needs --checkpoint and --log-key"):
+        verify_ledger(VerifyOptions(leaves=tmp_path / "leaves.jsonl"))
 
 
 def test_edited_missing_or_unterminated_leaves_fail(led: Ledger) -> None:

@@ -20,32 +20,26 @@ from veil.cli.output import (
     show,
     write_output,
 )
+from veil.cli.parsing import parses
+from veil.ledger.verifying import VerifyOptions
 
-StoredWitnessKeys = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--witness-key", help="Witness vkey (or file) whose stored cosignatures to check."
+VERIFY_FLAGS = {
+    "witness_keys": typer.Option(
+        "--witness-key", help="Witness vkey (or file) whose stored cosignatures to check.",
+        show_default=False,
     ),
-]
-Leaves = Annotated[
-    Path | None,
-    typer.Option("--leaves", help=help_text("ledger-verify-leaves"), show_default=False),
-]
-CheckpointFile = Annotated[
-    Path | None,
-    typer.Option("--checkpoint", help="Offline: the signed checkpoint the export must match."),
-]
-OfflineLogKey = Annotated[
-    str | None, typer.Option("--log-key", help="Offline: the log's vkey (or a file holding it).")
-]
-Previous = Annotated[
-    list[Path] | None,
-    typer.Option("--previous", help=help_text("ledger-verify-previous"), show_default=False),
-]
-OfflineMin = Annotated[
-    int | None,
-    typer.Option("--min-witnesses", min=0, help="Offline: cosignatures required (default all)."),
-]
+    "leaves": typer.Option("--leaves", help=help_text("ledger-verify-leaves"), show_default=False),
+    "checkpoint": typer.Option(
+        "--checkpoint", help="Offline: the signed checkpoint the export must match."
+    ),
+    "log_key": typer.Option("--log-key", help="Offline: the log's vkey (or a file holding it)."),
+    "previous": typer.Option(
+        "--previous", help=help_text("ledger-verify-previous"), show_default=False
+    ),
+    "min_witnesses": typer.Option(
+        "--min-witnesses", min=0, help="Offline: cosignatures required (default all)."
+    ),
+}  # fmt: skip
 Subject = Annotated[
     str | None,
     typer.Option("--subject", help="The person's identifier (pseudonymized, never stored)."),
@@ -70,38 +64,21 @@ MinWitnesses = Annotated[
 ]
 
 
+@parses(flags=VERIFY_FLAGS)
 def verify_command(
-    witness_key: StoredWitnessKeys = None,
-    leaves: Leaves = None,
-    checkpoint: CheckpointFile = None,
-    log_key: OfflineLogKey = None,
-    previous: Previous = None,
-    min_witnesses: OfflineMin = None,
-    db: Db = None,
-    keys: Keys = None,
-    as_json: Json = False,
+    options: VerifyOptions, db: Db = None, keys: Keys = None, as_json: Json = False
 ) -> None:
     """Recheck the whole store, or (with --leaves) an export offline; exit 3 naming every problem."""
-    from veil.errors import ConfigError
-    from veil.ledger import Ledger
-    from veil.ledger.export_check import verify_export_files
-    from veil.ledger.keys import key_text, key_texts
+    from veil.ledger.export_check import ExportCheck
+    from veil.ledger.verifying import verify_ledger
 
-    wkeys = key_texts(witness_key, "--witness-key")
-    if leaves is not None:
-        if checkpoint is None or log_key is None:
-            raise ConfigError("--leaves needs --checkpoint and --log-key")
-        lkey = key_text(log_key, "--log-key")
-        done = verify_export_files(leaves, checkpoint, lkey, wkeys, min_witnesses, previous or [])
-        emit(as_json, done.as_dict(), [done.summary()])
-        return
-    with Ledger.open(db, keys, create=False) as led, progress("verifying leaves") as tick:
-        report = led.verify(wkeys, tick)
-    if as_json or report.ok:
+    with progress("verifying leaves", shown=options.leaves is None) as tick:
+        report = verify_ledger(options, db, keys, tick)
+    if isinstance(report, ExportCheck) or as_json or report.ok:
         emit(as_json, report.as_dict(), [report.summary()])
     else:
         print_lines([f"problem: {p}" for p in report.problems], err=True)
-    if not report.ok:
+    if not isinstance(report, ExportCheck) and not report.ok:
         raise typer.Exit(3) if as_json else report.error()
 
 
