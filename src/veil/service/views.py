@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from veil.consent.records import ConsentRecord
+from veil.consent.records import ConsentRecord, HistoryEntry
 from veil.consent.rights import NEXT, RightsRequest
+
+V = TypeVar("V", bound=BaseModel)
 
 
 class ChangeView(BaseModel):
@@ -39,22 +43,11 @@ class ConsentView(BaseModel):
 
 def consent_view(record: ConsentRecord) -> ConsentView:
     """The view of ``record``."""
-    return ConsentView(
-        record_id=record.record_id,
-        subject=record.subject,
-        controller=record.controller,
-        purposes=record.purposes,
-        data_categories=record.data_categories,
-        legal_basis=record.legal_basis,
-        state=record.state.value,
-        given_at=record.given_at,
-        expires_at=record.expires_at,
-        notice_version=record.notice_version,
-        notice_digest=record.notice_digest,
-        collection_method=record.collection_method,
+    return _view(
+        ConsentView, record, state=record.state.value,
         valid_now={p: record.is_valid(p) for p in record.purposes},
-        history=[ChangeView(state=h.state.value, at=h.at, note=h.note) for h in record.history],
-    )
+        history=_changes(record.history),
+    )  # fmt: skip
 
 
 class RightsView(BaseModel):
@@ -76,17 +69,17 @@ class RightsView(BaseModel):
 
 def rights_view(request: RightsRequest) -> RightsView:
     """The view of ``request``."""
-    return RightsView(
-        request_id=request.request_id,
-        subject=request.subject,
-        kind=request.kind,
-        article=request.article,
-        detail=request.detail,
-        state=request.state.value,
-        received_at=request.received_at,
-        deadline=request.deadline,
-        overdue=request.overdue(),
-        refusal_reason=request.refusal_reason,
-        next_states=[s.value for s in NEXT[request.state]],
-        history=[ChangeView(state=h.state.value, at=h.at, note=h.note) for h in request.history],
-    )
+    return _view(
+        RightsView, request, state=request.state.value, overdue=request.overdue(),
+        next_states=[s.value for s in NEXT[request.state]], history=_changes(request.history),
+    )  # fmt: skip
+
+
+def _changes(history: Sequence[HistoryEntry[Any]]) -> list[ChangeView]:
+    return [ChangeView(state=h.state.value, at=h.at, note=h.note) for h in history]
+
+
+def _view(view: type[V], source: BaseModel, **computed: object) -> V:
+    """``view`` of ``source``: the fields ``computed`` here, the others copied by name."""
+    copied = {name: getattr(source, name) for name in view.model_fields if name not in computed}
+    return view.model_validate({**copied, **computed})
