@@ -21,7 +21,7 @@ from veil.service.auth import (
     require,
     service_state,
 )
-from veil.service.tokens import ApiToken
+from veil.service.tokens import ApiToken, PersonLink
 
 
 class LoginRequest(BaseModel):
@@ -69,18 +69,8 @@ class LinkRequest(BaseModel):
     ttl_s: int = Field(30 * 86400, gt=0, le=tokens.MAX_LINK_TTL_S)
 
 
-class LinkInfo(BaseModel):
-    """A person link as listed: the subject pseudonym it opens, never its secret."""
-
-    link_id: str
-    subject: str
-    created_by: str | None
-    created_at: int
-    expires_at: int
-    revoked_at: int | None
-
-
-class NewLink(LinkInfo):
+@dataclass(frozen=True)
+class NewLink(PersonLink):
     """A created person link with its secret, which no later answer shows."""
 
     link: str
@@ -204,17 +194,17 @@ def create_person_link(
     state = service_state(request)
     subject = state.ledger().pseudonym(body.subject_id)
     secret, link = tokens.create_person_link(state.db, subject, body.ttl_s, created_by=who.account)
-    return NewLink(link=secret, **link.__dict__)
+    return NewLink(link=secret, **asdict(link))
 
 
-@router.get("/person-links", response_model=list[LinkInfo])
+@router.get("/person-links", response_model=list[PersonLink])
 def list_person_links(
     request: Request, subject_id: str | None = None, _: Principal = Depends(staff)
-) -> list[LinkInfo]:
+) -> list[PersonLink]:
     """Person links (never a secret), only one subject's with ``subject_id`` (operator, admin)."""
     state = service_state(request)
     subject = state.ledger().pseudonym(subject_id) if subject_id else None
-    return [LinkInfo(**x.__dict__) for x in tokens.list_person_links(state.db, subject)]
+    return tokens.list_person_links(state.db, subject)
 
 
 @router.delete("/person-links/{link_id}", status_code=204, response_class=Response)
