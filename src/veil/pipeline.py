@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from veil.core.atomic import atomic_output
 from veil.errors import ConfigError, VeilError
@@ -101,6 +102,23 @@ class FrameReport:
     faces: Detections
     decisions: FaceDecisions
     blanked: bool
+
+    def tally(self, into: FaceTally) -> None:
+        """Add this frame to ``into``'s counts: a blanked frame, or its faces redacted and kept."""
+        if self.blanked:
+            into.frames_blanked += 1
+            return
+        redacted = int(self.decisions.redact.sum())
+        into.faces_redacted += redacted
+        into.faces_kept += len(self.faces) - redacted
+
+
+class FaceTally(Protocol):
+    """Counts a frame adds to (:meth:`FrameReport.tally`): a file's result, a chunk's."""
+
+    faces_redacted: int
+    faces_kept: int
+    frames_blanked: int
 
 
 FrameObserver = Callable[[FrameReport], None]
@@ -243,12 +261,7 @@ class Anonymizer:
 
 def _count(result: FileResult, report: FrameReport) -> None:
     result.frames += 1
-    if report.blanked:
-        result.frames_blanked += 1
-        return
-    redacted = int(report.decisions.redact.sum())
-    result.faces_redacted += redacted
-    result.faces_kept += len(report.faces) - redacted
+    report.tally(result)
 
 
 def run_batch(

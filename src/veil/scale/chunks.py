@@ -20,7 +20,7 @@ from veil.media.packets import EncodedRun, PacketEncoder
 from veil.media.video import VideoReader, output_codec
 
 if TYPE_CHECKING:
-    from veil.pipeline import AnonymizeOptions, Anonymizer, FrameReport
+    from veil.pipeline import AnonymizeOptions, Anonymizer
 
 MIN_CHUNK_FRAMES = 250  # below this, a chunk's model load and warm-up outweigh the parallelism
 
@@ -47,15 +47,6 @@ class ChunkResult:
     faces_redacted: int = 0
     faces_kept: int = 0
     frames_blanked: int = 0
-
-    def count(self, report: FrameReport) -> None:
-        """Add one written frame's faces, as the whole-file run counts them."""
-        if report.blanked:
-            self.frames_blanked += 1
-            return
-        redacted = int(report.decisions.redact.sum())
-        self.faces_redacted += redacted
-        self.faces_kept += len(report.faces) - redacted
 
 
 def warmup_frames(options: AnonymizeOptions) -> int:
@@ -138,7 +129,7 @@ def _encode_chunk(
         last_blanked = report.blanked
         if index >= chunk.start:
             encoder.encode(frame)
-            result.count(report)
+            report.tally(result)
         index += 1
     result.run = encoder.finish()
     return result
