@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import mux_tone
-from veil.media.packets import stitch
+from veil.media.packets import PacketEncoder, stitch
 from veil.media.video import VideoFrame, VideoReader, output_codec, probe_video
 from veil.pipeline import AnonymizeOptions, Anonymizer
 from veil.scale.chunks import anonymize_chunk, plan_chunks, warmup_frames
@@ -188,12 +188,28 @@ def test_a_spooled_chunk_is_private_and_stitches_as_the_chunk_in_memory(
                keep_metadata=False, suffix=".mp4")  # fmt: skip
     a, b = frames_of(tmp_path / "a.mp4"), frames_of(tmp_path / "b.mp4")
     assert len(a) == len(b) == FRAMES and [x.pts for x in a] == [y.pts for y in b]
-    # Two encodes of the same chunks are not always bit-identical on a busy machine (seen on a
-    # 2-core AMD EPYC: a few levels, at the mask's lower edge, within one GOP), so the pictures
-    # are compared within that noise: a lost, reordered or wrong frame differs far more.
+    # Two anonymizations of one chunk are not always bit-identical on this 2-core AMD EPYC
+    # (a few levels at a mask's edge: the detector's scores), so they agree within that noise;
+    # a lost, reordered or wrong frame differs far more.
     for x, y in zip(a, b, strict=True):
-        diff = np.abs(x.pixels.astype(int) - y.pixels.astype(int))
-        assert diff.max() <= 16 and diff.mean() < 0.1, (x.pts, diff.max(), diff.mean())
+        assert np.abs(x.pixels.astype(int) - y.pixels.astype(int)).mean() < 0.5, x.pts
+    # the spool itself changes nothing: the same frames encoded spooled and in memory (x264 is
+    # deterministic) stitch to identical pictures
+    frames, info = frames_of(clip), probe_video(clip)
+    runs = []
+    for spool in (chunk_file(make_spool(tmp_path / "c.mp4"), 0), None):
+        encoder = PacketEncoder(info, "libx264", 20, spool=spool)
+        for frame in frames:
+            encoder.encode(frame)
+        runs.append(encoder.finish())
+    assert runs[0].spool is not None and not runs[0].packets and runs[1].packets
+    for run, name in zip(runs, ("c.mp4", "d.mp4"), strict=True):
+        stitch(clip, [run], tmp_path / name, codec="libx264", crf=20, keep_audio=True,
+               keep_metadata=False, suffix=".mp4")  # fmt: skip
+    c, d = frames_of(tmp_path / "c.mp4"), frames_of(tmp_path / "d.mp4")
+    assert len(c) == FRAMES and all(
+        np.array_equal(x.pixels, y.pixels) for x, y in zip(c, d, strict=True)
+    )
 
 
 def test_a_truncated_spool_fails_the_stitch_and_a_stale_spool_is_replaced(
