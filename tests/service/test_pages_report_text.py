@@ -21,7 +21,8 @@ from veil.rules.deployments import check_deployment
 from veil.rules.models import Report
 from veil.rules.report import DISCLAIMER
 from veil.rules.ruledata import rule_data
-from veil.service.pages.findings import Shown, finding_message, rule_text
+from veil.service.pages.findings import finding_message, rule_text
+from veil.service.pages.i18n import Shown
 from veil.service.pages.report_text import context_line, observation
 
 ENGLISH = re.compile(r"\b[A-Za-z]{2,} [a-z]{2,} [a-z]{2,}\b")  # three English words in a row

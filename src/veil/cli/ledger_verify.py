@@ -69,17 +69,17 @@ def verify_command(
     options: VerifyOptions, db: Db = None, keys: Keys = None, as_json: Json = False
 ) -> None:
     """Recheck the whole store, or (with --leaves) an export offline; exit 3 naming every problem."""
-    from veil.ledger.export_check import ExportCheck
+    from veil.ledger.audit import AuditReport
     from veil.ledger.verifying import verify_ledger
 
     with progress("verifying leaves", shown=options.leaves is None) as tick:
         report = verify_ledger(options, db, keys, tick)
-    if isinstance(report, ExportCheck) or as_json or report.ok:
-        emit(as_json, report.as_dict(), [report.summary()])
-    else:
+    if isinstance(report, AuditReport) and not report.ok and not as_json:
         print_lines([f"problem: {p}" for p in report.problems], err=True)
-    if not isinstance(report, ExportCheck) and not report.ok:
-        raise typer.Exit(3) if as_json else report.error()
+        raise report.error()
+    emit(as_json, report.as_dict(), [report.summary()])
+    if not report.ok:  # a failed store check, in JSON
+        raise typer.Exit(3)
 
 
 def prove_command(

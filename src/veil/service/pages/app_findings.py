@@ -1,9 +1,9 @@
 """The sentences ``veil check app`` and ``veil check apk`` write (:mod:`veil.rules.apps`,
 :mod:`veil.rules.apk`) as catalog messages, and the words they carry in the page's language.
 
-App types and personal-information items are named as Veil's rule data names them in Chinese
-(the regulation's own words; these are for pages not in English); permissions, hardware features and an inventory's function names
-are codes or the developer's own names and stay as written.
+For pages not in English: app types and personal-information items are named as Veil's rule
+data names them in Chinese (the regulation's own words); permissions, hardware features and an
+inventory's function names are codes or the developer's own names and stay as written.
 """
 
 from __future__ import annotations
@@ -11,9 +11,13 @@ from __future__ import annotations
 import gettext
 import re
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from veil.service.pages.errors import LIST
 from veil.service.pages.labels import N_
+
+if TYPE_CHECKING:
+    from veil.rules.ruledata import AppType
 
 APP_TYPE = r"type \d+ .+? \(.+?\)"  # AppType.label: type 1 Map navigation (地图导航类)
 ITEM = r"'[a-z0-9_]+' \(.+?\)"  # apps._item_label: 'key' (English, 中文)
@@ -86,23 +90,22 @@ def item_list(keys: str, tr: gettext.NullTranslations) -> str:
     return tr.gettext(LIST).join(item_name(k) for k in keys.split(", "))
 
 
-def app_type_name(label: str, tr: gettext.NullTranslations) -> str:
-    """An app type's label (``type 1 Map navigation (地图导航类)``) by its Chinese name."""
+def app_type(label: str) -> AppType | None:
+    """The app type an ``AppType.label`` (``type 1 Map navigation (地图导航类)``) names."""
     from veil.rules.ruledata import rule_data
 
     found = re.match(r"type (\d+) ", label)
-    if found is None:
-        return label
-    app_type = rule_data().app_type(int(found.group(1)))
-    return tr.gettext(APP_TYPE_NAME) % {"name": app_type.name.zh, "number": app_type.number}
+    return None if found is None else rule_data().app_type(int(found.group(1)))
 
 
-def basic_function(label: str) -> str | None:
-    """The basic function of the app type a label names, in Chinese (None if unknown)."""
-    from veil.rules.ruledata import rule_data
+def type_name(known: AppType, tr: gettext.NullTranslations) -> str:
+    """An app type by its Chinese name and its number."""
+    return tr.gettext(APP_TYPE_NAME) % {"name": known.name.zh, "number": known.number}
 
-    found = re.match(r"type (\d+) ", label)
-    return None if found is None else rule_data().app_type(int(found.group(1))).basic_function.zh
+
+def _app_type_words(label: str, tr: gettext.NullTranslations) -> str:
+    known = app_type(label)
+    return label if known is None else type_name(known, tr)
 
 
 def _names(value: str, tr: gettext.NullTranslations) -> str:
@@ -131,6 +134,6 @@ def _item(value: str, tr: gettext.NullTranslations) -> str:
 WORDS: Mapping[str, Callable[[str, gettext.NullTranslations], str]] = {
     "names": _names,
     "item": _item,
-    "app_type": app_type_name,
+    "app_type": _app_type_words,
     "why": lambda value, tr: tr.gettext(INSTALL_TIME) if value == INSTALL_TIME else value,
 }

@@ -11,7 +11,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from veil.service.pages import findings, report_text
-from veil.service.pages.errors import translate_error
+from veil.service.pages.errors import library_text
 from veil.service.pages.i18n import LANGUAGES, Language, translations
 
 SERVICE_DIR = Path(__file__).resolve().parent.parent
@@ -31,12 +31,6 @@ def iso_utc(value: datetime | str) -> str:
 def utc_text(value: datetime | str) -> str:
     """The same instant as readable UTC text (what shows before the script localizes it)."""
     return iso_utc(value).replace("T", " ").replace("Z", " UTC")
-
-
-def _library_text(text: str, lang: Language) -> findings.Shown:
-    """A message of Veil's library (a failed job, a camera's health) in ``lang`` when known."""
-    known = translate_error(text, translations(lang)) if lang != "en" else None
-    return findings.Shown(text, "en") if known is None else findings.Shown(known, lang)
 
 
 @cache
@@ -65,7 +59,7 @@ def environment(lang: Language) -> Environment:
     env.filters["monitor_detail"] = lambda text: findings.monitor_detail(text, lang)
     env.filters["observation"] = lambda row: report_text.observation(row, lang)
     env.filters["context_line"] = lambda text: report_text.context_line(text, lang)
-    env.filters["library_text"] = lambda text: _library_text(text, lang)
+    env.filters["library_text"] = lambda text: library_text(text, lang)
     env.filters["citation"] = lambda c: findings.citation_label(
         c.instrument, c.article, c.label, lang
     )

@@ -9,6 +9,7 @@ import gettext
 import re
 from collections.abc import Callable, Mapping
 
+from veil.service.pages.i18n import Language, Shown, translations
 from veil.service.pages.labels import N_
 
 Q = r"'[^']*'"  # a quoted name, as the library's messages quote them (repr)
@@ -158,3 +159,10 @@ def fill_known(text: str, known: Known, tr: gettext.NullTranslations, words: Wor
 def translate_error(detail: str, tr: gettext.NullTranslations) -> str | None:
     """``detail`` in the catalog's language when it is a known message, else None."""
     return fill_known(detail, KNOWN, tr, _words)
+
+
+def library_text(text: str, lang: Language) -> Shown:
+    """A message of Veil's library (an error, a camera's health) in ``lang`` when it is a known
+    one; otherwise as written, marked English."""
+    known = translate_error(text, translations(lang)) if lang != "en" else None
+    return Shown(text, "en") if known is None else Shown(known, lang)

@@ -15,11 +15,10 @@ from __future__ import annotations
 import gettext
 import re
 from collections.abc import Mapping
-from typing import NamedTuple
 
 from veil.service.pages import app_findings, labels
 from veil.service.pages.errors import LIST, Known, fill_known
-from veil.service.pages.i18n import Language, translations
+from veil.service.pages.i18n import Language, Shown, translations
 from veil.service.pages.labels import N_
 
 Q = r"'[^']*'"
@@ -155,13 +154,6 @@ _CODES: Mapping[str, Mapping[str, str]] = {
     "internet": {", sent over the internet": N_(", sent over the internet")},
 }  # fmt: skip
 _LISTS = frozenset({"notice_items", "private_spaces", "security"})  # codes joined with ", "
-
-
-class Shown(NamedTuple):
-    """A text as a page shows it, and the language it is in (``lang`` of its element)."""
-
-    text: str
-    lang: Language
 
 
 def _codes(group: str, value: str, tr: gettext.NullTranslations) -> str:

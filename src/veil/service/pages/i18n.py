@@ -11,7 +11,7 @@ import gettext
 import io
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -22,6 +22,13 @@ DEFAULT_LANGUAGE: Language = "en"
 DOMAIN = "veil"
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
 _LOCALES: dict[Language, str] = {"en": "en", "zh-CN": "zh_CN"}
+
+
+class Shown(NamedTuple):
+    """A text as a page shows it, and the language it is in (``lang`` of its element)."""
+
+    text: str
+    lang: Language
 
 
 def _match(tag: str) -> Language | None:

@@ -16,8 +16,7 @@ from collections.abc import Callable, Mapping
 
 from veil.rules.models import Observation
 from veil.service.pages import app_findings
-from veil.service.pages.findings import Shown
-from veil.service.pages.i18n import Language, translations
+from veil.service.pages.i18n import Language, Shown, translations
 from veil.service.pages.labels import N_, SCENARIOS
 
 Detail = Callable[[str, gettext.NullTranslations], str | None]
@@ -76,7 +75,7 @@ def _fixed(detail: str, tr: gettext.NullTranslations) -> str | None:
 
 
 def _codes(detail: str, tr: gettext.NullTranslations) -> str:
-    """A list of codes (permissions, rule ids) as written, or its fixed word ("none")."""
+    """Codes or names (permissions, rule ids, a city) as written, or a fixed word ("none")."""
     return _fixed(detail, tr) or detail
 
 
@@ -129,7 +128,7 @@ _DETAILS: Mapping[str, Detail] = {
     "package": lambda d, tr: d, "SDK": _sdk, "permissions": _codes, "features": _features,
     "necessary scope": _scope, "collected": _scope,
     "scenario": lambda d, tr: tr.gettext(SCENARIOS[d]) if d in SCENARIOS else None,
-    "city": lambda d, tr: _fixed(d, tr) or d, "local rules": _codes, "veil gate": _gate,
+    "city": _codes, "local rules": _codes, "veil gate": _gate,
 }  # fmt: skip
 
 
@@ -157,11 +156,13 @@ def context_line(context: str, lang: Language) -> Shown:
         return Shown(context, "en")
     tr = translations(lang)
     app = re.fullmatch(rf"(?P<label>{app_findings.APP_TYPE}); basic function: .+", context)
-    if app is not None:
-        function = app_findings.basic_function(app["label"])
-        if function is not None:
-            name = app_findings.app_type_name(app["label"], tr)
-            return Shown(tr.gettext(CONTEXT_APP) % {"app_type": name, "function": function}, lang)
+    known = app_findings.app_type(app["label"]) if app is not None else None
+    if known is not None:
+        values = {
+            "app_type": app_findings.type_name(known, tr),
+            "function": known.basic_function.zh,
+        }
+        return Shown(tr.gettext(CONTEXT_APP) % values, lang)
     place = re.fullmatch(r"face-recognition deployment: (?P<scenario>\w+)(?: in (?P<city>.+))?",
                          context)  # fmt: skip
     if place is not None and place["scenario"] in SCENARIOS:

@@ -9,8 +9,7 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
-from veil.service.pages.errors import translate_error
-from veil.service.pages.i18n import translations
+from veil.service.pages.errors import library_text
 from veil.service.routers.pages_common import html, page_language
 
 PAGE_PREFIXES = ("/me", "/console", "/audit-ui", "/notice/")
@@ -30,12 +29,11 @@ def install_error_pages(app: FastAPI) -> None:
         if not request.url.path.startswith(PAGE_PREFIXES):
             return await http_exception_handler(request, exc)
         lang = page_language(request)
-        detail = str(exc.detail)
-        translated = translate_error(detail, translations(lang)) if lang != "en" else None
+        detail = library_text(str(exc.detail), lang)
         response = html(
             request, "message.html", status=exc.status_code,
-            title_key=_kind(request.url.path, exc.status_code), detail=translated or detail,
-            detail_lang=None if translated or lang == "en" else "en",
+            title_key=_kind(request.url.path, exc.status_code), detail=detail.text,
+            detail_lang=None if detail.lang == lang else "en",
         )  # fmt: skip
         for name, value in (exc.headers or {}).items():
             response.headers[name] = value
