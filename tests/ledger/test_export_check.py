@@ -16,8 +16,9 @@ from veil.ledger.audit import AuditReport
 from veil.ledger.event_input import parse_event_line
 from veil.ledger.export_check import ExportCheck, verify_export, verify_export_files
 from veil.ledger.note import Checkpoint, sign_checkpoint
-from veil.ledger.verifying import VerifyOptions, verify_ledger
+from veil.ledger.verifying import verify_ledger
 from veil.ledger.witness import Witness
+from veil.ledger_options import VerifyOptions
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from veil.cli.output import (
     write_output,
 )
 from veil.cli.parsing import parses
-from veil.ledger.verifying import VerifyOptions
+from veil.ledger_options import VerifyOptions
 
 VERIFY_FLAGS = {
     "witness_keys": typer.Option(

@@ -11,21 +11,18 @@ parsed. A field of type :class:`~veil.pipeline.AnonymizeOptions` is parsed as
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import inspect
 import typing
 from collections.abc import Callable, Collection, Mapping
 from types import GenericAlias
 from typing import Annotated, Any, cast
 
-from veil.cli.media_flags import FLAGS
-from veil.media_options import MediaOptions
-from veil.pipeline import AnonymizeOptions
-
 Command = Callable[..., None]
-FORMS: dict[type, tuple[type, Callable[[Any], Any]]] = {
-    AnonymizeOptions: (MediaOptions, MediaOptions.options),
-}
-"""Field types parsed as another options object, and how that object becomes the field."""
+FORMS: dict[str, str] = {"veil.pipeline.AnonymizeOptions": "veil.media_options.MediaOptions"}
+"""Field types parsed as another options object, whose ``options()`` makes the field. Both by
+dotted name, imported only when a command has such a field: a command without media flags
+(``veil ledger verify``) never loads the media stack."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,8 +51,22 @@ def _typer_type(hint: Any) -> Any:
     )
 
 
+def _dotted(kind: type) -> str:
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
 def _is_options(kind: Any) -> bool:
-    return isinstance(kind, type) and (dataclasses.is_dataclass(kind) or kind in FORMS)
+    return isinstance(kind, type) and (dataclasses.is_dataclass(kind) or _dotted(kind) in FORMS)
+
+
+def _form(kind: type) -> tuple[type, Callable[[Any], Any] | None]:
+    """The class a field of type ``kind`` is parsed as, and how it becomes the field."""
+    name = FORMS.get(_dotted(kind))
+    if name is None:
+        return kind, None
+    module, _, attribute = name.rpartition(".")
+    form: type = getattr(importlib.import_module(module), attribute)
+    return form, cast(Any, form).options
 
 
 def _default(field: dataclasses.Field[Any]) -> Any:
@@ -74,7 +85,7 @@ class _Expansion:
         self.params: list[inspect.Parameter] = []
 
     def node(self, kind: type, path: str) -> _Node:
-        form, convert = FORMS.get(kind, (kind, None))
+        form, convert = _form(kind)
         hints = typing.get_type_hints(form)
         parts: list[tuple[str, _Node | str]] = []
         for field in dataclasses.fields(form):
@@ -85,7 +96,11 @@ class _Expansion:
             if _is_options(hint):
                 parts.append((field.name, self.node(hint, where + ".")))
                 continue
-            declared = self.flags[field.name]  # KeyError: a field no flag is declared for
+            declared = self.flags.get(field.name)
+            if declared is None:  # the shared media flags, loaded only when a field needs one
+                from veil.cli.media_flags import FLAGS
+
+                declared = FLAGS[field.name]  # KeyError: a field no flag is declared for
             if typing.get_origin(declared) is not Annotated:  # a bare Option: the field's type
                 declared = Annotated[_typer_type(hint), declared]
             self.add(field.name, declared, self.defaults.get(field.name, _default(field)))
@@ -116,7 +131,7 @@ def parses(
     """
 
     def decorate(command: Command) -> Command:
-        expansion = _Expansion({**FLAGS, **(flags or {})}, defaults or {}, set(skip))
+        expansion = _Expansion(flags or {}, defaults or {}, set(skip))
         hints = typing.get_type_hints(command, include_extras=True)
         nodes: dict[str, _Node] = {}
         plain: list[str] = []

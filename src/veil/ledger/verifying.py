@@ -1,31 +1,16 @@
-"""``veil ledger verify`` as one library call: recheck a whole store, or an export offline."""
+"""``veil ledger verify`` as one library call: recheck a whole store, or an export offline
+(what to check is a :class:`~veil.ledger_options.VerifyOptions`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from veil.errors import ConfigError
 from veil.ledger.audit import AuditReport
 from veil.ledger.export_check import ExportCheck, verify_export_files
 from veil.ledger.keys import key_text, key_texts
-
-
-@dataclass(frozen=True)
-class VerifyOptions:
-    """What to verify. Without ``leaves``: the whole store, each stored cosignature checked
-    against ``witness_keys``. With ``leaves`` (an export), offline and with no database: the
-    export against the signed ``checkpoint`` and the log's ``log_key``, each of the
-    ``previous`` checkpoints consistent with it, and ``min_witnesses`` of ``witness_keys``
-    (default all) cosigning. Keys are given inline or as files holding them."""
-
-    witness_keys: tuple[str, ...] = ()
-    leaves: Path | None = None
-    checkpoint: Path | None = None
-    log_key: str | None = None
-    previous: tuple[Path, ...] = ()
-    min_witnesses: int | None = None
+from veil.ledger_options import VerifyOptions
 
 
 def verify_ledger(
