@@ -8,10 +8,14 @@ keep the modes their owner gave them: Veil never changes those silently, it logs
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import sqlite3
 import stat
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 log = logging.getLogger("veil")
@@ -119,3 +123,27 @@ def connect_private(path: Path, timeout: float) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode=WAL")
     secure_sidecars(path, new)
     return conn
+
+
+@contextmanager
+def exclusive_lock(path: Path, timeout: float | None = None) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``path`` (made 0600 when new) for the body of the ``with``,
+    across processes; the kernel drops it if the process dies. Blocks until it is free, or
+    raises :class:`TimeoutError` after ``timeout`` seconds (polled every millisecond)."""
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, FILE_MODE)
+    try:
+        if timeout is None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        else:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise TimeoutError(f"{path.name} stayed locked for {timeout:g} s") from None
+                    time.sleep(0.001)
+        yield
+    finally:
+        os.close(fd)  # closing releases the flock

@@ -95,3 +95,29 @@ def test_docs_example_event_is_accepted(tmp_path: Path, capsys: pytest.CaptureFi
         index, event = led.find_event(got["id"])
         assert index == 0 and event.subject == led.pseudonym(example["subject_id"])
     assert event.digests == example["digests"] and event.counts == example["counts"]
+
+
+def test_event_ids_are_exactly_the_canonical_uuidv7_texts() -> None:
+    """The fast id check agrees with the uuid module on every kind of near miss."""
+    import contextlib
+    import uuid
+
+    good = uuid7()
+    near = [
+        good, good.upper(), good.replace("-", ""), "{" + good + "}", good[:-1], good + "0",
+        good[:14] + "4" + good[15:],  # version 4
+        good[:19] + "c" + good[20:],  # variant 110 (Microsoft)
+        good[:19] + "7" + good[20:],  # variant 0 (NCS)
+        str(uuid.uuid4()), "urn:uuid:" + good,
+    ]  # fmt: skip
+    for text in near:
+        parsed = None
+        with contextlib.suppress(ValueError):
+            parsed = uuid.UUID(text)
+        expected = parsed is not None and parsed.version == 7 and str(parsed) == text
+        try:
+            Event.parse(json.dumps(base(id=text)))
+            accepted = True
+        except EventError:
+            accepted = False
+        assert accepted is expected, text

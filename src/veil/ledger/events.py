@@ -97,6 +97,7 @@ CATEGORIES: dict[str, bool] = {
 
 _PSEUDONYM = re.compile(r"^[0-9a-f]{64}$")
 _DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
+_UUID7 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")  # exactly Unicode category Cc
 # characters whose JSON escaping differs between encoders (C0/C1 controls, DEL, line and
@@ -166,6 +167,8 @@ class Event(BaseModel):
     @field_validator("id")
     @classmethod
     def _check_id(cls, value: str) -> str:
+        if _UUID7.fullmatch(value):
+            return value  # the canonical form of a UUIDv7 (RFC 9562 variant), as str(UUID) is
         try:
             parsed = uuid.UUID(value)
         except ValueError:
@@ -220,6 +223,10 @@ class Event(BaseModel):
     @classmethod
     def _no_bool_or_text_numbers(cls, value: Any, info: Any) -> Any:
         # in every mode: true is not the number 1, and neither is "1" (Event.new is lax)
+        if type(value) is int or (
+            type(value) is dict and all(type(n) is int for n in value.values())
+        ):
+            return value
         if info.field_name == "counts" and not isinstance(value, dict):
             return value  # pydantic names the wrong type
         items = value.items() if isinstance(value, dict) else [(None, value)]

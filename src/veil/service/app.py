@@ -142,7 +142,19 @@ def app_from_environment() -> FastAPI:
     (set by :func:`serve`; settings hold no secrets)."""
     import os
 
-    return create_app(ServiceSettings.model_validate_json(os.environ[SETTINGS_ENV]))
+    app = create_app(ServiceSettings.model_validate_json(os.environ[SETTINGS_ENV]))
+    freeze_startup_heap()
+    return app
+
+
+def freeze_startup_heap() -> None:
+    """Move everything alive after start-up (modules, schemas, the app) out of the garbage
+    collector's view: a full collection then scans only what requests allocate, instead of
+    pausing every request in flight for ~25 ms each time ingest batches promote objects."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
 
 
 def serve(settings: ServiceSettings, workers: int = 1) -> None:
@@ -157,6 +169,7 @@ def serve(settings: ServiceSettings, workers: int = 1) -> None:
         target: Any = f"{__name__}:app_from_environment"
     else:
         target = create_app(settings)
+        freeze_startup_heap()
     uvicorn.run(
         target,
         factory=workers > 1,

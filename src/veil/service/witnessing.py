@@ -13,9 +13,7 @@ publishes nothing and is retried at the next tick.
 
 from __future__ import annotations
 
-import fcntl
 import logging
-import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from veil.consent.store import sqlite_path
 from veil.errors import VeilError
 from veil.ledger.note import NoteError
+from veil.private import exclusive_lock
 
 if TYPE_CHECKING:
     from veil.ledger import Ledger
@@ -49,13 +48,8 @@ def sequencer_lock(db_url: str) -> Iterator[None]:
             finally:
                 conn.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
         return
-    lock_path = Path(str(path) + ".witness-lock")
-    fd = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    with exclusive_lock(Path(str(path) + ".witness-lock")):
         yield
-    finally:
-        os.close(fd)  # closing releases the flock
 
 
 def _witnesses(specs: tuple[str, ...]) -> list[Any]:

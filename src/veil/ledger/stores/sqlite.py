@@ -1,5 +1,6 @@
 """The embedded default store: one SQLite file, WAL journal, fsync on every commit
-(``synchronous=FULL``), so an append is durable when it returns."""
+(``synchronous=FULL``), so an append is durable when it returns; WAL checkpoints run beside the
+appends (:mod:`veil.ledger.stores.wal`)."""
 
 from __future__ import annotations
 
@@ -14,11 +15,13 @@ from veil.ledger.stores import LEVEL_ONE, LEVEL_SHIFT, DuplicateEventError, Leaf
 from veil.ledger.stores.base import SqlStore, SqlTxn, blob
 from veil.ledger.stores.errors import StoreCorruptError
 from veil.ledger.stores.sql import SQLITE, Queries
-from veil.private import connect_private
+from veil.ledger.stores.wal import WalCheckpointer
+from veil.private import connect_private, exclusive_lock
 
 __all__ = ["SqliteStore", "StoreCorruptError"]
 
 _SQL = Queries(SQLITE)
+WRITE_WAIT_S = 60.0  # as long as SQLite's busy timeout: then a write gives up with an error
 
 
 class _SqliteTxn(SqlTxn):
@@ -56,13 +59,15 @@ class SqliteStore(SqlStore):
         self.path = Path(path).expanduser()
         self.url = url or f"sqlite:///{self.path}"
         self._lock = threading.RLock()
+        self._writers_lock = Path(str(self.path) + ".append-lock")
         try:
             self.conn = connect_private(self.path, timeout=60.0)  # WAL, 0600 when new
             self.conn.execute("PRAGMA synchronous=FULL")
             self.conn.execute("PRAGMA busy_timeout=60000")
-            # the right edge of the indexes stays in memory; fewer WAL checkpoints per batch
+            # the right edge of the indexes stays in memory
             self.conn.execute("PRAGMA cache_size=-65536")
-            self.conn.execute("PRAGMA wal_autocheckpoint=8192")
+            self.wal = WalCheckpointer(self.path)  # checkpoints off the append path
+            self.wal.configure(self.conn)
             self.conn.executescript(_SQL.schema)
             self._upgrade()
         except sqlite3.DatabaseError as exc:
@@ -113,14 +118,31 @@ class SqliteStore(SqlStore):
                 raise StoreCorruptError(f"SQLite database {self.path} is damaged: {exc}") from None
 
     @contextmanager
+    def _writer(self) -> Iterator[None]:
+        """This process's turn to write: the thread lock, then a ``flock`` beside the database.
+
+        Writers in other processes (``veil serve --workers N``) wait on the flock and get the
+        database as soon as it is free; SQLite's own busy handler would have them sleep and
+        retry, answering a waiting append up to tens of milliseconds after the lock was free."""
+        with self._lock:
+            try:
+                with exclusive_lock(self._writers_lock, timeout=WRITE_WAIT_S):
+                    yield
+            except TimeoutError:
+                raise ConfigError(
+                    f"SQLite database {self.path} is busy: another process held its write lock "
+                    f"for {WRITE_WAIT_S:g} s"
+                ) from None
+
+    @contextmanager
     def _txn(self) -> Iterator[sqlite3.Connection]:
-        with self._conn() as c, self._begin(c):
+        with self._writer(), self._conn() as c, self._begin(c):
             yield c
 
     @contextmanager
     def write(self) -> Iterator[_SqliteTxn]:
         """The append transaction (``BEGIN IMMEDIATE``: the write lock from the start)."""
-        with self._lock:
+        with self._writer():
             try:
                 self.conn.execute("BEGIN IMMEDIATE")
             except sqlite3.DatabaseError as exc:
@@ -128,6 +150,7 @@ class SqliteStore(SqlStore):
             try:
                 yield _SqliteTxn(self, self.conn)
                 self.conn.execute("COMMIT")
+                self.wal.after_commit(self.conn)
             except BaseException as exc:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
@@ -179,6 +202,7 @@ class SqliteStore(SqlStore):
         return [] if found == ["ok"] else [f"SQLite file damaged: {t}" for t in found]
 
     def close(self) -> None:
-        """Close the database connection."""
+        """Stop the WAL checkpoints and close the database connection."""
+        self.wal.close()
         with self._lock:
             self.conn.close()
