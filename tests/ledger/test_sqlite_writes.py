@@ -114,9 +114,12 @@ def test_a_writer_waits_for_another_process_and_goes_as_soon_as_it_lets_go(
         try:
             assert held.wait(30)
             done: list[float] = []
-            writer = threading.Thread(
-                target=lambda: (led.append(make_event(1)), done.append(time.monotonic()))
-            )
+
+            def write() -> None:
+                led.append(make_event(1))
+                done.append(time.monotonic())
+
+            writer = threading.Thread(target=write)
             writer.start()
             time.sleep(0.3)
             assert not done  # the append waits for the other process
