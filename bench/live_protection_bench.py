@@ -15,7 +15,7 @@ scored against that frame's labels:
   misaligned;
 - faces touching the barcode strip are not scored.
 
-Usage: ``.venv/bin/python bench/live_protection_bench.py [--shots 12]``; prints the table (for
+Usage: ``.venv/bin/python bench/live_protection_bench.py [--shots 12] [--fps 30] [--height 720]``; prints the table (for
 BENCHMARKS.md, "Live protection"). deface runs when ``bench/setup_peers.sh`` has installed it.
 """
 
@@ -173,12 +173,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shots", type=int, default=12)
     parser.add_argument("--fps", type=int, default=30)
+    parser.add_argument("--height", type=int, choices=(720, 1080), default=720,
+                        help="720 (1280x720, the default) or 1080 (1920x1080)")  # fmt: skip
     args = parser.parse_args()
+    size = (1280, 720) if args.height == 720 else (1920, 1080)
     WORK.mkdir(parents=True, exist_ok=True)
-    clip = WORK / f"live_clip_{args.shots}.mp4"
+    clip = WORK / f"live_clip_{args.shots}_{args.height}p{args.fps}.mp4"
     truth_path = clip.with_suffix(".json")
     if not clip.exists() or not truth_path.exists():
-        write_clip(clip, truth_path, shots=args.shots, fps=args.fps, size=(1280, 720))
+        write_clip(clip, truth_path, shots=args.shots, fps=args.fps, size=size)
     truth = json.loads(truth_path.read_text())
     frames = len(truth["frames"])
     veil = [veil_python(), "-m", "veil.cli.main"]
@@ -212,7 +215,8 @@ def main() -> None:
         scores.append(s)
     cuts = sum(1 for r in truth["frames"] if r["cut"])
     print(machine_markdown())
-    print(f"Clip: {args.shots} shots ({cuts} cuts), {frames} frames, 1280x720 at {args.fps} fps.\n")
+    print(f"Clip: {args.shots} shots ({cuts} cuts), {frames} frames, {size[0]}x{size[1]} at "
+          f"{args.fps} fps.\n")  # fmt: skip
     header = ["tool", "protected (faces >= 32 px)", "at cuts", "frames delivered", "dropped"]
     header += ["blanked", "face-frames", "seconds"]
     print(markdown_table(header, [s.row() for s in scores]))
