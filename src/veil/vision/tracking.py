@@ -89,6 +89,10 @@ class FaceTracker:
             track.box = _moved(track.box, track.velocity * 0.5)
         return self._current()
 
+    def current(self) -> Detections:
+        """The faces held now, where they were last placed (nothing moves or ages)."""
+        return self._current()
+
     def _current(self) -> Detections:
         if not self._tracks:
             return Detections.empty()

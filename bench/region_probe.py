@@ -1,0 +1,172 @@
+"""Regional detection between full passes, measured against today's schedule on the same frames.
+
+Issue 15 needs detection about 3x cheaper on this CPU without protecting less. This probe runs
+the detector and the tracker (no decode, no encode, no real time) over the live bench's clip
+(``bench/live_clip.py``: pans and zooms over WIDER FACE photos with hard cuts, a ground-truth box
+for every face in every frame) and over the 720p video call, with two schedules:
+
+- ``today``: a full-frame detection on every 2nd frame and on every scene cut, the tracker
+  carrying faces between (``veil blur``'s default, :func:`veil.framestep.detection_due`);
+- ``regions``: a full pass every ``--full-every`` frames, on cuts, and whenever the planned
+  regions would cover too much of the frame; on every other frame a regional pass
+  (:mod:`veil.vision.regions`: crops around tracked faces, shrunk to about 80 px a face, and
+  full-resolution crops where the picture moved outside them).
+
+Reported per schedule: detector CPU ms per frame (``process_time``, all threads), full and
+regional passes, and on the labelled clip the share of faces of 32 px or more protected (80% of
+a 9 x 9 grid of points in the labelled box inside a mask ellipse: the box grown by the default
+mask scale, as ``veil blur`` draws it), overall and in the first frame of each shot.
+
+Usage: ``.venv/bin/python bench/region_probe.py [--shots 16] [--full-every 8] [--frames N]``
+(the clip is made by ``bench/live_protection_bench.py`` or here, under bench/.work).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+from common import SHARED_DATA, WORK, machine_markdown, markdown_table
+
+CALL = SHARED_DATA / "faces" / "videos" / "videocall_1280x720.mp4"
+MIN_FACE = 32.0
+GRID = np.linspace(0.05, 0.95, 9)
+
+
+@dataclass
+class Tally:
+    """One schedule's counts over one clip."""
+
+    frames: int = 0
+    full: int = 0
+    regional: int = 0
+    detect_cpu: float = 0.0
+    faces: int = 0
+    protected: int = 0
+    cut_faces: int = 0
+    cut_protected: int = 0
+
+
+def frames_of(path: Path, limit: int | None) -> Iterator[np.ndarray]:
+    from veil.media.video import VideoFrame, VideoReader
+
+    n = 0
+    with VideoReader(path, passthrough=False) as reader:
+        for item in reader.items():
+            if isinstance(item, VideoFrame):
+                yield item.pixels
+                n += 1
+                if limit is not None and n >= limit:
+                    return
+
+
+def covered(truth: np.ndarray, masks: np.ndarray) -> bool:
+    """Whether 80% of a grid of points in the labelled box lie inside some mask ellipse."""
+    xs = truth[0] + GRID * (truth[2] - truth[0])
+    ys = truth[1] + GRID * (truth[3] - truth[1])
+    px, py = np.meshgrid(xs, ys)
+    inside = np.zeros(px.shape, dtype=bool)
+    for m in masks:
+        cx, cy = (m[0] + m[2]) / 2, (m[1] + m[3]) / 2
+        rx, ry = max((m[2] - m[0]) / 2, 1e-6), max((m[3] - m[1]) / 2, 1e-6)
+        inside |= ((px - cx) / rx) ** 2 + ((py - cy) / ry) ** 2 <= 1.0
+    return float(inside.mean()) >= 0.8
+
+
+def run(path: Path, truth: list[dict[str, object]] | None, schedule: str, full_every: int,
+        limit: int | None) -> Tally:  # fmt: skip
+    from veil.framestep import detect_faces, detection_due
+    from veil.vision.detectors import DetectorSettings, get_detector
+    from veil.vision.redact import RedactionSettings
+    from veil.vision.regions import MotionCells, RegionSettings, detect_in_regions, plan_regions
+    from veil.vision.scenecut import SceneCutDetector
+    from veil.vision.tracking import FaceTracker
+
+    detector = get_detector("centerface", DetectorSettings())
+    threshold, mask_scale = DetectorSettings().threshold, RedactionSettings().mask_scale
+    tracker, scenes, motion = FaceTracker(), SceneCutDetector(), MotionCells()
+    settings = RegionSettings()
+    tally = Tally()
+    for i, frame in enumerate(frames_of(path, limit)):
+        if i == 0:
+            detector.detect(frame)  # warm up, not counted
+        cut = scenes.is_cut(frame)
+        moved = motion.update(frame, settings.motion)
+        started = time.process_time()
+        if schedule == "today":
+            full = detection_due(i, 2, cut=cut)
+            faces = tracker.update(detect_faces(detector, frame, threshold)) if full else None
+            regional = False
+        else:
+            plan = (
+                None
+                if cut or i % full_every == 0
+                else plan_regions(frame.shape, tracker.current(), moved, settings)
+            )
+            full, regional = plan is None, plan is not None
+            found = (detect_faces(detector, frame, threshold) if plan is None else
+                     detect_in_regions(lambda c: detect_faces(detector, c, threshold), frame, plan))  # fmt: skip
+            faces = tracker.update(found)
+        tally.detect_cpu += time.process_time() - started
+        if faces is None:
+            faces = tracker.predict()
+        tally.frames += 1
+        tally.full += int(full)
+        tally.regional += int(regional)
+        if truth is None:
+            continue
+        record = truth[i]
+        masks = faces.expanded(mask_scale).boxes
+        for box in np.asarray(record["boxes"], np.float64).reshape(-1, 4):
+            if min(box[2] - box[0], box[3] - box[1]) < MIN_FACE:
+                continue
+            ok = covered(box, masks)
+            tally.faces += 1
+            tally.protected += int(ok)
+            if record["cut"]:
+                tally.cut_faces += 1
+                tally.cut_protected += int(ok)
+    return tally
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shots", type=int, default=16)
+    parser.add_argument("--full-every", type=int, default=8)
+    parser.add_argument("--frames", type=int, default=None, help="only the first N frames")
+    args = parser.parse_args()
+    clip = WORK / f"live_clip_{args.shots}_720p30.mp4"
+    truth_path = clip.with_suffix(".json")
+    if not clip.exists() or not truth_path.exists():
+        from live_clip import write_clip
+
+        WORK.mkdir(parents=True, exist_ok=True)
+        write_clip(clip, truth_path, shots=args.shots, fps=30, size=(1280, 720))
+    truth = json.loads(truth_path.read_text())["frames"]
+    rows = []
+    for name, path, labels in (("live clip (labelled)", clip, truth), ("video call", CALL, None)):
+        for schedule in ("today", "regions"):
+            t = run(path, labels, schedule, args.full_every, args.frames)
+            pct = lambda a, b: f"{100 * a / b:.1f}%" if b else "-"  # noqa: E731
+            rows.append([name, schedule, t.frames, t.full, t.regional,
+                         f"{1000 * t.detect_cpu / max(t.frames, 1):.1f}",
+                         pct(t.protected, t.faces), pct(t.cut_protected, t.cut_faces), t.faces])  # fmt: skip
+            print(rows[-1], flush=True)
+    print(machine_markdown())
+    print(f"\n`python bench/region_probe.py --shots {args.shots} --full-every {args.full_every}`\n")
+    header = ["clip", "schedule", "frames", "full passes", "regional passes",
+              "detect CPU ms/frame", "protected (>= 32 px)", "at cuts", "face-frames"]  # fmt: skip
+    print(markdown_table(header, rows))
+
+
+if __name__ == "__main__":
+    main()

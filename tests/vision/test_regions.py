@@ -1,0 +1,103 @@
+"""Regional detection between full passes (veil.vision.regions): where it looks, that a face
+found in a shrunk crop lands where a full pass finds it, and that motion outside the tracked
+faces is looked at in full resolution."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from tests.vision.test_detectors import ASTRONAUT_FACE
+from veil.vision.detections import Detections, box_iou
+from veil.vision.detectors import get_detector
+from veil.vision.regions import (
+    MotionCells,
+    Region,
+    RegionSettings,
+    detect_in_regions,
+    plan_regions,
+)
+
+SHAPE = (720, 1280, 3)
+
+
+def _faces(*boxes: tuple[float, float, float, float]) -> Detections:
+    return Detections(np.array(boxes, np.float32).reshape(-1, 4), np.ones(len(boxes), np.float32))
+
+
+def test_a_tracked_face_is_looked_at_in_a_shrunk_crop_around_it() -> None:
+    s = RegionSettings()
+    moved = np.zeros((720 // s.cell, 1280 // s.cell), dtype=bool)
+    moved[3:5, 4:6] = True  # the face itself moving: no region of its own
+    plan = plan_regions(SHAPE, _faces((300, 200, 400, 360)), moved, s)
+    assert plan == [Region(240, 104, 460, 456, s.face_px / 160)]
+
+
+def test_a_small_face_is_never_enlarged_and_crops_stop_at_the_frame() -> None:
+    s = RegionSettings()
+    moved = np.zeros((720 // s.cell, 1280 // s.cell), dtype=bool)
+    plan = plan_regions(SHAPE, _faces((0, 690, 40, 720)), moved, s)
+    assert plan == [Region(0, 672, 64, 720, 1.0)]
+
+
+def test_motion_away_from_tracked_faces_gets_a_full_resolution_region() -> None:
+    s = RegionSettings()
+    moved = np.zeros((720 // s.cell, 1280 // s.cell), dtype=bool)
+    moved[8, 15:17] = True  # someone walking in at the right
+    plan = plan_regions(SHAPE, Detections.empty(), moved, s)
+    assert plan == [Region(14 * 64, 7 * 64, 18 * 64, 10 * 64, 1.0)]
+
+
+def test_too_much_to_look_at_asks_for_a_full_pass() -> None:
+    s = RegionSettings()
+    moved = np.ones((720 // s.cell, 1280 // s.cell), dtype=bool)  # a pan: everything moved
+    assert plan_regions(SHAPE, Detections.empty(), moved, s) is None
+    still = np.zeros_like(moved)
+    crowd = _faces(*[(x, 100, x + 250, 400) for x in range(0, 1200, 300)])
+    assert plan_regions(SHAPE, crowd, still, s) is None
+
+
+def test_motion_cells_see_a_change_where_it_happens() -> None:
+    cells = MotionCells(64)
+    frame = np.full(SHAPE, 90, np.uint8)
+    assert cells.update(frame).all()  # the first frame: everything is new
+    assert not cells.update(frame.copy()).any()
+    changed = frame.copy()
+    changed[130:250, 900:1000] = 230
+    moved = cells.update(changed)
+    assert {tuple(c) for c in np.argwhere(moved)} == {
+        (r, c) for r in range(2, 4) for c in range(14, 16)
+    }
+
+
+def test_a_face_found_in_a_shrunk_crop_lands_where_the_full_pass_finds_it(
+    astronaut_bgr: np.ndarray,
+) -> None:
+    frame = np.zeros(SHAPE, np.uint8)
+    frame[100:612, 500:1012] = astronaut_bgr
+    detector = get_detector("centerface")
+    full = detector.detect(frame)
+    truth = ASTRONAUT_FACE + np.array([500, 100, 500, 100], np.float32)
+    assert box_iou(full.boxes, truth).max() > 0.5
+    moved = np.zeros((720 // 64, 1280 // 64), dtype=bool)
+    plan = plan_regions(SHAPE, full, moved, RegionSettings())
+    assert plan is not None and len(plan) == 1 and plan[0].scale < 1.0
+    regional = detect_in_regions(detector.detect, frame, plan)
+    assert len(regional) == 1
+    assert box_iou(regional.boxes, full.boxes)[0, 0] > 0.7
+
+
+def test_overlapping_regions_give_one_face_in_frame_coordinates() -> None:
+    frame = np.zeros(SHAPE, np.uint8)
+    frame[300:340, 600:640] = 255
+
+    def bright_square(crop: np.ndarray) -> Detections:  # a stand-in detector
+        ys, xs = np.nonzero(cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY) > 128)
+        if not len(xs):
+            return Detections.empty()
+        return _faces((xs.min(), ys.min(), xs.max() + 1, ys.max() + 1))
+
+    plan = [Region(500, 200, 700, 400, 1.0), Region(560, 260, 760, 460, 0.5)]
+    found = detect_in_regions(bright_square, frame, plan)
+    assert len(found) == 1
+    assert np.allclose(found.boxes[0], [600, 300, 640, 340], atol=2)
