@@ -40,6 +40,8 @@ from common import SHARED_DATA, WORK, machine_markdown, markdown_table
 CALL = SHARED_DATA / "faces" / "videos" / "videocall_1280x720.mp4"
 MIN_FACE = 32.0
 GRID = np.linspace(0.05, 0.95, 9)
+MOTION_SCALE = 1.0
+MOTION_LEVEL = 8.0
 
 
 @dataclass
@@ -82,23 +84,45 @@ def covered(truth: np.ndarray, masks: np.ndarray) -> bool:
     return float(inside.mean()) >= 0.8
 
 
+def score(tally: Tally, record: dict[str, object], masks: np.ndarray) -> None:
+    """Count one frame's labelled faces of 32 px or more, and those the masks protect."""
+    for box in np.asarray(record["boxes"], np.float64).reshape(-1, 4):
+        if min(box[2] - box[0], box[3] - box[1]) < MIN_FACE:
+            continue
+        ok = covered(box, masks)
+        tally.faces += 1
+        tally.protected += int(ok)
+        if record["cut"]:
+            tally.cut_faces += 1
+            tally.cut_protected += int(ok)
+
+
 def run(path: Path, truth: list[dict[str, object]] | None, schedule: str, full_every: int,
         limit: int | None) -> Tally:  # fmt: skip
     from veil.framestep import detect_faces, detection_due
     from veil.vision.detectors import DetectorSettings, get_detector
     from veil.vision.redact import RedactionSettings
-    from veil.vision.regions import MotionCells, RegionSettings, detect_in_regions, plan_regions
+    from veil.vision.regions import (
+        CANVASES,
+        MotionCells,
+        RegionSettings,
+        detect_in_regions,
+        plan_regions,
+    )
     from veil.vision.scenecut import SceneCutDetector
     from veil.vision.tracking import FaceTracker
 
     detector = get_detector("centerface", DetectorSettings())
     threshold, mask_scale = DetectorSettings().threshold, RedactionSettings().mask_scale
     tracker, scenes, motion = FaceTracker(), SceneCutDetector(), MotionCells()
-    settings = RegionSettings()
+    settings = RegionSettings(motion_scale=MOTION_SCALE, motion=MOTION_LEVEL)
     tally = Tally()
-    for i, frame in enumerate(frames_of(path, limit)):
-        if i == 0:
-            detector.detect(frame)  # warm up, not counted
+    frames = list(frames_of(path, limit))  # decoded first: no decoder threads in the timings
+    for i, frame in enumerate(frames):
+        if i == 0:  # warm up, not counted: the full frame and (regions) every canvas size
+            detector.detect(frame)
+            for side in CANVASES if schedule == "regions" else ():
+                detector.detect(np.zeros((side, side, 3), np.uint8))
         cut = scenes.is_cut(frame)
         moved = motion.update(frame, settings.motion)
         started = time.process_time()
@@ -106,35 +130,28 @@ def run(path: Path, truth: list[dict[str, object]] | None, schedule: str, full_e
             full = detection_due(i, 2, cut=cut)
             faces = tracker.update(detect_faces(detector, frame, threshold)) if full else None
             regional = False
-        else:
-            plan = (
-                None
-                if cut or i % full_every == 0
-                else plan_regions(frame.shape, tracker.current(), moved, settings)
-            )
-            full, regional = plan is None, plan is not None
-            found = (detect_faces(detector, frame, threshold) if plan is None else
-                     detect_in_regions(lambda c: detect_faces(detector, c, threshold), frame, plan))  # fmt: skip
-            faces = tracker.update(found)
+        else:  # the same frames as today, each a regional pass unless a full one is due
+            due = detection_due(i, 2, cut=cut)
+            plan = None
+            if due and not cut and i % full_every:
+                plan = plan_regions(frame.shape, tracker.current(), moved, settings)
+            full, regional = due and plan is None, plan is not None
+            faces = None
+            if full:
+                faces = tracker.update(detect_faces(detector, frame, threshold))
+            elif plan is not None:
+                found = detect_in_regions(
+                    lambda c: detect_faces(detector, c, threshold), frame, plan
+                )
+                faces = tracker.update(found)
         tally.detect_cpu += time.process_time() - started
         if faces is None:
             faces = tracker.predict()
         tally.frames += 1
         tally.full += int(full)
         tally.regional += int(regional)
-        if truth is None:
-            continue
-        record = truth[i]
-        masks = faces.expanded(mask_scale).boxes
-        for box in np.asarray(record["boxes"], np.float64).reshape(-1, 4):
-            if min(box[2] - box[0], box[3] - box[1]) < MIN_FACE:
-                continue
-            ok = covered(box, masks)
-            tally.faces += 1
-            tally.protected += int(ok)
-            if record["cut"]:
-                tally.cut_faces += 1
-                tally.cut_protected += int(ok)
+        if truth is not None:
+            score(tally, truth[i], faces.expanded(mask_scale).boxes)
     return tally
 
 
@@ -143,7 +160,11 @@ def main() -> None:
     parser.add_argument("--shots", type=int, default=16)
     parser.add_argument("--full-every", type=int, default=8)
     parser.add_argument("--frames", type=int, default=None, help="only the first N frames")
+    parser.add_argument("--motion-scale", type=float, default=1.0)
+    parser.add_argument("--motion-level", type=float, default=8.0)
     args = parser.parse_args()
+    global MOTION_SCALE, MOTION_LEVEL
+    MOTION_SCALE, MOTION_LEVEL = args.motion_scale, args.motion_level
     clip = WORK / f"live_clip_{args.shots}_720p30.mp4"
     truth_path = clip.with_suffix(".json")
     if not clip.exists() or not truth_path.exists():
@@ -162,7 +183,8 @@ def main() -> None:
                          pct(t.protected, t.faces), pct(t.cut_protected, t.cut_faces), t.faces])  # fmt: skip
             print(rows[-1], flush=True)
     print(machine_markdown())
-    print(f"\n`python bench/region_probe.py --shots {args.shots} --full-every {args.full_every}`\n")
+    print(f"\n`python bench/region_probe.py --shots {args.shots} --full-every {args.full_every} "
+          f"--motion-scale {args.motion_scale} --motion-level {args.motion_level}`\n")  # fmt: skip
     header = ["clip", "schedule", "frames", "full passes", "regional passes",
               "detect CPU ms/frame", "protected (>= 32 px)", "at cuts", "face-frames"]  # fmt: skip
     print(markdown_table(header, rows))

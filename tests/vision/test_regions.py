@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import pytest
 
 from tests.vision.test_detectors import ASTRONAUT_FACE
 from veil.vision.detections import Detections, box_iou
 from veil.vision.detectors import get_detector
 from veil.vision.regions import (
+    GAP,
     MotionCells,
     Region,
     RegionSettings,
     detect_in_regions,
+    pack,
     plan_regions,
 )
 
@@ -53,8 +56,11 @@ def test_too_much_to_look_at_asks_for_a_full_pass() -> None:
     moved = np.ones((720 // s.cell, 1280 // s.cell), dtype=bool)  # a pan: everything moved
     assert plan_regions(SHAPE, Detections.empty(), moved, s) is None
     still = np.zeros_like(moved)
-    crowd = _faces(*[(x, 100, x + 250, 400) for x in range(0, 1200, 300)])
-    assert plan_regions(SHAPE, crowd, still, s) is None
+    far = _faces(*[(x, y, x + 60, y + 70) for x in range(0, 1200, 150) for y in (50, 300, 550)])
+    assert plan_regions(SHAPE, far, still, s) is None  # 24 small faces: crops at full size
+    near = _faces(*[(x, 100, x + 250, 400) for x in range(0, 1200, 300)])
+    plan = plan_regions(SHAPE, near, still, s)  # large faces are looked at shrunk: cheap
+    assert plan is not None and sum(r.cost for r in plan) < 0.1 * 1280 * 720
 
 
 def test_motion_cells_see_a_change_where_it_happens() -> None:
@@ -91,13 +97,37 @@ def test_overlapping_regions_give_one_face_in_frame_coordinates() -> None:
     frame = np.zeros(SHAPE, np.uint8)
     frame[300:340, 600:640] = 255
 
-    def bright_square(crop: np.ndarray) -> Detections:  # a stand-in detector
-        ys, xs = np.nonzero(cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY) > 128)
-        if not len(xs):
-            return Detections.empty()
-        return _faces((xs.min(), ys.min(), xs.max() + 1, ys.max() + 1))
+    seen: list[tuple[int, ...]] = []
+
+    def bright_squares(picture: np.ndarray) -> Detections:  # a stand-in detector
+        seen.append(picture.shape)
+        bright = (cv2.cvtColor(picture, cv2.COLOR_BGR2GRAY) > 128).astype(np.uint8)
+        count, _, stats, _ = cv2.connectedComponentsWithStats(bright)
+        return _faces(*[(x, y, x + w, y + h) for x, y, w, h, _ in stats[1:count]])
 
     plan = [Region(500, 200, 700, 400, 1.0), Region(560, 260, 760, 460, 0.5)]
-    found = detect_in_regions(bright_square, frame, plan)
+    found = detect_in_regions(bright_squares, frame, plan)
+    assert seen == [(384, 384, 3)]  # one run, on the smallest canvas that holds both crops
     assert len(found) == 1
     assert np.allclose(found.boxes[0], [600, 300, 640, 340], atol=2)
+
+
+def test_crops_are_packed_apart_and_what_fits_no_canvas_is_a_full_pass() -> None:
+    packed = pack([Region(0, 0, 100, 100), Region(0, 0, 300, 60, 0.5), Region(0, 0, 90, 120)])
+    assert packed is not None
+    side, placed = packed
+    assert side == 256
+    boxes = [(p.x, p.y, p.x + p.w, p.y + p.h) for p in placed]
+    for i, a in enumerate(boxes):  # GAP pixels between any two crops, all on the canvas
+        assert a[2] <= side and a[3] <= side
+        for b in boxes[i + 1 :]:
+            assert (
+                a[2] + GAP <= b[0] or b[2] + GAP <= a[0] or a[3] + GAP <= b[1] or b[3] + GAP <= a[1]
+            )
+    assert pack([Region(0, 0, 600, 600)]) is None
+    strip = np.zeros((720 // 64, 1280 // 64), dtype=bool)
+    strip[5, :] = True  # cheap enough (27% of a full pass) but wider than any canvas
+    assert plan_regions(SHAPE, Detections.empty(), strip, RegionSettings()) is None
+    with pytest.raises(ValueError, match="do not fit one canvas"):
+        detect_in_regions(lambda picture: Detections.empty(), np.zeros(SHAPE, np.uint8),
+                          [Region(0, 0, 600, 600)])  # fmt: skip

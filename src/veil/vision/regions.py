@@ -12,8 +12,9 @@ needs looking at only where a face can be:
   strided grey thumbnail (:class:`MotionCells`), in cells of ``cell`` pixels, and detected at
   full resolution (a new face may be small).
 
-When the regions would cover more than ``max_area`` of the frame (a pan, a shaking camera, a
-crowd), a full pass is cheaper and :func:`plan_regions` says so by answering ``None``. Scene
+When the regions would cost more than ``max_area`` of a full pass in pixels the detector sees (a
+pan, a shaking camera, a crowd), a full pass is cheaper and :func:`plan_regions` says so by
+answering ``None``. Scene
 cuts and the schedule of full passes stay with the caller (:func:`veil.framestep.detection_due`).
 This module only plans and runs the regional passes; ``bench/region_probe.py`` measures what they
 cost and protect against full passes on the same frames.
@@ -30,7 +31,9 @@ import numpy as np
 from veil.vision.detections import Detections
 from veil.vision.policy import Frame
 
-__all__ = ["MotionCells", "Region", "RegionSettings", "detect_in_regions", "plan_regions"]
+__all__ = [
+    "MotionCells", "Region", "RegionSettings", "detect_in_regions", "pack", "plan_regions",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,8 @@ class RegionSettings:
     face_px: float = 80.0  # a tracked face is detected at about this height (never enlarged)
     cell: int = 64  # motion cells, in frame pixels
     motion: float = 8.0  # mean absolute grey change (0..255) of a cell that counts as moved
-    max_area: float = 0.35  # regions covering more of the frame than this: a full pass
+    motion_scale: float = 1.0  # scale moved regions are detected at (1.0: full resolution)
+    max_area: float = 0.35  # regions costing more than this share of a full pass: a full pass
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,11 @@ class Region:
     def area(self) -> int:
         """Pixels of the frame the region covers."""
         return (self.x1 - self.x0) * (self.y1 - self.y0)
+
+    @property
+    def cost(self) -> float:
+        """Pixels the detector sees: the area at the region's scale."""
+        return self.area * self.scale * self.scale
 
 
 class MotionCells:
@@ -106,7 +115,8 @@ def plan_regions(
 ) -> list[Region] | None:
     """The regions to detect in a frame of ``shape`` between full passes: one per tracked face,
     and one per group of ``moved`` cells that no tracked region covers; ``None`` when they would
-    cover more than ``settings.max_area`` of the frame (do a full pass)."""
+    cost more than ``settings.max_area`` of a full pass, or not fit the largest canvas of
+    :data:`CANVASES` (do a full pass instead)."""
     height, width = int(shape[0]), int(shape[1])
     regions = [_track_region(b, width, height, settings) for b in tracked.boxes]
     free = moved.copy()
@@ -122,27 +132,86 @@ def plan_regions(
                     max(0, (int(y) - 1) * c),
                     min(width, (int(x) + int(w) + 1) * c),
                     min(height, (int(y) + int(h) + 1) * c),
+                    settings.motion_scale,
                 )
             )
-    if sum(r.area for r in regions) > settings.max_area * width * height:
+    if sum(r.cost for r in regions) > settings.max_area * width * height:
         return None
-    return regions
+    return regions if pack(regions) is not None else None
+
+
+CANVASES = (128, 192, 256, 320, 384, 448, 512)  # square sides a frame's regions are packed into
+GAP = 32  # black pixels between packed crops: the network's stride, so no face spans two crops
+
+
+@dataclass(frozen=True)
+class _Placed:
+    region: Region
+    x: int  # where the shrunk crop sits on the canvas
+    y: int
+    w: int
+    h: int
+
+
+def pack(regions: list[Region]) -> tuple[int, list[_Placed]] | None:
+    """The smallest canvas of :data:`CANVASES` that holds every region's shrunk crop, in rows
+    (tallest first), :data:`GAP` apart; ``None`` when not even the largest does."""
+    sized = []
+    for r in regions:
+        w = max(1, round((r.x1 - r.x0) * r.scale))
+        h = max(1, round((r.y1 - r.y0) * r.scale))
+        sized.append((h, w, r))
+    sized.sort(key=lambda t: -t[0])
+    for side in CANVASES:
+        placed, x, y, row = [], 0, 0, 0
+        for h, w, r in sized:
+            if x + w > side:
+                x, y, row = 0, y + row + GAP, 0
+            if x + w > side or y + h > side:
+                break
+            placed.append(_Placed(r, x, y, w, h))
+            x, row = x + w + GAP, max(row, h)
+        if len(placed) == len(sized):
+            return side, placed
+    return None
+
+
+def _shrunk(frame: Frame, p: _Placed) -> Frame:
+    r = p.region
+    crop: Frame = frame[r.y0 : r.y1, r.x0 : r.x1]
+    if (crop.shape[1], crop.shape[0]) == (p.w, p.h):
+        return crop
+    return np.asarray(cv2.resize(crop, (p.w, p.h), interpolation=cv2.INTER_AREA), np.uint8)
 
 
 def detect_in_regions(
     detect: Callable[[Frame], Detections], frame: Frame, regions: list[Region]
 ) -> Detections:
-    """Run ``detect`` on each region's crop (shrunk by its scale) and map the faces back to the
-    frame; faces found twice where regions overlap are merged (non-maximum suppression)."""
-    parts = []
-    for r in regions:
-        crop: Frame = np.ascontiguousarray(frame[r.y0 : r.y1, r.x0 : r.x1])
-        sx = sy = 1.0
-        if r.scale < 1.0:
-            size = (max(1, round(crop.shape[1] * r.scale)), max(1, round(crop.shape[0] * r.scale)))
-            crop = np.asarray(cv2.resize(crop, size, interpolation=cv2.INTER_AREA), np.uint8)
-            sx, sy = (r.x1 - r.x0) / size[0], (r.y1 - r.y0) / size[1]
-        parts.append(detect(crop).scaled(sx, sy, dx=r.x0, dy=r.y0))
-    if not parts:
+    """Find faces in the regions with one detector run: their crops, shrunk by their scales, are
+    packed onto one black canvas of a few fixed sizes (a runtime keeps one plan per size), and
+    each face is mapped back to the frame from the crop its centre lies in. Faces found twice
+    where regions overlap are merged (non-maximum suppression)."""
+    if not regions:
         return Detections.empty()
-    return Detections.concatenate(parts).nms()
+    packed = pack(regions)
+    if packed is None:
+        raise ValueError("the regions do not fit one canvas: plan_regions never plans these")
+    side, placed = packed
+    canvas = np.zeros((side, side, 3), np.uint8)
+    for p in placed:
+        canvas[p.y : p.y + p.h, p.x : p.x + p.w] = _shrunk(frame, p)
+    found = detect(canvas)
+    centers = (found.boxes[:, :2] + found.boxes[:, 2:]) / 2
+    parts = []
+    for p in placed:
+        inside = (
+            (centers[:, 0] >= p.x) & (centers[:, 0] < p.x + p.w)
+            & (centers[:, 1] >= p.y) & (centers[:, 1] < p.y + p.h)
+        )  # fmt: skip
+        if not inside.any():
+            continue
+        r = p.region
+        sx, sy = (r.x1 - r.x0) / p.w, (r.y1 - r.y0) / p.h
+        local = found[inside].scaled(1.0, 1.0, -p.x, -p.y).clipped(p.w, p.h)
+        parts.append(local.scaled(sx, sy, dx=r.x0, dy=r.y0))
+    return Detections.concatenate(parts).nms() if parts else Detections.empty()
