@@ -7,6 +7,8 @@ from __future__ import annotations
 import multiprocessing
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -99,20 +101,30 @@ def _hold_lock(path: str, held: Any, release: Any) -> None:
         release.wait(30)
 
 
+@contextmanager
+def _locked_by_another_process(lock: Path) -> Iterator[Any]:
+    """Another process holds ``lock`` for the body of the ``with``; setting the yielded event
+    lets it go."""
+    ctx = multiprocessing.get_context("spawn")
+    held, release = ctx.Event(), ctx.Event()
+    other = ctx.Process(target=_hold_lock, args=(str(lock), held, release))
+    other.start()
+    try:
+        assert held.wait(30)
+        yield release
+    finally:
+        release.set()
+        other.join(30)
+
+
 def test_a_writer_waits_for_another_process_and_goes_as_soon_as_it_lets_go(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url = f"sqlite:///{tmp_path / 'l.db'}"
+    lock = tmp_path / "l.db.append-lock"
     with Ledger.open(url, tmp_path / "keys", origin="test.example/log") as led:
         led.append(make_event(0))
-        ctx = multiprocessing.get_context("spawn")
-        held, release = ctx.Event(), ctx.Event()
-        other = ctx.Process(
-            target=_hold_lock, args=(str(tmp_path / "l.db.append-lock"), held, release)
-        )
-        other.start()
-        try:
-            assert held.wait(30)
+        with _locked_by_another_process(lock) as release:
             done: list[float] = []
 
             def write() -> None:
@@ -128,24 +140,26 @@ def test_a_writer_waits_for_another_process_and_goes_as_soon_as_it_lets_go(
             writer.join(30)
             assert done and done[0] - let_go < 5
             assert led.head().size == 2
-        finally:
-            release.set()
-            other.join(30)
         # a writer elsewhere that never lets go: a clear error after the wait, nothing lost
-        held, release = ctx.Event(), ctx.Event()
-        other = ctx.Process(
-            target=_hold_lock, args=(str(tmp_path / "l.db.append-lock"), held, release)
-        )
-        other.start()
-        try:
-            assert held.wait(30)
+        with _locked_by_another_process(lock):
             monkeypatch.setattr(sqlite_store, "WRITE_WAIT_S", 0.2)
             with pytest.raises(ConfigError, match="busy: another process held its write lock"):
                 led.append(make_event(2))
-        finally:
-            release.set()
-            other.join(30)
         assert led.head().size == 2
         led.append(make_event(3))
         assert led.head().size == 3
-    assert (tmp_path / "l.db.append-lock").stat().st_mode & 0o777 == 0o600
+    assert lock.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_lock_file_that_cannot_be_made_is_a_one_line_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'l.db'}"
+    with Ledger.open(url, tmp_path / "keys", origin="test.example/log") as led:
+        led.append(make_event(0))
+        store = led.store
+        assert isinstance(store, SqliteStore)
+        monkeypatch.setattr(store, "_writers_lock", tmp_path / "no-such-folder" / "lock")
+        with pytest.raises(ConfigError, match=r"cannot write to SQLite database .*l\.db: No such file"):
+            led.append(make_event(1))
+        assert led.head().size == 1

@@ -8,13 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.vision.astronaut import ASTRONAUT_FACE
 from veil.errors import ConfigError, DetectionError
 from veil.vision.detections import box_iou
 from veil.vision.detectors import DETECTORS, DetectorSettings, get_detector
 from veil.vision.tiling import plan_tiles
-
-# The astronaut's face in scikit-image's 512x512 sample, by hand: x1, y1, x2, y2.
-ASTRONAUT_FACE = np.array([[180, 60, 270, 180]], np.float32)
 
 
 def test_unknown_detector_is_a_config_error() -> None:

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.vision.test_detectors import ASTRONAUT_FACE
+from tests.vision.astronaut import ASTRONAUT_FACE
 from veil.vision.detections import Detections, box_iou
 from veil.vision.detectors import get_detector
 from veil.vision.regions import (

@@ -133,6 +133,10 @@ class SqliteStore(SqlStore):
                     f"SQLite database {self.path} is busy: another process held its write lock "
                     f"for {WRITE_WAIT_S:g} s"
                 ) from None
+            except OSError as exc:  # the lock file cannot be made: nor could SQLite write
+                raise ConfigError(
+                    f"cannot write to SQLite database {self.path}: {exc.strerror or exc}"
+                ) from None
 
     @contextmanager
     def _txn(self) -> Iterator[sqlite3.Connection]:
