@@ -160,6 +160,8 @@ def test_a_lock_file_that_cannot_be_made_is_a_one_line_error(
         store = led.store
         assert isinstance(store, SqliteStore)
         monkeypatch.setattr(store, "_writers_lock", tmp_path / "no-such-folder" / "lock")
-        with pytest.raises(ConfigError, match=r"cannot write to SQLite database .*l\.db: No such file"):
+        with pytest.raises(
+            ConfigError, match=r"cannot write to SQLite database .*l\.db: No such file"
+        ):
             led.append(make_event(1))
         assert led.head().size == 1
