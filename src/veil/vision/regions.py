@@ -30,6 +30,7 @@ import numpy as np
 
 from veil.vision.detections import Detections
 from veil.vision.policy import Frame
+from veil.vision.scenecut import grey_sample
 
 __all__ = [
     "MotionCells", "Region", "RegionSettings", "detect_in_regions", "pack", "plan_regions",
@@ -77,10 +78,7 @@ class MotionCells:
         self._previous: np.ndarray | None = None
 
     def _thumbnail(self, frame: Frame) -> np.ndarray:
-        step = max(1, self.cell // 8)  # 8 x 8 samples per cell
-        sample = np.asarray(frame[step // 2 :: step, step // 2 :: step], np.float32)
-        if sample.ndim == 3:
-            sample = sample[..., 0] * 0.114 + sample[..., 1] * 0.587 + sample[..., 2] * 0.299
+        sample = grey_sample(frame, max(1, self.cell // 8))  # 8 x 8 samples per cell
         rows, cols = sample.shape[0] // 8, sample.shape[1] // 8
         return sample[: rows * 8, : cols * 8]
 

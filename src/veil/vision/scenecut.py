@@ -36,7 +36,11 @@ class SceneCutSettings:
 
 def thumbnail(frame: Frame, width: int = THUMB_WIDTH) -> np.ndarray:
     """A small grey float32 picture of ``frame`` (BGR or grey) from a strided sample."""
-    step = max(1, frame.shape[1] // width)
+    return grey_sample(frame, max(1, frame.shape[1] // width))
+
+
+def grey_sample(frame: Frame, step: int) -> np.ndarray:
+    """Every ``step``-th pixel of ``frame`` (BGR or grey) in each direction, as grey float32."""
     sample = np.asarray(frame[step // 2 :: step, step // 2 :: step], np.float32)
     if sample.ndim == 3:
         sample = sample[..., 0] * 0.114 + sample[..., 1] * 0.587 + sample[..., 2] * 0.299
