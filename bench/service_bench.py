@@ -168,7 +168,7 @@ def ingest(base: str, token: str, batches: list[bytes], clients: int,
     import httpx
 
     lat: list[float] = []
-    due: queue.Queue[tuple[float, bytes] | None] = queue.Queue()
+    due: queue.Queue[tuple[float | None, bytes] | None] = queue.Queue()
     failures: list[str] = []
     ready = threading.Barrier(clients + 1)
 
@@ -178,8 +178,8 @@ def ingest(base: str, token: str, batches: list[bytes], clients: int,
             c.get("/healthz")  # the connection is open before the clock starts
             ready.wait()
             while (item := due.get()) is not None:
-                start, body = item
-                start = start or time.perf_counter()
+                at, body = item  # at: when the batch was due (None: closed loop, now)
+                start = time.perf_counter() if at is None else at
                 r = c.post("/api/v1/events", content=body)
                 lat.append(time.perf_counter() - start)
                 if r.status_code != 200:
@@ -192,7 +192,7 @@ def ingest(base: str, token: str, batches: list[bytes], clients: int,
     t0 = time.perf_counter()
     for k, body in enumerate(batches):
         if rate is None:
-            due.put((0.0, body))
+            due.put((None, body))
             continue
         at = t0 + k / rate
         time.sleep(max(0.0, at - time.perf_counter()))
