@@ -17,6 +17,7 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 __all__ = ["INLINE_PAGES", "WAKE_PAGES", "WalCheckpointer"]
@@ -36,6 +37,8 @@ class WalCheckpointer:
         self.wal = Path(str(path) + "-wal")
         self.checkpoints = 0  # completed background checkpoints (for tests and status)
         self._wake = threading.Event()
+        self._idle = threading.Event()  # set while the thread waits for a wake-up
+        self._idle.set()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
@@ -77,6 +80,7 @@ class WalCheckpointer:
             conn.execute("PRAGMA busy_timeout=5000")
             while not self._stop.is_set():
                 self._wake.wait()
+                self._idle.clear()
                 self._wake.clear()
                 if self._stop.is_set():
                     break
@@ -85,8 +89,19 @@ class WalCheckpointer:
                     self.checkpoints += 1
                 except sqlite3.DatabaseError as exc:  # the next commit wakes it again
                     LOG.warning("WAL checkpoint of %s failed: %s", self.path.name, exc)
+                finally:
+                    self._idle.set()
         finally:
             conn.close()
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Wait until no checkpoint is asked for or running; False after ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while self._wake.is_set() or not self._idle.is_set():
+            if time.monotonic() >= deadline:
+                return False
+            self._idle.wait(0.01)
+        return True
 
     def close(self) -> None:
         """Stop the thread (after a checkpoint in progress)."""
