@@ -6,7 +6,7 @@ the detector and the tracker (no decode, no encode, no real time) over the live 
 for every face in every frame) and over the 720p video call, with two schedules:
 
 - ``today``: a full-frame detection on every 2nd frame and on every scene cut, the tracker
-  carrying faces between (``veil blur``'s default, :func:`veil.framestep.detection_due`);
+  carrying faces between (``veil blur``'s default, :func:`veil.detection_schedule.detection_due`);
 - ``regions``: on the same frames, a full pass every ``--full-every`` frames, on cuts, and
   whenever the planned regions would cost too much or not fit one canvas; else a regional pass
   (:mod:`veil.vision.regions`: crops around tracked faces, shrunk to about 80 px a face, and
@@ -103,7 +103,8 @@ def score(tally: Tally, record: dict[str, object], masks: np.ndarray) -> None:
 
 def run(path: Path, truth: list[dict[str, object]] | None, schedule: str, full_every: int,
         limit: int | None) -> Tally:  # fmt: skip
-    from veil.framestep import detect_faces, detection_due
+    from veil.detection_schedule import detection_due
+    from veil.framestep import detect_faces
     from veil.vision.detectors import DetectorSettings, get_detector
     from veil.vision.redact import RedactionSettings
     from veil.vision.regions import (

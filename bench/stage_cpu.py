@@ -8,7 +8,7 @@ onnxruntime's or OpenVINO's), so each stage's CPU is its own, unlike in the over
 
 - decode: ``VideoReader`` (PyAV, ``thread_type="AUTO"``) to upright BGR frames;
 - detect: CenterFace at the defaults on the frames ``veil blur`` detects on (every 2nd frame and
-  scene cuts, :func:`veil.framestep.detection_due`), reported per detection and per frame;
+  scene cuts, :func:`veil.detection_schedule.detection_due`), reported per detection and per frame;
 - track+redact: the shared frame step (tracker, face policy, blur) on every frame;
 - encode: ``VideoWriter`` at the defaults (x264 ``veryfast``, ``--crf 20``).
 
@@ -52,7 +52,8 @@ def clip_1080p() -> Path:
 
 def measure(path: Path, frames: int, threads: int, precision: str) -> dict[str, float]:
     """CPU and wall milliseconds per frame of each stage on the first ``frames`` frames."""
-    from veil.framestep import FrameStep, detection_due
+    from veil.detection_schedule import detection_due
+    from veil.framestep import FrameStep
     from veil.media.video import VideoFrame, VideoReader, VideoWriter
     from veil.vision.detectors import DetectorSettings, get_detector
     from veil.vision.scenecut import SceneCutDetector

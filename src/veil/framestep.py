@@ -5,22 +5,24 @@ detect -> check the detector's answer -> filter by score (the one place the thre
 :class:`FrameStep` holds the threshold, the face policy and the redaction settings. The file
 path calls :meth:`FrameStep.run`; the live path runs :meth:`FrameStep.detect` in its worker
 thread (against a deadline) and :meth:`FrameStep.finish` on the frame, and adds only what is
-live (deadlines, dropping, degradation). Both detect on the same frames
-(:func:`detection_due`). A new detector, tracker, policy or redaction mode is
+live (deadlines, dropping, degradation). Both detect on the same frames, the whole frame or
+regions of it (:mod:`veil.detection_schedule`). A new detector, tracker, policy or redaction mode is
 picked up by both with no change to either.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from veil.vision.detections import Detections
 from veil.vision.detectors import Detector, DetectorSettings
 from veil.vision.policy import FaceDecisions, FacePolicy, Frame, RedactAll, decide_fail_closed
 from veil.vision.redact import RedactionSettings, redact_faces, redact_frame
+from veil.vision.regions import Region, detect_in_regions
 from veil.vision.tracking import FaceTracker
 
-__all__ = ["FrameStep", "StepResult", "detect_faces", "detection_due"]
+__all__ = ["FrameStep", "StepResult", "detect_faces"]
 
 
 @dataclass(frozen=True)
@@ -58,16 +60,6 @@ def detect_faces(
     return faces.scaled(1.0 / scale) if scale != 1.0 else faces
 
 
-def detection_due(index: int, every: int, *, cut: bool = False, unprotected: bool = False) -> bool:
-    """Whether frame ``index`` (0-based) is detected on, in files and live alike.
-
-    Every ``every``-th frame is; so is the first frame of a new scene (``cut``: its tracks are
-    the old scene's) and any frame whose faces no track holds (``unprotected``: no tracker, or
-    the last detection failed or is too old).
-    """
-    return unprotected or cut or index % every == 0
-
-
 class FrameStep:
     """Detect, filter, track, decide and redact one frame in place; fail closed."""
 
@@ -85,6 +77,12 @@ class FrameStep:
     def detect(self, detector: Detector, frame: Frame, scale: float = 1.0) -> Detections:
         """The faces ``detector`` finds in ``frame`` above the threshold (raises on failure)."""
         return detect_faces(detector, frame, self.threshold, scale)
+
+    def detect_regions(
+        self, detector: Detector, frame: Frame, regions: Sequence[Region]
+    ) -> Detections:
+        """The faces ``detector`` finds in ``regions`` of ``frame`` (one run on their canvas)."""
+        return detect_in_regions(lambda canvas: self.detect(detector, canvas), frame, regions)
 
     def finish(
         self, frame: Frame, found: Detections | None, tracker: FaceTracker | None
@@ -113,10 +111,18 @@ class FrameStep:
         tracker: FaceTracker | None = None,
         *,
         run_detector: bool = True,
+        regions: Sequence[Region] | None = None,
     ) -> StepResult:
-        """The whole step on ``frame``: detect (when ``run_detector``), then :meth:`finish`."""
+        """The whole step on ``frame``: detect (when ``run_detector``; in ``regions`` only when
+        given), then :meth:`finish`."""
         try:
-            found = self.detect(detector, frame) if run_detector else None
+            found = None
+            if run_detector:
+                found = (
+                    self.detect(detector, frame)
+                    if regions is None
+                    else self.detect_regions(detector, frame, regions)
+                )
         except Exception:
             return self.blank(frame)  # detection (or its output) failed
         return self.finish(frame, found, tracker)

@@ -50,6 +50,7 @@ class MediaOptions:
     tiles: bool = False
     quality: Quality | None = None
     detect_every: int = _LIBRARY.detect_every
+    full_every: int = _LIBRARY.full_every
     track: bool = True
     hold_frames: int = TrackerSettings().max_misses
     codec: str | None = None
@@ -83,6 +84,7 @@ class MediaOptions:
             redaction=self.redaction(),
             tracking=TrackerSettings(max_misses=self.hold_frames) if self.track else None,
             detect_every=self.detect_every,
+            full_every=self.full_every,
             codec=self.codec,
             crf=self.crf,
             keep_audio=self.keep_audio,

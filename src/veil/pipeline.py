@@ -14,14 +14,15 @@ counted; an output is written under a temporary name and renamed only when compl
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 from veil.core.atomic import atomic_output
+from veil.detection_schedule import FULL_EVERY, DetectionSchedule
 from veil.errors import ConfigError, VeilError
-from veil.framestep import FrameStep, detection_due
+from veil.framestep import FrameStep
 from veil.media.images import read_image, write_image
 from veil.media.video import (
     DEFAULT_CRF,
@@ -39,7 +40,7 @@ from veil.vision.detectors import DEFAULT_DETECTOR, Detector, DetectorSettings, 
 from veil.vision.policy import FaceDecisions, FacePolicy, Frame, RedactAll
 from veil.vision.quality import photo_and_video, with_quality
 from veil.vision.redact import RedactionSettings
-from veil.vision.scenecut import SceneCutDetector
+from veil.vision.regions import Region
 from veil.vision.tracking import FaceTracker, TrackerSettings
 
 __all__ = [
@@ -72,6 +73,7 @@ class AnonymizeOptions:
     redaction: RedactionSettings = field(default_factory=RedactionSettings)
     tracking: TrackerSettings | None = field(default_factory=TrackerSettings)
     detect_every: int = 2  # tracking carries faces through the frames in between
+    full_every: int = FULL_EVERY  # a full-frame pass at least this often; regional ones between
     codec: str | None = None
     crf: int = DEFAULT_CRF
     preset: str = DEFAULT_PRESET  # x264/x265 speed against size at the same quality
@@ -82,8 +84,8 @@ class AnonymizeOptions:
 
     def __post_init__(self) -> None:
         photo_and_video(self.quality)  # an unknown preset fails here
-        if self.detect_every < 1:
-            raise ConfigError("detect-every must be at least 1")
+        if self.detect_every < 1 or self.full_every < 1:
+            raise ConfigError("detect-every and full-every must be at least 1")
         if not 0 <= self.crf <= 63:
             raise ConfigError(f"crf must be between 0 and 63, got {self.crf}")
         if self.preset not in X264_PRESETS:
@@ -156,17 +158,26 @@ class Anonymizer:
         tracker: FaceTracker | None = None,
         *,
         run_detector: bool = True,
+        regions: Sequence[Region] | None = None,
         detector: Detector | None = None,
         source: Path = Path("-"),
         index: int = 0,
         pts: int | None = None,
     ) -> tuple[Frame, FrameReport]:
-        """Redact one BGR frame in place (tracked when ``tracker`` is given); fail closed."""
-        step = self.step.run(frame, detector or self.detector, tracker, run_detector=run_detector)
+        """Redact one BGR frame in place (tracked when ``tracker`` is given; detected in
+        ``regions`` only when given); fail closed."""
+        step = self.step.run(
+            frame, detector or self.detector, tracker, run_detector=run_detector, regions=regions
+        )
         report = FrameReport(source, index, pts, step.faces, step.decisions, step.blanked)
         if self.observer is not None:
             self.observer(report)
         return frame, report
+
+    def schedule(self) -> DetectionSchedule:
+        """A new schedule of full and regional detections for one video (or chunk) of these
+        options."""
+        return DetectionSchedule(self.options.detect_every, self.options.full_every)
 
     def anonymize_image(self, source: Path, target: Path) -> FileResult:
         """Anonymize one image file into ``target``."""
@@ -226,25 +237,25 @@ class Anonymizer:
     ) -> None:
         index = 0
         last_blanked = False
-        scenes = SceneCutDetector()
+        schedule = self.schedule()
 
         def on_frame(item: VideoFrame) -> None:
             nonlocal index, last_blanked
             # Frames are skipped only when a tracker carries the faces through them (without
             # one, a skipped frame would be written with no face hidden), and never right after
-            # a failed detection, whose faces no tracker holds, nor on a new scene's first frame
-            # (its tracks are the old scene's).
-            cut = scenes.is_cut(item.pixels)
-            run_detector = detection_due(
+            # a failed detection, whose faces no tracker holds; a new scene's first frame gets a
+            # full pass (its tracks are the old scene's).
+            plan = schedule.plan(
                 index,
-                self.options.detect_every,
-                cut=cut,
+                item.pixels,
+                tracker.current() if tracker is not None else None,
                 unprotected=tracker is None or last_blanked,
             )
             _, report = self.anonymize_frame(
                 item.pixels,
                 tracker,
-                run_detector=run_detector,
+                run_detector=plan.detect,
+                regions=plan.regions,
                 detector=self.video_detector,
                 source=source,
                 index=index,

@@ -68,7 +68,8 @@ def test_blur_video_keeps_fast_unless_thorough_is_asked(
     tmp_path: Path, recorder: type[Recorder], make_video: Callable[..., Path]
 ) -> None:
     clip = make_video(tmp_path / "clip.mp4", frames=4, size=(160, 120))
-    common = ("--no-ledger", "--quiet", "--detect-every", "1")
+    # Every frame a full pass, so that every detector input is a whole frame.
+    common = ("--no-ledger", "--quiet", "--detect-every", "1", "--full-every", "1")
     assert _run("blur", clip, "-o", tmp_path / "fast.mp4", *common) == 0
     assert recorder.shapes and set(recorder.shapes) == {(120, 160, 3)}
     recorder.shapes.clear()

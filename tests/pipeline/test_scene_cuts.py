@@ -24,7 +24,8 @@ def test_a_cut_on_a_skipped_frame_is_detected_and_its_face_redacted(tmp_path: Pa
     source = write_clip(tmp_path / "cut.mp4", cut_frames(12, cut=6))
     assert face_shown(decoded(source)[6])  # the check would see the raw face
     reports: list[FrameReport] = []
-    options = AnonymizeOptions(detect_every=4, redaction=SOLID)
+    # Full passes only: the oracle answers for whole frames (regional passes: test_schedule.py).
+    options = AnonymizeOptions(detect_every=4, full_every=1, redaction=SOLID)
     detector = SceneOracle()
     Anonymizer(options, detector=detector, observer=reports.append).anonymize_video(
         source, tmp_path / "out.mp4"
@@ -41,7 +42,6 @@ def test_pans_and_zooms_keep_the_schedule(tmp_path: Path) -> None:
     frames = moving_frames("pan", 30) + moving_frames("zoom", 16, name="rocket")
     source = write_clip(tmp_path / "moving.mp4", frames)
     detector = SceneOracle()
-    Anonymizer(AnonymizeOptions(detect_every=4), detector=detector).anonymize_video(
-        source, tmp_path / "out.mp4"
-    )
+    options = AnonymizeOptions(detect_every=4, full_every=1)  # the oracle reads whole frames
+    Anonymizer(options, detector=detector).anonymize_video(source, tmp_path / "out.mp4")
     assert detector.calls == 12 + 1  # frames 0, 4, ..., 44, and the cut between the shots

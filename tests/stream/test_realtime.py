@@ -104,7 +104,8 @@ def assert_no_face_leaks(results: list[tuple[np.ndarray, object, tuple[int, int]
 
 
 def test_healthy_detector_redacts_every_face_without_blanking() -> None:
-    redactor = RealtimeRedactor(Oracle(), redaction=SOLID)
+    full_passes = RealtimeSettings(full_every=1)  # the oracle reads whole frames
+    redactor = RealtimeRedactor(Oracle(), redaction=SOLID, settings=full_passes)
     results = play(redactor, 30)
     assert_no_face_leaks(results)
     assert all(o.blanked is None and o.faces_redacted == 1 for _, o, _ in results)  # type: ignore[attr-defined]

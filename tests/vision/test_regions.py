@@ -1,6 +1,6 @@
 """Regional detection between full passes (veil.vision.regions): where it looks, that a face
 found in a shrunk crop lands where a full pass finds it, and that motion outside the tracked
-faces is looked at in full resolution."""
+faces is looked at where it happens."""
 
 from __future__ import annotations
 
@@ -43,12 +43,12 @@ def test_a_small_face_is_never_enlarged_and_crops_stop_at_the_frame() -> None:
     assert plan == [Region(0, 672, 64, 720, 1.0)]
 
 
-def test_motion_away_from_tracked_faces_gets_a_full_resolution_region() -> None:
+def test_motion_away_from_tracked_faces_gets_a_region_at_the_motion_scale() -> None:
     s = RegionSettings()
     moved = np.zeros((720 // s.cell, 1280 // s.cell), dtype=bool)
     moved[8, 15:17] = True  # someone walking in at the right
     plan = plan_regions(SHAPE, Detections.empty(), moved, s)
-    assert plan == [Region(14 * 64, 7 * 64, 18 * 64, 10 * 64, 1.0)]
+    assert plan == [Region(14 * 64, 7 * 64, 18 * 64, 10 * 64, s.motion_scale)]
 
 
 def test_too_much_to_look_at_asks_for_a_full_pass() -> None:
@@ -126,7 +126,7 @@ def test_crops_are_packed_apart_and_what_fits_no_canvas_is_a_full_pass() -> None
             )
     assert pack([Region(0, 0, 600, 600)]) is None
     strip = np.zeros((720 // 64, 1280 // 64), dtype=bool)
-    strip[5, :] = True  # cheap enough (27% of a full pass) but wider than any canvas
+    strip[5, :] = True  # cheap enough (7% of a full pass at half scale) but wider than any canvas
     assert plan_regions(SHAPE, Detections.empty(), strip, RegionSettings()) is None
     with pytest.raises(ValueError, match="do not fit one canvas"):
         detect_in_regions(lambda picture: Detections.empty(), np.zeros(SHAPE, np.uint8),

@@ -38,9 +38,7 @@ EVAL_FLAGS = {
         "--all-presets", help="Score every quality preset, one after the other."
     ),
 }
-NOT_SCORED = (
-    "mode detect_every track hold_frames codec crf preset keep_audio keep_metadata overwrite"
-)
+NOT_SCORED = "mode detect_every full_every track hold_frames codec crf preset keep_audio keep_metadata overwrite"
 
 
 @parses(flags=EVAL_FLAGS, skip=[f"media.{name}" for name in NOT_SCORED.split()])

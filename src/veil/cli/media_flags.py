@@ -72,6 +72,13 @@ FLAGS: dict[str, Any] = {
         min=1,
         help="Video: run the detector every N frames; tracking fills the gaps.",
     ),
+    "full_every": Option(
+        "--full-every",
+        min=1,
+        help="Video: look at the whole frame at least every N frames (and at every scene cut); "
+        "detections between look only around tracked faces and where the picture moved. "
+        "1: every detection looks at the whole frame.",
+    ),
     "track": Option("--track/--no-track", help="Video: hold faces through missed detections."),
     "hold_frames": Option("--hold-frames", min=0, help="Video: frames a lost face stays masked."),
     "codec": Option(

@@ -106,25 +106,23 @@ def _encode_chunk(
     source: Path,
     chunk: VideoChunk,
 ) -> ChunkResult:
-    from veil.framestep import detection_due
-    from veil.vision.scenecut import SceneCutDetector
     from veil.vision.tracking import FaceTracker
 
     options = anonymizer.options
     tracker = FaceTracker(options.tracking) if options.tracking is not None else None
     result = ChunkResult(chunk)
     index, last_blanked = chunk.warmup, False
-    scenes = SceneCutDetector()  # as in the pipeline: a new scene's first frame is detected
+    schedule = anonymizer.schedule()  # as in the pipeline: the same plans from the warm-up on
     for frame in reader.frames_from(chunk.warmup_pts):
         if chunk.end_pts is not None and frame.pts is not None and frame.pts >= chunk.end_pts:
             break
-        cut = scenes.is_cut(frame.pixels)
-        run_detector = detection_due(
-            index, options.detect_every, cut=cut, unprotected=tracker is None or last_blanked
+        tracked = tracker.current() if tracker is not None else None
+        plan = schedule.plan(
+            index, frame.pixels, tracked, unprotected=tracker is None or last_blanked
         )
         _, report = anonymizer.anonymize_frame(
-            frame.pixels, tracker, run_detector=run_detector, detector=anonymizer.video_detector,
-            source=source, index=index, pts=frame.pts,
+            frame.pixels, tracker, run_detector=plan.detect, regions=plan.regions,
+            detector=anonymizer.video_detector, source=source, index=index, pts=frame.pts,
         )  # fmt: skip
         last_blanked = report.blanked
         if index >= chunk.start:

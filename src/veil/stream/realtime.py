@@ -21,7 +21,8 @@ every few frames with tracking in between, and only then on smaller images, wher
 redacted conservatively (masks ``cautious_mask_factor`` larger, tracks held
 ``cautious_hold_factor`` times longer). It climbs back when the detector has room again. When
 nothing is late, every frame gets exactly what ``veil blur`` does to it: the same detections on
-the same schedule (:func:`veil.framestep.detection_due`), tracking and redaction.
+the same schedule of full and regional passes (:mod:`veil.detection_schedule`), tracking and
+redaction. While degraded to smaller images every pass is full.
 """
 
 from __future__ import annotations
@@ -35,14 +36,15 @@ from enum import StrEnum
 import cv2
 import numpy as np
 
+from veil.detection_schedule import FULL_EVERY, DetectionSchedule
 from veil.errors import ConfigError
-from veil.framestep import FrameStep, detection_due
+from veil.framestep import FrameStep
 from veil.stream.degrade import Degrader
 from veil.vision.detections import Detections
 from veil.vision.detectors import Detector, DetectorSettings
 from veil.vision.policy import FacePolicy, Frame
 from veil.vision.redact import RedactionSettings
-from veil.vision.scenecut import SceneCutDetector
+from veil.vision.regions import Canvas, Region, compose
 from veil.vision.tracking import FaceTracker, TrackerSettings
 
 Clock = Callable[[], float]
@@ -64,7 +66,8 @@ class RealtimeSettings:
     ``max_latency``: seconds from decoding a frame to handing it, redacted, to the sinks; a frame
     not checked by then is blanked. ``max_track_seconds``: how long the tracker alone may carry
     faces after the last successful detection. ``detect_every``: the starting detection interval
-    in frames; ``max_detect_every`` the largest the degrader uses. ``sides``: the detection
+    in frames; ``max_detect_every`` the largest the degrader uses; ``full_every``: a full-frame
+    pass at least this often, regional ones between (:mod:`veil.detection_schedule`). ``sides``: the detection
     resolutions (longer side, pixels) the degrader steps down through; ``None`` is full size.
     ``target_load``: the share of frame time the detector may take before degrading.
     ``start_side``: the detection size to begin with (the largest of ``sides`` not above it;
@@ -77,6 +80,7 @@ class RealtimeSettings:
     max_track_seconds: float = 0.4
     detect_every: int = 1
     max_detect_every: int = 4
+    full_every: int = FULL_EVERY
     sides: tuple[int | None, ...] = (None, 960, 640, 480, 320)
     adapt: bool = True
     target_load: float = 0.7
@@ -221,7 +225,8 @@ class RealtimeRedactor:
         self.degrader = Degrader(self.settings)
         self.clock = clock
         self.worker = DetectorWorker(detector, self.step, clock)
-        self.scenes = SceneCutDetector()  # the first frame of a new scene is always detected
+        # veil blur's schedule: the first frame of a new scene is always detected on
+        self.schedule = DetectionSchedule(self.settings.detect_every, self.settings.full_every)
         self._careful = (self.step.redaction, self.tracker.settings), self._cautious()
         self.cautious = False  # whether the tracks come from a downscaled detection
         self._last_detection: float | None = None  # stream time of the last good detection
@@ -254,7 +259,7 @@ class RealtimeRedactor:
         self._last_detection = None
         self._last_time = None
         self._index = 0
-        self.scenes.reset()
+        self.schedule.reset()
 
     def process(
         self, pixels: Frame, stamp: float, arrival: float, corrupt: bool = False
@@ -273,15 +278,25 @@ class RealtimeRedactor:
             self._last_detection is None
             or stamp - self._last_detection > self.settings.max_track_seconds + _EPSILON
         )
-        cut = self.scenes.is_cut(pixels)
-        due = self._owed or detection_due(
-            index, self.degrader.detect_every, cut=cut, unprotected=expired
+        plan = self.schedule.plan(
+            index,
+            pixels,
+            self.tracker.current(),
+            unprotected=expired,
+            every=self.degrader.detect_every,
+            owed=self._owed,
+            regional=self.degrader.side is None,  # degraded: full passes on smaller images
         )
-        submitted = self._submit(pixels) if due else None
-        self._owed = due and submitted is None
+        if plan.regions == ():  # nothing tracked and nothing moved: nothing to look for
+            self._owed = False
+            return self._found(pixels, stamp, Detections.empty(), 1.0, 0.0)
+        submitted = self._submit(pixels, plan.regions) if plan.detect else None
+        self._owed = plan.detect and submitted is None
         if submitted is not None:
             return self._detected(pixels, stamp, deadline, *submitted)
-        if expired or cut:  # the detector is busy and the tracks are too old or of another scene
+        if (
+            expired or plan.cut
+        ):  # the detector is busy and the tracks are too old or of another scene
             return self._blank(pixels, BlankReason.LATE)
         return self._redact(pixels, None, seconds=None)
 
@@ -294,9 +309,16 @@ class RealtimeRedactor:
         self._last_time = stamp
 
     def _detected(
-        self, pixels: Frame, stamp: float, deadline: float, job: int, scale: float
+        self,
+        pixels: Frame,
+        stamp: float,
+        deadline: float,
+        job: int,
+        scale: float,
+        canvas: Canvas | None,
     ) -> Outcome:
-        """Wait for detection ``job`` (run at ``scale``) until ``deadline``, then redact."""
+        """Wait for detection ``job`` (run at ``scale``, or on the regions' ``canvas``) until
+        ``deadline``, then redact."""
         result = self.worker.wait(job, deadline - self.clock())
         if result is None:
             self.degrader.press(self.clock(), self._interval)
@@ -306,14 +328,28 @@ class RealtimeRedactor:
         if result.faces is None:
             self._last_detection = None
             return self._blank(pixels, BlankReason.DETECTOR, result.seconds)
+        faces = result.faces if canvas is None else canvas.faces_in_frame(result.faces)
+        return self._found(pixels, stamp, faces, scale, result.seconds)
+
+    def _found(
+        self, pixels: Frame, stamp: float, faces: Detections, scale: float, seconds: float
+    ) -> Outcome:
+        """Redact ``pixels`` with the ``faces`` a detection at ``scale`` found in it."""
         self._use(cautious=scale < 1.0)
-        outcome = self._redact(pixels, result.faces, seconds=result.seconds)
+        outcome = self._redact(pixels, faces, seconds=seconds)
         if outcome.blanked is None:
             self._last_detection = stamp
         return outcome
 
-    def _submit(self, pixels: Frame) -> tuple[int, float] | None:
-        """Hand the detector ``pixels`` at the degrader's size: ``(job, scale)``, or ``None``."""
+    def _submit(
+        self, pixels: Frame, regions: tuple[Region, ...] | None
+    ) -> tuple[int, float, Canvas | None] | None:
+        """Hand the detector ``pixels`` at the degrader's size, or the canvas of ``regions``:
+        ``(job, scale, canvas)``, or ``None`` when the worker is busy."""
+        if regions is not None:
+            canvas = compose(pixels, regions)
+            job = self.worker.submit(canvas.pixels, 1.0)
+            return None if job is None else (job, 1.0, canvas)
         side = self.degrader.side
         h, w = pixels.shape[:2]
         scale = 1.0
@@ -327,7 +363,7 @@ class RealtimeRedactor:
             job = self.worker.submit(np.asarray(small, np.uint8), scale)
         else:
             job = self.worker.submit(pixels.copy(), 1.0)
-        return None if job is None else (job, scale)
+        return None if job is None else (job, scale, None)
 
     def _redact(self, pixels: Frame, found: Detections | None, *, seconds: float | None) -> Outcome:
         """The shared frame step on ``pixels``; ``found`` is ``None`` between detections."""

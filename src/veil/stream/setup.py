@@ -123,6 +123,7 @@ def build_run(request: StreamRequest) -> BuiltRun:
             max_latency=request.max_latency,
             detect_every=request.options.detect_every,
             max_detect_every=max(4, request.options.detect_every),
+            full_every=request.options.full_every,
             adapt=request.adapt,
         )
         options = request.options

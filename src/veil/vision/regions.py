@@ -1,8 +1,8 @@
 """Where to look between full-frame detections: around tracked faces, and where the picture moved.
 
-A full-frame detection costs the same whatever is in the frame (282 CPU ms at 720p here, about
-two thirds of ``veil blur``'s CPU; BENCHMARKS.md "CPU per stage"). Between full passes a frame
-needs looking at only where a face can be:
+A full-frame detection costs the same whatever is in the frame (at 720p, detection on every 2nd
+frame was about half of ``veil blur``'s CPU; BENCHMARKS.md "CPU per stage"). Between full passes
+a frame needs looking at only where a face can be:
 
 - around each tracked face, to keep its mask on it: a crop ``margin`` of the box wider on every
   side, shrunk so that the face is about ``face_px`` tall (a large face is found as well at 80 px
@@ -10,19 +10,19 @@ needs looking at only where a face can be:
 - wherever the picture changed since the frame before, outside those crops: a face that walks
   in, turns round or is uncovered changes pixels where no track is. Changes are found on a
   strided grey thumbnail (:class:`MotionCells`), in cells of ``cell`` pixels, and detected at
-  full resolution (a new face may be small).
+  ``motion_scale`` (half size: on the live bench's clip it protected faces of 32 px and more as
+  well as full size, for a quarter of the pixels; smaller faces wait for the next full pass).
 
 When the regions would cost more than ``max_area`` of a full pass in pixels the detector sees (a
 pan, a shaking camera, a crowd), a full pass is cheaper and :func:`plan_regions` says so by
-answering ``None``. Scene
-cuts and the schedule of full passes stay with the caller (:func:`veil.framestep.detection_due`).
-This module only plans and runs the regional passes; ``bench/region_probe.py`` measures what they
-cost and protect against full passes on the same frames.
+answering ``None``. Scene cuts and the schedule of full passes are
+:mod:`veil.detection_schedule`'s. This module plans and runs the regional passes;
+``bench/region_probe.py`` measures what they cost and protect against full passes on the same frames.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -33,7 +33,8 @@ from veil.vision.policy import Frame
 from veil.vision.scenecut import grey_sample
 
 __all__ = [
-    "MotionCells", "Region", "RegionSettings", "detect_in_regions", "pack", "plan_regions",
+    "Canvas", "MotionCells", "Region", "RegionSettings", "compose", "detect_in_regions", "pack",
+    "plan_regions",
 ]  # fmt: skip
 
 
@@ -44,8 +45,8 @@ class RegionSettings:
     margin: float = 0.6  # share of a tracked box's size added on every side of its crop
     face_px: float = 80.0  # a tracked face is detected at about this height (never enlarged)
     cell: int = 64  # motion cells, in frame pixels
-    motion: float = 8.0  # mean absolute grey change (0..255) of a cell that counts as moved
-    motion_scale: float = 1.0  # scale moved regions are detected at (1.0: full resolution)
+    motion: float = 16.0  # mean absolute grey change (0..255) of a cell that counts as moved
+    motion_scale: float = 0.5  # scale moved regions are detected at (1.0: full resolution)
     max_area: float = 0.35  # regions costing more than this share of a full pass: a full pass
 
 
@@ -182,34 +183,51 @@ def _shrunk(frame: Frame, p: _Placed) -> Frame:
     return np.asarray(cv2.resize(crop, (p.w, p.h), interpolation=cv2.INTER_AREA), np.uint8)
 
 
-def detect_in_regions(
-    detect: Callable[[Frame], Detections], frame: Frame, regions: list[Region]
-) -> Detections:
-    """Find faces in the regions with one detector run: their crops, shrunk by their scales, are
-    packed onto one black canvas of a few fixed sizes (a runtime keeps one plan per size), and
-    each face is mapped back to the frame from the crop its centre lies in. Faces found twice
-    where regions overlap are merged (non-maximum suppression)."""
-    if not regions:
-        return Detections.empty()
-    packed = pack(regions)
+@dataclass(frozen=True)
+class Canvas:
+    """A frame's regions packed onto one black square (what the detector runs on)."""
+
+    pixels: Frame
+    placed: tuple[_Placed, ...]
+
+    def faces_in_frame(self, found: Detections) -> Detections:
+        """Faces found on the canvas, mapped back to the frame from the crop each face's centre
+        lies in; faces found twice where regions overlap are merged (non-maximum suppression)."""
+        centers = (found.boxes[:, :2] + found.boxes[:, 2:]) / 2
+        parts = []
+        for p in self.placed:
+            inside = (
+                (centers[:, 0] >= p.x) & (centers[:, 0] < p.x + p.w)
+                & (centers[:, 1] >= p.y) & (centers[:, 1] < p.y + p.h)
+            )  # fmt: skip
+            if not inside.any():
+                continue
+            r = p.region
+            sx, sy = (r.x1 - r.x0) / p.w, (r.y1 - r.y0) / p.h
+            local = found[inside].scaled(1.0, 1.0, -p.x, -p.y).clipped(p.w, p.h)
+            parts.append(local.scaled(sx, sy, dx=r.x0, dy=r.y0))
+        return Detections.concatenate(parts).nms() if parts else Detections.empty()
+
+
+def compose(frame: Frame, regions: Sequence[Region]) -> Canvas:
+    """The regions' crops of ``frame``, shrunk by their scales, on the smallest canvas of
+    :data:`CANVASES` that holds them (a runtime keeps one plan per size)."""
+    packed = pack(list(regions))
     if packed is None:
         raise ValueError("the regions do not fit one canvas: plan_regions never plans these")
     side, placed = packed
-    canvas = np.zeros((side, side, 3), np.uint8)
+    pixels = np.zeros((side, side, 3), np.uint8)
     for p in placed:
-        canvas[p.y : p.y + p.h, p.x : p.x + p.w] = _shrunk(frame, p)
-    found = detect(canvas)
-    centers = (found.boxes[:, :2] + found.boxes[:, 2:]) / 2
-    parts = []
-    for p in placed:
-        inside = (
-            (centers[:, 0] >= p.x) & (centers[:, 0] < p.x + p.w)
-            & (centers[:, 1] >= p.y) & (centers[:, 1] < p.y + p.h)
-        )  # fmt: skip
-        if not inside.any():
-            continue
-        r = p.region
-        sx, sy = (r.x1 - r.x0) / p.w, (r.y1 - r.y0) / p.h
-        local = found[inside].scaled(1.0, 1.0, -p.x, -p.y).clipped(p.w, p.h)
-        parts.append(local.scaled(sx, sy, dx=r.x0, dy=r.y0))
-    return Detections.concatenate(parts).nms() if parts else Detections.empty()
+        pixels[p.y : p.y + p.h, p.x : p.x + p.w] = _shrunk(frame, p)
+    return Canvas(pixels, tuple(placed))
+
+
+def detect_in_regions(
+    detect: Callable[[Frame], Detections], frame: Frame, regions: Sequence[Region]
+) -> Detections:
+    """Find faces in the regions with one ``detect`` run on their :func:`compose` canvas (none
+    when there are no regions), mapped back to ``frame``."""
+    if not regions:
+        return Detections.empty()
+    canvas = compose(frame, regions)
+    return canvas.faces_in_frame(detect(canvas.pixels))
