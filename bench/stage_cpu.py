@@ -1,15 +1,19 @@
 """CPU milliseconds per frame for each stage of ``veil blur`` at its defaults, at 720p and 1080p.
 
 Usage: .venv/bin/python bench/stage_cpu.py [--frames N] [--detector-threads T] [--precision P]
+[--full-every 1,16]
 
 The stages run one after another over the same N frames held in memory, each timed with
 ``time.process_time`` (CPU of every thread of the process: FFmpeg's decoder and x264's threads,
 onnxruntime's or OpenVINO's), so each stage's CPU is its own, unlike in the overlapped pipeline:
 
 - decode: ``VideoReader`` (PyAV, ``thread_type="AUTO"``) to upright BGR frames;
-- detect: CenterFace at the defaults on the frames ``veil blur`` detects on (every 2nd frame and
-  scene cuts, :func:`veil.detection_schedule.detection_due`), reported per detection and per frame;
-- track+redact: the shared frame step (tracker, face policy, blur) on every frame;
+- detect: CenterFace at the defaults on the frames ``veil blur`` detects on, full-frame or regional
+  passes as its schedule plans them (:mod:`veil.detection_schedule`: every 2nd frame and scene
+  cuts; a full pass once in ``--full-every`` frames, 16 by default; 1 is full passes only),
+  planning included, per detection and per frame;
+- track+redact: the shared frame step (tracker, face policy, blur) on every frame, timed apart
+  from detection in the same loop (a regional pass needs the tracks);
 - encode: ``VideoWriter`` at the defaults (x264 ``veryfast``, ``--crf 20``).
 
 30 fps on 2 cores leaves 66.7 CPU ms per frame for all of them together. Results print as a
@@ -36,10 +40,10 @@ CLIP = SHARED_DATA / "faces" / "videos" / "videocall_1280x720.mp4"
 BUDGET_MS = 2 * 1000 / 30  # 2 cores at 30 fps
 
 
-def timed(work: Callable[[], Any]) -> tuple[Any, float, float]:
-    """``work()``, its CPU seconds (all threads) and wall seconds."""
+def timed(work: Callable[..., Any], *args: Any) -> tuple[Any, float, float]:
+    """``work(*args)``, its CPU seconds (all threads) and wall seconds."""
     cpu, wall = time.process_time(), time.perf_counter()
-    result = work()
+    result = work(*args)
     return result, time.process_time() - cpu, time.perf_counter() - wall
 
 
@@ -50,13 +54,18 @@ def clip_1080p() -> Path:
     return upscale_clip(CLIP, WORK / "videocall_1920x1080.mp4")
 
 
-def measure(path: Path, frames: int, threads: int, precision: str) -> dict[str, float]:
+def measure(
+    path: Path, frames: int, threads: int, precision: str, full_every: int
+) -> dict[str, float]:
     """CPU and wall milliseconds per frame of each stage on the first ``frames`` frames."""
-    from veil.detection_schedule import detection_due
+    import numpy as np
+
+    from veil.detection_schedule import DetectionPlan, DetectionSchedule
     from veil.framestep import FrameStep
     from veil.media.video import VideoFrame, VideoReader, VideoWriter
+    from veil.vision.detections import Detections
     from veil.vision.detectors import DetectorSettings, get_detector
-    from veil.vision.scenecut import SceneCutDetector
+    from veil.vision.regions import CANVASES
     from veil.vision.tracking import FaceTracker
 
     def decode() -> list[VideoFrame]:
@@ -73,17 +82,27 @@ def measure(path: Path, frames: int, threads: int, precision: str) -> dict[str, 
     n = len(decoded)
     detector = get_detector("centerface", DetectorSettings(threads=threads, precision=precision))
     detector.detect(decoded[0].pixels.copy())  # warm up (graph optimisation, first allocation)
-    scenes = SceneCutDetector()
-    due = [detection_due(i, 2, cut=scenes.is_cut(f.pixels)) for i, f in enumerate(decoded)]
-    found, detect_cpu, detect_wall = timed(
-        lambda: [
-            detector.detect(f.pixels) if d else None for f, d in zip(decoded, due, strict=True)
-        ]
-    )
-    step, tracker = FrameStep(), FaceTracker()
-    _, redact_cpu, redact_wall = timed(
-        lambda: [step.finish(f.pixels, d, tracker) for f, d in zip(decoded, found, strict=True)]
-    )
+    for side in CANVASES:  # and on every regional canvas size (one runtime plan per size)
+        detector.detect(np.zeros((side, side, 3), np.uint8))
+    schedule, step, tracker = DetectionSchedule(2, full_every), FrameStep(), FaceTracker()
+    detect_cpu = detect_wall = redact_cpu = redact_wall = 0.0
+    detections = regional = 0
+
+    def detect(index: int, pixels: Any) -> tuple[DetectionPlan, Detections | None]:
+        plan = schedule.plan(index, pixels, tracker.current())  # planning counts as detection
+        if not plan.detect:
+            return plan, None
+        if plan.regions is None:
+            return plan, step.detect(detector, pixels)
+        return plan, step.detect_regions(detector, pixels, plan.regions)
+
+    for index, frame in enumerate(decoded):
+        (plan, found), cpu, wall = timed(detect, index, frame.pixels)
+        detect_cpu, detect_wall = detect_cpu + cpu, detect_wall + wall
+        detections += int(plan.detect)
+        regional += int(plan.detect and not plan.full)
+        _, cpu, wall = timed(step.finish, frame.pixels, found, tracker)
+        redact_cpu, redact_wall = redact_cpu + cpu, redact_wall + wall
 
     def encode() -> None:
         with tempfile.TemporaryDirectory(dir=WORK) as folder, VideoReader(path) as reader:
@@ -93,11 +112,11 @@ def measure(path: Path, frames: int, threads: int, precision: str) -> dict[str, 
             writer.finish()
 
     _, encode_cpu, encode_wall = timed(encode)
-    detections = sum(due)
     per = 1000 / n
     return {
         "frames": n,
         "detections": detections,
+        "regional": regional,
         "decode": decode_cpu * per,
         "detect_per_run": detect_cpu * 1000 / max(1, detections),
         "detect": detect_cpu * per,
@@ -112,13 +131,14 @@ def measure(path: Path, frames: int, threads: int, precision: str) -> dict[str, 
 def table(rows: list[tuple[str, dict[str, float]]]) -> str:
     """The results as Markdown."""
     lines = [
-        "| size | frames | decode | detect (per run) | detect per frame (every 2nd) | "
+        "| size | frames | decode | detections (regional) | detect (per run) | detect per frame | "
         "track+redact | encode (veryfast) | total CPU ms/frame | fits 30 fps on 2 cores |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, r in rows:
         lines.append(
-            f"| {name} | {r['frames']:.0f} | {r['decode']:.1f} | {r['detect_per_run']:.1f} "
+            f"| {name} | {r['frames']:.0f} | {r['decode']:.1f} "
+            f"| {r['detections']:.0f} ({r['regional']:.0f}) | {r['detect_per_run']:.1f} "
             f"| {r['detect']:.1f} | {r['redact']:.1f} | {r['encode']:.1f} | **{r['total']:.1f}** "
             f"| {'yes' if r['total'] <= BUDGET_MS else 'no'} ({BUDGET_MS:.1f} ms) |"
         )
@@ -131,6 +151,9 @@ def main() -> None:
     parser.add_argument("--detector-threads", type=int, default=0, help="0: the runtime's default")
     parser.add_argument("--precision", default="auto")
     parser.add_argument("--sizes", default="720p,1080p")
+    parser.add_argument(
+        "--full-every", default="1,16", help="schedules to compare (1: full passes only)"
+    )
     args = parser.parse_args()
     os.environ["VEIL_HOME"] = str(WORK / "veil-home")
     os.environ["VEIL_CACHE"] = str(WORK / "model-cache")
@@ -140,7 +163,9 @@ def main() -> None:
     rows = []
     for size in args.sizes.split(","):
         path = clips[size] or clip_1080p()
-        rows.append((size, measure(path, args.frames, args.detector_threads, args.precision)))
+        for every in (int(n) for n in args.full_every.split(",")):
+            measured = measure(path, args.frames, args.detector_threads, args.precision, every)
+            rows.append((f"{size}, --full-every {every}", measured))
     from veil.vision.detectors.centerface import resolve_precision
 
     info = machine_info()
