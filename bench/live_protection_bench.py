@@ -15,8 +15,9 @@ scored against that frame's labels:
   misaligned;
 - faces touching the barcode strip are not scored.
 
-Usage: ``.venv/bin/python bench/live_protection_bench.py [--shots 12] [--fps 30] [--height 720]``; prints the table (for
-BENCHMARKS.md, "Live protection"). deface runs when ``bench/setup_peers.sh`` has installed it.
+Usage: ``.venv/bin/python bench/live_protection_bench.py [--shots 12] [--fps 30] [--height 720]
+[--no-deface]``; prints the table (for BENCHMARKS.md, "Live protection"). deface runs when
+``bench/setup_peers.sh`` has installed it, unless ``--no-deface``.
 """
 
 from __future__ import annotations
@@ -175,6 +176,8 @@ def main() -> None:
     parser.add_argument("--fps", type=int, default=30)
     parser.add_argument("--height", type=int, choices=(720, 1080), default=720,
                         help="720 (1280x720, the default) or 1080 (1920x1080)")  # fmt: skip
+    parser.add_argument("--no-deface", action="store_true",
+                        help="skip deface (it runs about 8x slower than veil)")  # fmt: skip
     args = parser.parse_args()
     size = (1280, 720) if args.height == 720 else (1920, 1080)
     WORK.mkdir(parents=True, exist_ok=True)
@@ -206,7 +209,7 @@ def main() -> None:
     s = score("veil stream (real time)", command_line(argv[2:]), clip, truth, iter(pairs))
     s.unidentified, s.seconds = unread, seconds
     scores.append(s)
-    if DEFACE.exists():
+    if DEFACE.exists() and not args.no_deface:
         out = kept / "deface.mp4"
         argv = [DEFACE, clip, "-o", out, "--replacewith", "solid"]
         seconds, _ = run(argv)

@@ -1,17 +1,18 @@
 """Regional detection between full passes, measured against today's schedule on the same frames.
 
-Issue 15 needs detection about 3x cheaper on this CPU without protecting less. This probe runs
-the detector and the tracker (no decode, no encode, no real time) over the live bench's clip
+Issue 15 needs detection cheaper on two cores without protecting less. This probe runs the
+detector and the tracker (no decode, no encode, no real time) over the live bench's clip
 (``bench/live_clip.py``: pans and zooms over WIDER FACE photos with hard cuts, a ground-truth box
-for every face in every frame) and over the 720p video call, with two schedules:
+for every face in every frame) and over the 720p video call, through the engine's schedule
+(:class:`veil.detection_schedule.DetectionSchedule`) and frame step, two ways:
 
-- ``today``: a full-frame detection on every 2nd frame and on every scene cut, the tracker
-  carrying faces between (``veil blur``'s default, :func:`veil.detection_schedule.detection_due`);
-- ``regions``: on the same frames, a full pass every ``--full-every`` frames, on cuts, and
-  whenever the planned regions would cost too much or not fit one canvas; else a regional pass
-  (:mod:`veil.vision.regions`: crops around tracked faces, shrunk to about 80 px a face, and
-  crops at ``--motion-scale`` where the picture moved by more than ``--motion-level`` outside
-  them, packed onto one canvas).
+- ``today``: ``--full-every 1``, a full-frame detection on every 2nd frame and on every scene
+  cut, the tracker carrying faces between (the schedule before regional passes);
+- ``regions``: ``veil blur``'s default, on the same frames a full pass once every
+  ``--full-every`` frames, on cuts, and whenever the planned regions would cost too much or fit
+  no canvas; else a regional pass (:mod:`veil.vision.regions`: crops around tracked faces,
+  shrunk to about 80 px a face, and crops at ``--motion-scale`` where the picture moved by more
+  than ``--motion-level`` since the last pass outside them, packed onto one canvas).
 
 Reported per schedule: detector CPU ms per frame (``process_time``, all threads, frames decoded
 beforehand, the detector warmed up on every input size first), full and regional passes, and
@@ -20,8 +21,8 @@ inside a mask ellipse: the box grown by the default mask scale, as ``veil blur``
 overall and in the first frame of each shot. On the live clip the faces are its labels; the
 video call has none, so its faces are those a full-frame detection finds in every frame.
 
-Usage: ``.venv/bin/python bench/region_probe.py [--shots 16] [--full-every 8]
-[--motion-scale 1.0] [--motion-level 8] [--frames N]`` (the clip is made by
+Usage: ``.venv/bin/python bench/region_probe.py [--shots 16] [--full-every 16]
+[--motion-scale 0.5] [--motion-level 16] [--frames N]`` (the defaults are ``veil blur``'s) (the clip is made by
 ``bench/live_protection_bench.py`` or here, under bench/.work).
 """
 
@@ -40,12 +41,13 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from common import SHARED_DATA, WORK, machine_markdown, markdown_table
+from veil.vision.regions import RegionSettings
 
 CALL = SHARED_DATA / "faces" / "videos" / "videocall_1280x720.mp4"
 MIN_FACE = 32.0
 GRID = np.linspace(0.05, 0.95, 9)
-MOTION_SCALE = 1.0
-MOTION_LEVEL = 8.0
+MOTION_SCALE = RegionSettings.motion_scale
+MOTION_LEVEL = RegionSettings.motion
 
 
 @dataclass
@@ -101,60 +103,41 @@ def score(tally: Tally, record: dict[str, object], masks: np.ndarray) -> None:
             tally.cut_protected += int(ok)
 
 
-def run(path: Path, truth: list[dict[str, object]] | None, schedule: str, full_every: int,
+def run(path: Path, truth: list[dict[str, object]] | None, full_every: int,
         limit: int | None) -> Tally:  # fmt: skip
-    from veil.detection_schedule import detection_due
-    from veil.framestep import detect_faces
+    """One schedule over one clip: the engine's (:class:`veil.detection_schedule.
+    DetectionSchedule` and the shared frame step), with a full pass once in ``full_every``
+    frames (1: full passes only)."""
+    from veil.detection_schedule import DetectionSchedule
+    from veil.framestep import FrameStep
     from veil.vision.detectors import DetectorSettings, get_detector
     from veil.vision.redact import RedactionSettings
-    from veil.vision.regions import (
-        CANVASES,
-        MotionCells,
-        RegionSettings,
-        detect_in_regions,
-        plan_regions,
-    )
-    from veil.vision.scenecut import SceneCutDetector
+    from veil.vision.regions import RegionSettings, warm_up
     from veil.vision.tracking import FaceTracker
 
     detector = get_detector("centerface", DetectorSettings())
-    threshold, mask_scale = DetectorSettings().threshold, RedactionSettings().mask_scale
-    tracker, scenes, motion = FaceTracker(), SceneCutDetector(), MotionCells()
+    mask_scale = RedactionSettings().mask_scale
     settings = RegionSettings(motion_scale=MOTION_SCALE, motion=MOTION_LEVEL)
+    schedule, step, tracker = DetectionSchedule(2, full_every, settings), FrameStep(), FaceTracker()
     tally = Tally()
     frames = list(frames_of(path, limit))  # decoded first: no decoder threads in the timings
     for i, frame in enumerate(frames):
-        if i == 0:  # warm up, not counted: the full frame and (regions) every canvas size
+        if i == 0:  # warm up, not counted: the full frame and every canvas size
             detector.detect(frame)
-            for side in CANVASES if schedule == "regions" else ():
-                detector.detect(np.zeros((side, side, 3), np.uint8))
-        cut = scenes.is_cut(frame)
-        moved = motion.update(frame, settings.motion)
+            warm_up(detector.detect)
         started = time.process_time()
-        if schedule == "today":
-            full = detection_due(i, 2, cut=cut)
-            faces = tracker.update(detect_faces(detector, frame, threshold)) if full else None
-            regional = False
-        else:  # the same frames as today, each a regional pass unless a full one is due
-            due = detection_due(i, 2, cut=cut)
-            plan = None
-            if due and not cut and i % full_every:
-                plan = plan_regions(frame.shape, tracker.current(), moved, settings)
-            full, regional = due and plan is None, plan is not None
-            faces = None
-            if full:
-                faces = tracker.update(detect_faces(detector, frame, threshold))
-            elif plan is not None:
-                found = detect_in_regions(
-                    lambda c: detect_faces(detector, c, threshold), frame, plan
-                )
-                faces = tracker.update(found)
+        plan = schedule.plan(i, frame, tracker.current())
+        faces = None
+        if plan.full:
+            faces = tracker.update(step.detect(detector, frame))
+        elif plan.regions is not None:
+            faces = tracker.update(step.detect_regions(detector, frame, plan.regions))
         tally.detect_cpu += time.process_time() - started
         if faces is None:
             faces = tracker.predict()
         tally.frames += 1
-        tally.full += int(full)
-        tally.regional += int(regional)
+        tally.full += int(plan.full)
+        tally.regional += int(plan.detect and not plan.full)
         if truth is not None:
             score(tally, truth[i], faces.expanded(mask_scale).boxes)
     return tally
@@ -177,10 +160,10 @@ def reference(path: Path, limit: int | None) -> list[dict[str, object]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shots", type=int, default=16)
-    parser.add_argument("--full-every", type=int, default=8)
+    parser.add_argument("--full-every", type=int, default=16)
     parser.add_argument("--frames", type=int, default=None, help="only the first N frames")
-    parser.add_argument("--motion-scale", type=float, default=1.0)
-    parser.add_argument("--motion-level", type=float, default=8.0)
+    parser.add_argument("--motion-scale", type=float, default=RegionSettings.motion_scale)
+    parser.add_argument("--motion-level", type=float, default=RegionSettings.motion)
     args = parser.parse_args()
     global MOTION_SCALE, MOTION_LEVEL
     MOTION_SCALE, MOTION_LEVEL = args.motion_scale, args.motion_level
@@ -198,8 +181,8 @@ def main() -> None:
         ("video call (vs detection on every frame)", CALL, reference(CALL, args.frames)),
     )
     for name, path, labels in clips:
-        for schedule in ("today", "regions"):
-            t = run(path, labels, schedule, args.full_every, args.frames)
+        for schedule, full_every in (("today", 1), ("regions", args.full_every)):
+            t = run(path, labels, full_every, args.frames)
             pct = lambda a, b: f"{100 * a / b:.1f}%" if b else "-"  # noqa: E731
             rows.append([name, schedule, t.frames, t.full, t.regional,
                          f"{1000 * t.detect_cpu / max(t.frames, 1):.1f}",

@@ -58,14 +58,13 @@ def measure(
     path: Path, frames: int, threads: int, precision: str, full_every: int
 ) -> dict[str, float]:
     """CPU and wall milliseconds per frame of each stage on the first ``frames`` frames."""
-    import numpy as np
 
     from veil.detection_schedule import DetectionPlan, DetectionSchedule
     from veil.framestep import FrameStep
     from veil.media.video import VideoFrame, VideoReader, VideoWriter
     from veil.vision.detections import Detections
     from veil.vision.detectors import DetectorSettings, get_detector
-    from veil.vision.regions import CANVASES
+    from veil.vision.regions import warm_up
     from veil.vision.tracking import FaceTracker
 
     def decode() -> list[VideoFrame]:
@@ -82,8 +81,7 @@ def measure(
     n = len(decoded)
     detector = get_detector("centerface", DetectorSettings(threads=threads, precision=precision))
     detector.detect(decoded[0].pixels.copy())  # warm up (graph optimisation, first allocation)
-    for side in CANVASES:  # and on every regional canvas size (one runtime plan per size)
-        detector.detect(np.zeros((side, side, 3), np.uint8))
+    warm_up(detector.detect)  # and on every regional canvas size (one runtime plan per size)
     schedule, step, tracker = DetectionSchedule(2, full_every), FrameStep(), FaceTracker()
     detect_cpu = detect_wall = redact_cpu = redact_wall = 0.0
     detections = regional = 0

@@ -143,7 +143,7 @@ def test_regional_passes_hide_a_moving_face_in_every_frame(
         source, tmp_path / "out.mp4"
     )
     assert shapes.count((540, 960, 3)) == 2 and len(shapes) == 16  # full passes on 0 and 16
-    assert all(s[0] == s[1] <= 512 for s in shapes if s != (540, 960, 3))
+    assert all(max(s) <= 512 for s in shapes if s != (540, 960, 3))  # the others: canvases
     for report in reports:  # the face, drifting 2 px a frame, is found and masked in each
         truth = ASTRONAUT_FACE * 180 / 512 + np.array([300 + 2 * report.index, 200] * 2)
         masked = report.faces.boxes[report.decisions.redact]

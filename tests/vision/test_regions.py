@@ -107,7 +107,7 @@ def test_overlapping_regions_give_one_face_in_frame_coordinates() -> None:
 
     plan = [Region(500, 200, 700, 400, 1.0), Region(560, 260, 760, 460, 0.5)]
     found = detect_in_regions(bright_squares, frame, plan)
-    assert seen == [(384, 384, 3)]  # one run, on the smallest canvas that holds both crops
+    assert seen == [(256, 384, 3)]  # one run, on the smallest canvas that holds both crops
     assert len(found) == 1
     assert np.allclose(found.boxes[0], [600, 300, 640, 340], atol=2)
 
@@ -115,11 +115,11 @@ def test_overlapping_regions_give_one_face_in_frame_coordinates() -> None:
 def test_crops_are_packed_apart_and_what_fits_no_canvas_is_a_full_pass() -> None:
     packed = pack([Region(0, 0, 100, 100), Region(0, 0, 300, 60, 0.5), Region(0, 0, 90, 120)])
     assert packed is not None
-    side, placed = packed
-    assert side == 256
+    width, height, placed = packed
+    assert (width, height) == (256, 192)  # the smallest canvas that holds them, not a square
     boxes = [(p.x, p.y, p.x + p.w, p.y + p.h) for p in placed]
     for i, a in enumerate(boxes):  # GAP pixels between any two crops, all on the canvas
-        assert a[2] <= side and a[3] <= side
+        assert a[2] <= width and a[3] <= height
         for b in boxes[i + 1 :]:
             assert (
                 a[2] + GAP <= b[0] or b[2] + GAP <= a[0] or a[3] + GAP <= b[1] or b[3] + GAP <= a[1]

@@ -24,6 +24,7 @@ from veil.stream.runner import StreamRun
 from veil.trace import RunTrace
 from veil.vision.detectors import get_detector
 from veil.vision.policy import FacePolicy
+from veil.vision.regions import warm_up
 from veil.vision.tracking import TrackerSettings
 
 __all__ = ["BuiltRun", "StreamRequest", "build_run", "camera_configs"]
@@ -131,6 +132,8 @@ def build_run(request: StreamRequest) -> BuiltRun:
         def make_redactor(config: CameraConfig) -> RealtimeRedactor:
             detector = get_detector(options.detector, options.detection)
             detector.detect(np.zeros((360, 640, 3), np.uint8))  # load the model before frames
+            if options.full_every > 1:  # and plan every regional canvas size
+                warm_up(detector.detect)
             return RealtimeRedactor(
                 detector,
                 detection=options.detection,

@@ -13,9 +13,9 @@ a frame needs looking at only where a face can be:
   ``motion_scale`` (half size: on the live bench's clip it protected faces of 32 px and more as
   well as full size, for a quarter of the pixels; smaller faces wait for the next full pass).
 
-When the regions would cost more than ``max_area`` of a full pass in pixels the detector sees (a
-pan, a shaking camera, a crowd), a full pass is cheaper and :func:`plan_regions` says so by
-answering ``None``. Scene cuts and the schedule of full passes are
+When the regions, or the canvas they are packed onto, would cost more than ``max_area`` of a full
+pass in pixels the detector sees (a pan, a shaking camera, a crowd), a full pass is cheaper and
+:func:`plan_regions` says so by answering ``None``. Scene cuts and the schedule of full passes are
 :mod:`veil.detection_schedule`'s. This module plans and runs the regional passes;
 ``bench/region_probe.py`` measures what they cost and protect against full passes on the same frames.
 """
@@ -34,7 +34,7 @@ from veil.vision.scenecut import grey_sample
 
 __all__ = [
     "Canvas", "MotionCells", "Region", "RegionSettings", "compose", "detect_in_regions", "pack",
-    "plan_regions",
+    "plan_regions", "warm_up",
 ]  # fmt: skip
 
 
@@ -47,7 +47,7 @@ class RegionSettings:
     cell: int = 64  # motion cells, in frame pixels
     motion: float = 16.0  # mean absolute grey change (0..255) of a cell that counts as moved
     motion_scale: float = 0.5  # scale moved regions are detected at (1.0: full resolution)
-    max_area: float = 0.35  # regions costing more than this share of a full pass: a full pass
+    max_area: float = 0.35  # regions or a canvas costing more than this share of a full pass
 
 
 @dataclass(frozen=True)
@@ -113,9 +113,9 @@ def plan_regions(
     shape: tuple[int, ...], tracked: Detections, moved: np.ndarray, settings: RegionSettings
 ) -> list[Region] | None:
     """The regions to detect in a frame of ``shape`` between full passes: one per tracked face,
-    and one per group of ``moved`` cells that no tracked region covers; ``None`` when they would
-    cost more than ``settings.max_area`` of a full pass, or not fit the largest canvas of
-    :data:`CANVASES` (do a full pass instead)."""
+    and one per group of ``moved`` cells that no tracked region covers; ``None`` when they, or
+    their canvas, would cost more than ``settings.max_area`` of a full pass, or none of
+    :data:`CANVASES` holds them (do a full pass instead)."""
     height, width = int(shape[0]), int(shape[1])
     regions = [_track_region(b, width, height, settings) for b in tracked.boxes]
     free = moved.copy()
@@ -134,12 +134,20 @@ def plan_regions(
                     settings.motion_scale,
                 )
             )
-    if sum(r.cost for r in regions) > settings.max_area * width * height:
+    most = settings.max_area * width * height
+    if sum(r.cost for r in regions) > most:
         return None
-    return regions if pack(regions) is not None else None
+    packed = pack(regions)
+    return regions if packed is not None and packed[0] * packed[1] <= most else None
 
 
-CANVASES = (128, 192, 256, 320, 384, 448, 512)  # square sides a frame's regions are packed into
+SIDES = (128, 192, 256, 320, 384, 448, 512)  # at most 512: a 720p frame at half size is a full pass
+CANVASES = tuple(
+    sorted(
+        ((w, h) for w in SIDES for h in SIDES if max(w, h) <= 2 * min(w, h)),
+        key=lambda size: (size[0] * size[1], -size[0]),
+    )
+)  # (width, height) a frame's regions are packed onto, smallest first; a runtime keeps a plan each
 GAP = 32  # black pixels between packed crops: the network's stride, so no face spans two crops
 
 
@@ -152,26 +160,33 @@ class _Placed:
     h: int
 
 
-def pack(regions: list[Region]) -> tuple[int, list[_Placed]] | None:
-    """The smallest canvas of :data:`CANVASES` that holds every region's shrunk crop, in rows
-    (tallest first), :data:`GAP` apart; ``None`` when not even the largest does."""
+def _shelves(sized: list[tuple[int, int, Region]], width: int, height: int) -> list[_Placed]:
+    """Crops (tallest first) placed in rows across a ``width`` x ``height`` canvas, :data:`GAP`
+    apart; fewer than given when they do not all fit."""
+    placed, x, y, row = [], 0, 0, 0
+    for h, w, r in sized:
+        if x + w > width:
+            x, y, row = 0, y + row + GAP, 0
+        if x + w > width or y + h > height:
+            break
+        placed.append(_Placed(r, x, y, w, h))
+        x, row = x + w + GAP, max(row, h)
+    return placed
+
+
+def pack(regions: list[Region]) -> tuple[int, int, list[_Placed]] | None:
+    """The smallest canvas of :data:`CANVASES` (width, height) that holds every region's shrunk
+    crop, with where each sits; ``None`` when not even the largest does."""
     sized = []
     for r in regions:
         w = max(1, round((r.x1 - r.x0) * r.scale))
         h = max(1, round((r.y1 - r.y0) * r.scale))
         sized.append((h, w, r))
     sized.sort(key=lambda t: -t[0])
-    for side in CANVASES:
-        placed, x, y, row = [], 0, 0, 0
-        for h, w, r in sized:
-            if x + w > side:
-                x, y, row = 0, y + row + GAP, 0
-            if x + w > side or y + h > side:
-                break
-            placed.append(_Placed(r, x, y, w, h))
-            x, row = x + w + GAP, max(row, h)
+    for width, height in CANVASES:
+        placed = _shelves(sized, width, height)
         if len(placed) == len(sized):
-            return side, placed
+            return width, height, placed
     return None
 
 
@@ -185,7 +200,7 @@ def _shrunk(frame: Frame, p: _Placed) -> Frame:
 
 @dataclass(frozen=True)
 class Canvas:
-    """A frame's regions packed onto one black square (what the detector runs on)."""
+    """A frame's regions packed onto one black canvas (what the detector runs on)."""
 
     pixels: Frame
     placed: tuple[_Placed, ...]
@@ -215,11 +230,18 @@ def compose(frame: Frame, regions: Sequence[Region]) -> Canvas:
     packed = pack(list(regions))
     if packed is None:
         raise ValueError("the regions do not fit one canvas: plan_regions never plans these")
-    side, placed = packed
-    pixels = np.zeros((side, side, 3), np.uint8)
+    width, height, placed = packed
+    pixels = np.zeros((height, width, 3), np.uint8)
     for p in placed:
         pixels[p.y : p.y + p.h, p.x : p.x + p.w] = _shrunk(frame, p)
     return Canvas(pixels, tuple(placed))
+
+
+def warm_up(detect: Callable[[Frame], object]) -> None:
+    """Run ``detect`` once on a black canvas of every size of :data:`CANVASES`, so that no frame
+    waits for a runtime's first plan of a size (about 20 ms each for OpenVINO)."""
+    for width, height in CANVASES:
+        detect(np.zeros((height, width, 3), np.uint8))
 
 
 def detect_in_regions(
