@@ -72,13 +72,31 @@ def moving_frames(kind: str, frames: int = 30, name: str = "coffee") -> list[np.
     return out
 
 
+SMALL_FACE_SIZE = (960, 540)  # frames of :func:`small_face_frames`
+
+
+def small_face_frames(frames: int) -> list[np.ndarray]:
+    """A 960x540 grey picture with a 180-px astronaut drifting right, 2 px a frame, from x 300:
+    little of the frame moves, so detections between full passes are regional."""
+    import cv2
+
+    tile = cv2.resize(_data("astronaut"), (180, 180))
+    out = []
+    for index in range(frames):
+        pixels = np.full((540, 960, 3), 40, np.uint8)
+        pixels[200:380, 300 + 2 * index : 480 + 2 * index] = tile
+        out.append(pixels)
+    return out
+
+
 def write_clip(path: Path, frames: list[np.ndarray], fps: int = 12) -> Path:
-    """Encode ``frames`` as near-lossless H.264."""
+    """Encode ``frames`` (all of one size) as near-lossless H.264."""
     import av
 
     with av.open(str(path), "w") as container:
         stream = container.add_stream("libx264", rate=fps)
-        stream.width, stream.height, stream.pix_fmt = W, H, "yuv420p"
+        stream.height, stream.width = frames[0].shape[:2]
+        stream.pix_fmt = "yuv420p"
         stream.options = {"crf": "12", "bf": "0"}
         for i, pixels in enumerate(frames):
             frame = av.VideoFrame.from_ndarray(pixels, format="bgr24")

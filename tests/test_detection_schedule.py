@@ -3,13 +3,12 @@ on faces no track holds and once in every window; regional passes between, where
 
 from __future__ import annotations
 
-from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tests.scene_clips import cat_scene, face_scene
+from tests.scene_clips import cat_scene, face_scene, small_face_frames, write_clip
 from tests.vision.astronaut import ASTRONAUT_FACE
 from veil.detection_schedule import DetectionSchedule
 from veil.errors import ConfigError
@@ -100,34 +99,13 @@ def test_bad_intervals_are_refused() -> None:
         DetectionSchedule(2, 0)
 
 
-def small_face_clip(path: Path, astronaut: np.ndarray, frames: int) -> Path:
-    """A 960x540 grey clip with a 180-px astronaut drifting right, 2 px a frame."""
-    import av
-    import cv2
-
-    tile = cv2.resize(astronaut, (180, 180))
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("libx264", rate=12)
-        stream.width, stream.height, stream.pix_fmt = 960, 540, "yuv420p"
-        for index in range(frames):
-            pixels = np.full((540, 960, 3), 40, np.uint8)
-            pixels[200:380, 300 + 2 * index : 480 + 2 * index] = tile
-            frame = av.VideoFrame.from_ndarray(pixels, format="bgr24")
-            frame.pts, frame.time_base = index, Fraction(1, 12)
-            container.mux(stream.encode(frame))
-        container.mux(stream.encode(None))
-    return path
-
-
-def test_regional_passes_hide_a_moving_face_in_every_frame(
-    tmp_path: Path, astronaut_bgr: np.ndarray
-) -> None:
+def test_regional_passes_hide_a_moving_face_in_every_frame(tmp_path: Path) -> None:
     """End to end with CenterFace: passes between the full ones are regional, on small
     canvases, and the astronaut's face is masked in every frame of the output."""
     from veil.pipeline import AnonymizeOptions, Anonymizer, FrameReport
     from veil.vision.detectors import get_detector
 
-    source = small_face_clip(tmp_path / "in.mp4", astronaut_bgr, frames=32)
+    source = write_clip(tmp_path / "in.mp4", small_face_frames(32))
     real = get_detector("centerface")
     shapes: list[tuple[int, ...]] = []
 

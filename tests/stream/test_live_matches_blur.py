@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.scene_clips import cat_scene
+from tests.scene_clips import cat_scene, small_face_frames, write_clip
 from tests.stream.stream_helpers import canvas, decode_frames, face_center, face_hidden, run_veil
 from veil.stream.recorder import segment_files
 
@@ -69,3 +69,24 @@ def test_stream_of_a_file_redacts_exactly_as_veil_blur(
     for index, (ours, theirs) in enumerate(zip(live, files, strict=True)):
         differing = int((ours != theirs).any(axis=2).sum())
         assert differing == 0, f"frame {index}: {differing} pixels differ from veil blur"
+
+
+def test_regional_passes_are_the_same_live_and_in_files(tmp_path: Path) -> None:
+    """A small face drifting over a still picture: the detections between full passes are
+    regional (tests/test_detection_schedule.py checks that on this clip), and the stream still
+    redacts every frame exactly as veil blur does."""
+    clip = write_clip(tmp_path / "clip.mp4", small_face_frames(36))
+    common = ["--mode", "solid", "--crf", "0"]
+    streamed = run_veil(
+        "stream", str(clip), "--fast", "--max-latency", "60", "--record", str(tmp_path / "rec"),
+        "--json", *common,
+    )  # fmt: skip
+    assert streamed.returncode == 0, streamed.stderr
+    blurred = run_veil("blur", str(clip), "-o", str(tmp_path / "blur.mp4"), *common)
+    assert blurred.returncode == 0, blurred.stderr
+    live = [f for path in segment_files(tmp_path / "rec") for f in decode_frames(path)]
+    files = decode_frames(tmp_path / "blur.mp4")
+    assert len(live) == len(files) == 36
+    for index, (ours, theirs) in enumerate(zip(live, files, strict=True)):
+        assert (ours != theirs).any(axis=2).sum() == 0, f"frame {index} differs from veil blur"
+        assert theirs[232:252, 372 + 2 * index : 386 + 2 * index].max() < 45, f"frame {index}"
