@@ -294,9 +294,8 @@ class RealtimeRedactor:
         self._owed = plan.detect and submitted is None
         if submitted is not None:
             return self._detected(pixels, stamp, deadline, *submitted)
-        if (
-            expired or plan.cut
-        ):  # the detector is busy and the tracks are too old or of another scene
+        # The detector is busy, and the tracks are too old or belong to another scene.
+        if expired or plan.cut:
             return self._blank(pixels, BlankReason.LATE)
         return self._redact(pixels, None, seconds=None)
 
