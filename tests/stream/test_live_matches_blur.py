@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -42,13 +43,11 @@ def cut_clip(path: Path, width: int, height: int, before: int, after: int) -> Pa
     return path
 
 
-@pytest.mark.parametrize(
-    ("width", "height", "before", "after"), [(320, 240, 15, 25), (1280, 720, 7, 13)]
-)
-def test_stream_of_a_file_redacts_exactly_as_veil_blur(
-    tmp_path: Path, width: int, height: int, before: int, after: int
-) -> None:
-    clip = cut_clip(tmp_path / "clip.mp4", width, height, before, after)
+def stream_and_blur(
+    clip: Path, tmp_path: Path
+) -> tuple[dict[str, Any], list[np.ndarray], list[np.ndarray]]:
+    """``clip`` through ``veil stream --record`` (nothing late) and ``veil blur``, both solid and
+    lossless: the stream's summary and both outputs' frames."""
     common = ["--mode", "solid", "--crf", "0"]
     # Nothing is late: the budget is far above a detection's time, even on a loaded machine.
     streamed = run_veil(
@@ -58,10 +57,19 @@ def test_stream_of_a_file_redacts_exactly_as_veil_blur(
     assert streamed.returncode == 0, streamed.stderr
     blurred = run_veil("blur", str(clip), "-o", str(tmp_path / "blur.mp4"), *common)
     assert blurred.returncode == 0, blurred.stderr
-    summary = json.loads(streamed.stdout)["cameras"][0]
-    assert summary["frames_out"] == before + after and summary["frames_blanked"] == 0
     live = [f for path in segment_files(tmp_path / "rec") for f in decode_frames(path)]
-    files = decode_frames(tmp_path / "blur.mp4")
+    return json.loads(streamed.stdout)["cameras"][0], live, decode_frames(tmp_path / "blur.mp4")
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "before", "after"), [(320, 240, 15, 25), (1280, 720, 7, 13)]
+)
+def test_stream_of_a_file_redacts_exactly_as_veil_blur(
+    tmp_path: Path, width: int, height: int, before: int, after: int
+) -> None:
+    clip = cut_clip(tmp_path / "clip.mp4", width, height, before, after)
+    summary, live, files = stream_and_blur(clip, tmp_path)
+    assert summary["frames_out"] == before + after and summary["frames_blanked"] == 0
     assert len(live) == len(files) == before + after
     for index in range(before, before + after):  # the astronaut's face is hidden in both
         center = face_center(index - before, after, width, height, True)
@@ -76,16 +84,8 @@ def test_regional_passes_are_the_same_live_and_in_files(tmp_path: Path) -> None:
     regional (tests/test_detection_schedule.py checks that on this clip), and the stream still
     redacts every frame exactly as veil blur does."""
     clip = write_clip(tmp_path / "clip.mp4", small_face_frames(36))
-    common = ["--mode", "solid", "--crf", "0"]
-    streamed = run_veil(
-        "stream", str(clip), "--fast", "--max-latency", "60", "--record", str(tmp_path / "rec"),
-        "--json", *common,
-    )  # fmt: skip
-    assert streamed.returncode == 0, streamed.stderr
-    blurred = run_veil("blur", str(clip), "-o", str(tmp_path / "blur.mp4"), *common)
-    assert blurred.returncode == 0, blurred.stderr
-    live = [f for path in segment_files(tmp_path / "rec") for f in decode_frames(path)]
-    files = decode_frames(tmp_path / "blur.mp4")
+    summary, live, files = stream_and_blur(clip, tmp_path)
+    assert summary["frames_blanked"] == 0
     assert len(live) == len(files) == 36
     for index, (ours, theirs) in enumerate(zip(live, files, strict=True)):
         assert (ours != theirs).any(axis=2).sum() == 0, f"frame {index} differs from veil blur"
