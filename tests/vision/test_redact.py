@@ -99,3 +99,32 @@ def test_a_box_with_swapped_corners_is_still_hidden(shape: MaskShape) -> None:
         noisy(), swapped, RedactionSettings(mode=RedactionMode.SOLID, shape=shape, mask_scale=1.0)
     )
     assert (frame[100, 60:140] == 0).all() and (frame[60:140, 100] == 0).all()
+
+
+def test_masked_copy_matches_numpy_for_any_mask_layout() -> None:
+    """The fast masked copy writes exactly the masked pixels, whatever the mask's memory layout."""
+    from veil.vision.redact.apply import copy_masked
+
+    rng = np.random.default_rng(3)
+    hidden = noisy(90, 120, seed=4)
+    masks = {
+        "contiguous": rng.random((90, 120)) > 0.5,
+        "transposed view": np.ascontiguousarray(rng.random((120, 90)) > 0.5).T,
+        "strided view": (rng.random((180, 120)) > 0.5)[::2],
+    }
+    for name, where in masks.items():
+        frame = noisy(300, 400)
+        expected = frame.copy()
+        np.copyto(expected[10:100, 20:140], hidden, where=where[:, :, None])
+        copy_masked(hidden, where, frame[10:100, 20:140])  # a view into a larger frame
+        assert np.array_equal(frame, expected), name
+
+
+def test_solid_paints_exactly_the_colour_inside_the_ellipse() -> None:
+    original = noisy()
+    settings = RedactionSettings(mode=RedactionMode.SOLID, mask_scale=1.0, color=(10, 200, 30))
+    frame = redact_faces(original.copy(), FACE, settings)
+    assert frame[100, 100].tolist() == [10, 200, 30]
+    changed = np.any(frame != original, axis=2)
+    assert np.array_equal(frame[changed], np.tile([10, 200, 30], (int(changed.sum()), 1)))
+    assert not changed[50, 50] and not changed[149, 149]  # the ellipse leaves the box's corners
